@@ -1,0 +1,4 @@
+import type { CommandSpec } from './spec.js';
+
+/** Every thaw command, in the order `thaw --help` lists them. One file each. */
+export const commands: CommandSpec[] = [];

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { formatError, ThawError } from '../errors.js';
+import { commands } from './commands.js';
+import type { CommandSpec } from './spec.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function build(spec: CommandSpec, parent: Command): void {
+  const cmd = parent.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
+  if (spec.help) cmd.addHelpText('after', '\n' + spec.help);
+  cmd.exitOverride();
+  for (const o of spec.options ?? []) {
+    const opt = new Option(o.flags, o.description);
+    if (o.repeat) opt.argParser((v: string, prev: unknown[] | undefined) => [...(prev ?? []), o.parse ? o.parse(v) : v]);
+    else if (o.parse) opt.argParser((v: string) => o.parse!(v));
+    if (o.default !== undefined) opt.default(o.default);
+    cmd.addOption(opt);
+  }
+  if (spec.passThrough) cmd.passThroughOptions().allowUnknownOption(false).enablePositionalOptions();
+  for (const sub of spec.subcommands ?? []) build(sub, cmd);
+  if (spec.run) {
+    const run = spec.run;
+    cmd.action(async (...all: unknown[]) => {
+      const self = all[all.length - 1] as Command;
+      const opts = self.opts();
+      const positional = self.processedArgs.flatMap((a: unknown) => (Array.isArray(a) ? a : a === undefined ? [] : [a])) as string[];
+      const dash = process.argv.indexOf('--');
+      const rest = dash >= 0 ? process.argv.slice(dash + 1) : [];
+      const code = await run(positional, opts, rest);
+      process.exitCode = typeof code === 'number' ? code : 0;
+    });
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('thaw')
+    .description('Restore server applications from a checkpoint taken after warm-up; measure and explain startup.')
+    .version(pkg.version)
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `thaw: ${s}` : s) });
+  for (const spec of commands) build(spec, program);
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(formatError(err) + '\n');
+    process.exitCode = err instanceof ThawError ? err.exitCode : 70;
+  }
+}
+
+await main(process.argv);
