@@ -1,4 +1,7 @@
 import type { CommandSpec } from './spec.js';
+import { bench } from './bench.js';
 
 /** Every thaw command, in the order `thaw --help` lists them. One file each. */
-export const commands: CommandSpec[] = [];
+export const commands: CommandSpec[] = [
+  bench,
+];

@@ -1,0 +1,118 @@
+/** `thaw bench`: time to first response of any server, hyperfine-grade. */
+import { readFileSync } from 'node:fs';
+import { ThawError } from '../errors.js';
+import { compareBaseline, formatBaseline } from '../bench/baseline.js';
+import { readTimes } from '../bench/export/json.js';
+import { formatFailures, formatTable, runBench } from '../bench/index.js';
+import type { BenchConfig } from '../bench/types.js';
+import type { CommandSpec } from './spec.js';
+
+function parseConfig(v: string): BenchConfig {
+  const eq = v.indexOf('=');
+  if (eq <= 0 || eq === v.length - 1) {
+    throw new ThawError('E_USAGE', `-c ${JSON.stringify(v)} is not NAME=COMMAND`, { hint: 'write e.g. -c cold="node server.js" or -c restored=out/img' });
+  }
+  return { name: v.slice(0, eq), command: v.slice(eq + 1) };
+}
+
+const num = (flag: string, min: number, integer = true) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw new ThawError('E_USAGE', `${flag} ${JSON.stringify(v)}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`, { hint: `e.g. ${flag} ${Math.max(min, 5)}` });
+  }
+  return n;
+};
+
+function parseHeader(v: string): [string, string] {
+  const i = v.indexOf(':');
+  if (i <= 0) throw new ThawError('E_USAGE', `--request-header ${JSON.stringify(v)} is not "Name: value"`, { hint: 'e.g. --request-header "accept: application/json"' });
+  return [v.slice(0, i).trim(), v.slice(i + 1).trim()];
+}
+
+export const bench: CommandSpec = {
+  name: 'bench',
+  summary: 'time to first response of servers (cold, restored, any flags), hyperfine-grade statistics',
+  help: [
+    'Each run starts the command with a free port in PORT, probes until the first ready response,',
+    'samples RSS/PSS/CPU of the process tree, then kills the tree. Times count from spawn to the',
+    'complete response. A COMMAND that is a thaw image directory runs IMG/start.',
+    '',
+    'Examples:',
+    '  thaw bench -c cold="node server.js" -c restored=out/img --runs 20 --json out/bench.json',
+    '  thaw bench -c jvm="java -cp build Hello" --ready "http://127.0.0.1:$PORT/hello" --after 20',
+  ].join('\n'),
+  options: [
+    { flags: '-c, --config <NAME=COMMAND>', description: 'a configuration (repeat); COMMAND may be a thaw image directory', repeat: true, parse: parseConfig },
+    { flags: '-r, --runs <n>', description: 'timed runs per configuration', default: 10, parse: num('--runs', 1) },
+    { flags: '-w, --warmup <n>', description: 'untimed runs per configuration first', default: 0, parse: num('--warmup', 0) },
+    { flags: '--ready <url>', description: 'readiness probe: http://HOST:$PORT/PATH (until 2xx) or tcp://HOST:$PORT (default http://127.0.0.1:$PORT/)' },
+    { flags: '--request-method <method>', description: 'HTTP method of the probe (a representative request)' },
+    { flags: '--request-body <text>', description: 'HTTP body of the probe' },
+    { flags: '-H, --request-header <header>', description: '"Name: value" header of the probe (repeat)', repeat: true, parse: parseHeader },
+    { flags: '--expect <text>', description: 'the ready response body must contain this text' },
+    { flags: '--ready-regex <regex>', description: 'ready when a line of stdout/stderr matches (instead of a network probe)' },
+    { flags: '--after <n>', description: 'also time the Nth response and the latency of requests 1..N (warm-up curve)', default: 1, parse: num('--after', 1) },
+    { flags: '--prepare <cmd>', description: 'shell command before every run (once for all, or once per -c)', repeat: true },
+    { flags: '--cleanup <cmd>', description: "shell command after each configuration's last run (once for all, or once per -c)", repeat: true },
+    { flags: '-t, --timeout <seconds>', description: 'per-run limit to become ready', default: 30, parse: num('--timeout', 0.001, false) },
+    { flags: '--no-interleave', description: 'run all of a configuration before the next (default: A B A B …)' },
+    { flags: '--json <file>', description: "write hyperfine-shaped JSON (seconds) plus thaw's fields" },
+    { flags: '--markdown <file>', description: 'write a markdown table' },
+    { flags: '--csv <file>', description: 'write CSV (hyperfine columns first)' },
+    { flags: '--html <file>', description: 'write a self-contained HTML report with the distributions and the warm-up curve' },
+    { flags: '--baseline <old.json>', description: 'compare with a saved --json (or hyperfine JSON); exit 1 on a regression' },
+    { flags: '--threshold <percent>', description: 'regression threshold for --baseline', default: 10, parse: num('--threshold', 0, false) },
+  ],
+  async run(_args, opts) {
+    const configs = (opts.config ?? []) as BenchConfig[];
+    if (!configs.length) throw new ThawError('E_USAGE', 'no configuration given', { hint: 'add -c NAME=COMMAND (repeat for each configuration)' });
+    let baseline: Map<string, number[]> | null = null;
+    if (opts.baseline) {
+      let text: string;
+      try {
+        text = readFileSync(opts.baseline as string, 'utf8');
+      } catch {
+        throw new ThawError('E_BASELINE', `--baseline ${opts.baseline}: cannot read the file`, { hint: 'give a file written by thaw bench --json (or hyperfine --export-json)' });
+      }
+      baseline = readTimes(text);
+      if (!baseline) throw new ThawError('E_BASELINE', `--baseline ${opts.baseline} is not a benchmark JSON`, { hint: 'give a file written by thaw bench --json (or hyperfine --export-json)' });
+    }
+    const headers = Object.fromEntries((opts.requestHeader ?? []) as Array<[string, string]>);
+    const report = await runBench({
+      configs,
+      runs: opts.runs as number,
+      warmup: opts.warmup as number,
+      after: opts.after as number,
+      timeoutMs: (opts.timeout as number) * 1000,
+      interleave: opts.interleave !== false,
+      progress: true,
+      prepare: opts.prepare as string[] | undefined,
+      cleanup: opts.cleanup as string[] | undefined,
+      probe: {
+        url: opts.ready as string | undefined,
+        method: opts.requestMethod as string | undefined,
+        body: opts.requestBody as string | undefined,
+        headers: Object.keys(headers).length ? headers : undefined,
+        expect: opts.expect as string | undefined,
+        regex: opts.readyRegex as string | undefined,
+      },
+      exports: { json: opts.json, markdown: opts.markdown, csv: opts.csv, html: opts.html },
+    });
+    process.stdout.write(formatTable(report));
+    let code = 0;
+    if (baseline) {
+      const { rows, missing } = compareBaseline(report, baseline, opts.threshold as number);
+      process.stdout.write(formatBaseline(rows, missing, opts.threshold as number));
+      const bad = rows.filter((r) => r.regression);
+      if (bad.length) {
+        process.stderr.write(`thaw: error: [E_REGRESSION] ${bad.map((b) => b.name).join(', ')} slower than the baseline by more than ${opts.threshold}%\n`);
+        code = 1;
+      }
+    }
+    if (report.failures.length) {
+      process.stderr.write(formatFailures(report) + '\n');
+      code = 1;
+    }
+    return code;
+  },
+};
