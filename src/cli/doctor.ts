@@ -1,0 +1,82 @@
+import { relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ThawError } from '../errors.js';
+import type { BuildReport } from '../runtime/builder.js';
+import { buildImage } from '../snapshot/build.js';
+import { describeHandles, StackMapper } from '../snapshot/diagnose.js';
+import { progressLine } from './progress.js';
+import type { CommandSpec } from './spec.js';
+
+/**
+ * `thaw doctor ENTRY`: build in a scratch place and say what blocks a checkpoint and where it
+ * came from — live handles with the stack that created each (as CRaC's
+ * CheckpointOpenSocketException names the socket), native addons, deferred built-ins, env
+ * values and entropy baked into the snapshot, modules Node does not vouch for in snapshots.
+ */
+export const doctor: CommandSpec = {
+  name: 'doctor',
+  args: '<entry>',
+  summary: 'say what blocks a checkpoint of ENTRY, and where it came from',
+  options: [
+    { flags: '--warmup <file.json>', description: 'also serve these warm-up requests' },
+    { flags: '--node <path>', description: 'Node binary to check with', default: process.execPath },
+  ],
+  async run([entry], opts) {
+    const scratch = join(tmpdir(), `thaw-doctor-${process.pid}`);
+    const p = progressLine('thaw doctor');
+    let report: BuildReport | undefined;
+    let warnings: string[] = [];
+    let failure: ThawError | undefined;
+    let mapper: StackMapper | undefined;
+    let nodeVersion = '';
+    try {
+      const r = await buildImage({ entry: entry!, out: scratch, warmupFile: opts.warmup, node: opts.node, progress: p.say }, true);
+      report = r.report;
+      warnings = r.warnings;
+      nodeVersion = r.node.version;
+      mapper = new StackMapper(join(r.dir, 'bundle.cjs'));
+      rmSync(r.dir, { recursive: true, force: true });
+    } catch (e) {
+      if (!(e instanceof ThawError)) throw e;
+      failure = e;
+      const extra = e as ThawError & { report?: BuildReport; bundleWarnings?: string[]; mapper?: StackMapper };
+      report = extra.report;
+      warnings = extra.bundleWarnings ?? [];
+      mapper = extra.mapper;
+    } finally {
+      p.done();
+    }
+    const out: string[] = [`thaw doctor: ${relative(process.cwd(), entry!)}${nodeVersion ? ` (Node ${nodeVersion})` : ''}`];
+    if (failure) {
+      out.push(`  ✗ blocked [${failure.code}] ${failure.message.split('\n')[0]}`);
+      for (const l of failure.message.split('\n').slice(1)) out.push(`      ${l}`);
+      if (failure.detail) for (const l of failure.detail.split('\n')) out.push(`      ${l}`);
+      if (failure.hint) out.push(`    fix: ${failure.hint}`);
+    } else {
+      out.push(`  ✓ a checkpoint can be taken (init ${Math.round(report!.initMs)} ms${report!.warmup.length ? `, ${report!.warmup.length} warm-up request(s)` : ''})`);
+    }
+    if (report && mapper) {
+      if (report.liveAtInit.length && !failure) {
+        out.push(`  handles open after init, closed by beforeCheckpoint hooks:`);
+        for (const l of describeHandles(report.liveAtInit, mapper).split('\n')) out.push(`    ${l}`);
+      }
+      const deferred = Object.entries(report.deferred);
+      if (deferred.length) {
+        out.push('  deferred until restore (snapshot-hostile built-ins; they become the real ones after restore):');
+        for (const [m, names] of deferred) out.push(`    ${m === 'globalThis' ? 'globals' : `node:${m}`}: ${names.join(', ')}`);
+      }
+      if (report.envRead.length) out.push(`  env read during the build (values are baked into the snapshot): ${report.envRead.join(', ')}${report.envEnumerated ? ' — and the whole environment was enumerated' : ''}`);
+      if (report.entropy.length) {
+        out.push('  randomness drawn during the build (every restore shares it — draw it in onRestore() instead):');
+        for (const d of report.entropy.slice(0, 10)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
+      }
+      for (const w of report.warnings) out.push(`  warning: ${w}`);
+      if (report.resources) out.push(`  ${report.resources} resource(s) registered for checkpoint/restore`);
+    }
+    for (const w of warnings.slice(0, 10)) out.push(`  bundler: ${w}`);
+    process.stdout.write(out.join('\n') + '\n');
+    return failure ? 1 : 0;
+  },
+};

@@ -1,0 +1,181 @@
+/**
+ * `thaw build`: entry → bundle → `node --build-snapshot` (app init, warm-up, checkpoint
+ * hooks) → blob → image directory. The image is assembled in a temporary sibling directory
+ * and renamed into place at the end, so a failed build leaves nothing behind.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { ThawError, tail } from '../errors.js';
+import { run, start } from '../launch/spawn.js';
+import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
+import { STAT_FORMAT, startScript } from '../image/start.js';
+import type { BuildConfig, BuildReport } from '../runtime/builder.js';
+import type { WarmupRequest } from '../runtime/deferred.js';
+import { bundle } from './bundle.js';
+import { buildFailure, StackMapper } from './diagnose.js';
+import { probeNode, type NodeInfo } from './probe.js';
+import { buildSea } from './sea.js';
+import { thawVersion } from '../version.js';
+
+export interface BuildOptions {
+  entry: string;
+  out: string;
+  warmupFile?: string;
+  node?: string;
+  sea?: boolean;
+  settleMs?: number;
+  drainMs?: number;
+  requestTimeoutMs?: number;
+  buildTimeoutMs?: number;
+  /** Progress lines ("bundling…") for a terminal. */
+  progress?: (msg: string) => void;
+}
+
+export interface BuildOutcome {
+  manifest: Manifest;
+  report: BuildReport;
+  warnings: string[];
+  node: NodeInfo;
+  /** Where the image is (opts.out), or the scratch dir for doctor. */
+  dir: string;
+}
+
+const ENTRY_EXT = new Set(['.js', '.cjs', '.mjs', '.ts', '.mts', '.cts', '.jsx', '.tsx']);
+
+export function readWarmup(file: string): WarmupRequest[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ThawError('E_WARMUP_FILE', `warm-up file ${file} does not exist`, { hint: 'pass --warmup with a JSON file: [{ "method": "GET", "path": "/" }]' });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ThawError('E_WARMUP_FILE', `warm-up file ${file} is not valid JSON: ${(e as Error).message}`, { hint: 'it must be a JSON array of { "method", "path", "headers"?, "body"?, "repeat"? }' });
+  }
+  if (!Array.isArray(data)) throw new ThawError('E_WARMUP_FILE', `warm-up file ${file} must hold a JSON array, not ${typeof data}`, { hint: 'wrap the requests in [ … ]' });
+  return data.map((r: any, i: number) => {
+    const where = `${file} item ${i}`;
+    if (!r || typeof r !== 'object') throw new ThawError('E_WARMUP_FILE', `${where} is not an object`, { hint: '{ "method": "GET", "path": "/" }' });
+    if (typeof r.method !== 'string' || !/^[A-Za-z]+$/.test(r.method)) throw new ThawError('E_WARMUP_FILE', `${where} has no valid "method"`, { hint: 'e.g. "method": "GET"' });
+    if (typeof r.path !== 'string' || !r.path.startsWith('/')) throw new ThawError('E_WARMUP_FILE', `${where} needs a "path" starting with /`, { hint: 'e.g. "path": "/hello"' });
+    if (r.headers !== undefined && (typeof r.headers !== 'object' || Array.isArray(r.headers))) throw new ThawError('E_WARMUP_FILE', `${where}: "headers" must be an object`, { hint: '"headers": { "accept": "text/html" }' });
+    if (r.repeat !== undefined && !(Number.isInteger(r.repeat) && r.repeat >= 1 && r.repeat <= 100000)) throw new ThawError('E_WARMUP_FILE', `${where}: "repeat" must be a whole number from 1`, { hint: '"repeat": 10' });
+    return { method: r.method.toUpperCase(), path: r.path, headers: r.headers, body: r.body, repeat: r.repeat };
+  });
+}
+
+function checkEntry(entry: string): void {
+  if (!existsSync(entry)) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} does not exist`, { hint: 'give the path of the app\'s main file, e.g. thaw build server.js -o img' });
+  if (statSync(entry).isDirectory()) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} is a directory`, { hint: 'give the app\'s main file, e.g. thaw build server.js -o img' });
+  if (!ENTRY_EXT.has(extname(entry))) throw new ThawError('E_ENTRY_TYPE', `entry ${entry} is not JavaScript or TypeScript (.js .cjs .mjs .ts .mts)`, { hint: 'give the app\'s main source file' });
+}
+
+function checkOut(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new ThawError('E_OUTPUT_EXISTS', `${out} exists and is not a directory`, { hint: 'choose another -o, or remove it' });
+  const entries = readdirSync(out);
+  if (entries.length && !entries.includes('manifest.json')) throw new ThawError('E_OUTPUT_EXISTS', `${out} exists and is not a thaw image; refusing to replace it`, { hint: 'choose another -o, or empty it' });
+}
+
+/** Build the image (or, with `scratch`, a throwaway one for doctor). */
+export async function buildImage(opts: BuildOptions, scratch = false): Promise<BuildOutcome> {
+  const entry = resolve(opts.entry);
+  checkEntry(entry);
+  const out = resolve(opts.out);
+  if (!scratch) checkOut(out);
+  const warmup = opts.warmupFile ? readWarmup(opts.warmupFile) : [];
+  const say = opts.progress ?? (() => undefined);
+  const node = await probeNode(resolve(opts.node ?? process.execPath));
+  const major = Number(node.version.slice(1).split('.')[0]);
+
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const reportPath = join(tmp, 'report.json');
+    const config: BuildConfig = {
+      argv1: entry,
+      reportPath,
+      warmup,
+      shapes: node.shapes,
+      settleMs: opts.settleMs ?? 1500,
+      drainMs: opts.drainMs ?? 2000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    };
+    say(`bundling ${basename(entry)}`);
+    const t0 = performance.now();
+    const bundlePath = join(tmp, 'bundle.cjs');
+    const b = await bundle(entry, bundlePath, config, major);
+    const bundleMs = performance.now() - t0;
+
+    say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
+    const t1 = performance.now();
+    const blobPath = join(tmp, 'snapshot.blob');
+    const buildFlags: string[] = [];
+    const env: Record<string, string | undefined> = { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined };
+    let outcome: { status: number; signal: string | null; stderr: string };
+    if (opts.sea) {
+      outcome = await buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
+    } else {
+      const child = start([node.path, ...buildFlags, '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd() });
+      const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
+      const exit = await child.exited.finally(() => clearTimeout(timer));
+      outcome = { status: exit.status, signal: exit.signal, stderr: child.stderr() };
+    }
+    const snapshotMs = performance.now() - t1;
+    const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
+    const mapper = new StackMapper(bundlePath);
+    if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
+      const err = buildFailure(report?.ok ? undefined : report, outcome, outcome.stderr, mapper, opts.entry);
+      throw Object.assign(err, { report, bundleWarnings: b.warnings, mapper });
+    }
+
+    say('writing the image');
+    const blobFile = opts.sea ? 'start' : 'snapshot.blob';
+    const blobAbs = join(tmp, blobFile);
+    // The blob holds everything the app held in memory: keep it private to its owner.
+    chmodSync(blobAbs, opts.sea ? 0o700 : 0o600);
+    const statuses: Record<string, number> = {};
+    for (const w of report.warmup) statuses[w.status] = (statuses[w.status] ?? 0) + 1;
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      thaw: thawVersion,
+      createdAt: new Date().toISOString(),
+      entry,
+      cwd: process.cwd(),
+      argv1: entry,
+      node: { path: node.path, version: node.version, v8: node.v8, arch: node.arch, platform: node.platform, modules: node.modules, size: node.size, mtimeS: node.mtimeS },
+      flags: { build: buildFlags, restore: [] },
+      blob: { file: blobFile, bytes: statSync(blobAbs).size, sha256: await sha256File(blobAbs) },
+      bundle: { file: 'bundle.cjs', bytes: statSync(bundlePath).size, sha256: await sha256File(bundlePath) },
+      warmup: { requests: report.warmup.length, statuses, ms: Math.round(report.warmupMs) },
+      envRead: report.envRead,
+      deferred: report.deferred,
+      sea: !!opts.sea,
+      timings: { bundleMs: Math.round(bundleMs), snapshotMs: Math.round(snapshotMs), initMs: Math.round(report.initMs), warmupMs: Math.round(report.warmupMs) },
+    };
+    rmSync(reportPath, { force: true });
+    writeFileSync(join(tmp, 'report.json'), JSON.stringify(report, null, 2));
+    if (!opts.sea) {
+      writeFileSync(join(tmp, 'start'), startScript(manifest, thawVersion), { mode: 0o755 });
+      // The stamp the launcher's fast path compares against (see image/start.ts).
+      const st = await run(['stat', '-L', '--printf', STAT_FORMAT, blobAbs, node.path]);
+      if (st.status === 0) writeFileSync(join(tmp, '.verified'), st.stdout + '\n');
+    }
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    if (scratch) return { manifest, report, warnings: b.warnings, node, dir: tmp };
+    // Swap into place: the old image (if any) is moved aside first, then removed.
+    const old = existsSync(out) ? `${out}.old-${process.pid}` : undefined;
+    if (old) renameSync(out, old);
+    renameSync(tmp, out);
+    if (old) rmSync(old, { recursive: true, force: true });
+    return { manifest, report, warnings: b.warnings, node, dir: out };
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (err instanceof ThawError) throw err;
+    throw new ThawError('E_BUILD_FAILED', `build of ${opts.entry} failed: ${(err as Error).message}`, { detail: tail((err as Error).stack ?? '') });
+  }
+}
