@@ -3,13 +3,14 @@
  * tree; the scripted fake replays given samples so runner, statistics and exports test
  * deterministically (STYLE 4, after hyperfine's MockExecutor).
  */
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ThawError, tail } from '../errors.js';
 import { sampleTree } from '../launch/memory.js';
 import { portInUse, freePort } from '../launch/port.js';
 import { httpOnce, OutputWatcher, pause, resolveProbe, usesRunPort, waitReady, type ProbeSpec, type ResolvedProbe } from '../launch/probe.js';
-import { run, start, type Exit } from '../launch/spawn.js';
+import { descendants, run, start, type Exit } from '../launch/spawn.js';
 import { bindPort, resolveCommand, type ResolvedCommand } from './command.js';
 import type { BenchConfig, Executor, RunContext, RunSample } from './types.js';
 
@@ -52,6 +53,21 @@ function earlyExit(config: BenchConfig, cmd: ResolvedCommand, exit: Exit, stderr
   }
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.status}`;
   return new ThawError('E_EXITED_EARLY', `${who} ${how} before it was ready`, { hint: 'run the command by hand with PORT set and look at its output', detail });
+}
+
+/** Is pid a live process (not gone, not a zombie)? */
+export function running(pid: number): boolean {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX]/s.test(st);
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pids: number[], limitMs: number): Promise<void> {
+  const end = performance.now() + limitMs;
+  while (pids.some(running) && performance.now() < end) await new Promise((r) => setTimeout(r, 2));
 }
 
 export function realExecutor(opts: RealExecutorOptions): Executor {
@@ -163,7 +179,11 @@ export function realExecutor(opts: RealExecutorOptions): Executor {
         void ctx;
         return sample;
       } finally {
+        // Kill the whole tree and wait until every member is really gone (a zombie counts as
+        // gone: it holds no socket), so the next run never overlaps a dying server.
+        const tree = [child.pid, ...descendants(child.pid)];
         await child.kill();
+        await waitGone(tree, 5000);
       }
     },
 

@@ -1,0 +1,182 @@
+// thaw bench end to end: real servers (test/fixtures/bench/slow-server.js), real sockets, real
+// /proc, driven through bin/thaw as a user would.
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+import { killAll, start } from '../src/launch/spawn.js';
+import { root, scratch, thaw, thawBin } from './helpers.js';
+
+const server = join(root, 'test/fixtures/bench/slow-server.js');
+const node = process.execPath;
+const srv = (env = '') => `${env} ${node} ${server}`.trim();
+
+/** Alive and not a zombie (a zombie waits for its reaper but holds no socket). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function pids(file: string): number[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+describe('thaw bench (end to end)', () => {
+  after(killAll);
+  const dir = scratch('thaw-bench-');
+
+  it('measures servers doing 600 ms and 200 ms of work 0.4 s apart, 5 runs each', async () => {
+    const json = join(dir, 'sep.json');
+    const pidFile = join(dir, 'sep.pids');
+    const r = await thaw(['bench', '-c', `slow=${srv(`PID_FILE=${pidFile} WORK_MS=600`)}`, '-c', `fast=${srv(`PID_FILE=${pidFile} WORK_MS=200`)}`, '--runs', '5', '--json', json]);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    const [slow, fast] = doc.results;
+    assert.equal(slow.command, 'slow');
+    assert.equal(slow.times.length, 5);
+    assert.equal(fast.times.length, 5);
+    const gap = median(slow.times) - median(fast.times);
+    assert.ok(Math.abs(gap - 0.4) <= 0.1, `gap ${gap.toFixed(3)} s`);
+    assert.ok(Math.abs(slow.median - median(slow.times)) < 1e-12);
+    // RSS/PSS of the tree at ready; PSS never exceeds RSS.
+    assert.ok(slow.rss_kb > 10_000 && slow.pss_kb > 0 && slow.pss_kb <= slow.rss_kb, `${slow.rss_kb} ${slow.pss_kb}`);
+    assert.ok(slow.user > 0.3, `600 ms of busy work shows as CPU time: ${slow.user}`);
+    assert.equal(doc.thaw.ratios[0].faster, 'fast');
+    assert.ok(doc.thaw.ratios[0].distinguishable);
+    assert.match(r.stdout, /Benchmark 1: slow/);
+    assert.match(r.stdout, /fast answered first/);
+    // Every server was killed after its run.
+    const started = pids(pidFile);
+    assert.equal(started.length, 10);
+    assert.deepEqual(started.filter(alive), []);
+  });
+
+  it('reports each bad configuration on one clear line and still runs the good one', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((res) => busy.listen(0, '127.0.0.1', res));
+    const busyPort = (busy.address() as { port: number }).port;
+    const json = join(dir, 'bad.json');
+    const pidFile = join(dir, 'bad.pids');
+    try {
+      const r = await thaw([
+        'bench',
+        '-c', `good=${srv(`PID_FILE=${pidFile}`)}`,
+        '-c', 'missing=no-such-server-xyz --port $PORT',
+        '-c', `never=${srv(`PID_FILE=${pidFile} NEVER_LISTEN=1`)}`,
+        '-c', `early=${srv('EXIT_AFTER_WORK=3')}`,
+        '-c', `taken=${srv(`LISTEN_PORT=${busyPort}`)}`,
+        '--runs', '2', '--timeout', '2', '--json', json,
+      ]);
+      assert.equal(r.status, 1);
+      assert.match(r.stdout, /Benchmark 1: good[\s\S]*2 runs/);
+      assert.match(r.stderr, /thaw: error: \[E_COMMAND_NOT_FOUND\] configuration "missing": command not found: no-such-server-xyz/);
+      assert.match(r.stderr, /thaw: error: \[E_NOT_READY\] configuration "never" was not ready within 2\.0 s/);
+      assert.match(r.stderr, /\| slow-server: still initialising, waiting for a database that never comes/); // its stderr tail
+      assert.match(r.stderr, /thaw: error: \[E_EXITED_EARLY\] configuration "early" exited with status 3 before it was ready/);
+      assert.match(r.stderr, /thaw: error: \[E_PORT_IN_USE\] configuration "taken": the server could not listen, its port is already in use/);
+      assert.match(r.stderr, /fix: make the server listen on process.env.PORT/);
+      const doc = JSON.parse(readFileSync(json, 'utf8'));
+      assert.deepEqual(doc.results.map((x: { command: string }) => x.command), ['good']);
+      assert.deepEqual(doc.thaw.failures.map((f: { config: string; code: string }) => `${f.config}:${f.code}`).sort(), [
+        'early:E_EXITED_EARLY', 'missing:E_COMMAND_NOT_FOUND', 'never:E_NOT_READY', 'taken:E_PORT_IN_USE',
+      ]);
+      assert.deepEqual(pids(pidFile).filter(alive), []); // the timed-out server was killed too
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('refuses a fixed probe port that is already taken before the run starts', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((res) => busy.listen(0, '127.0.0.1', res));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--ready', `http://127.0.0.1:${port}/`]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`\\[E_PORT_IN_USE\\] configuration "a": 127\\.0\\.0\\.1:${port} is already in use before the run started`));
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('probes: TCP connect, output regex, a representative POST with expected body, retries on 503', async () => {
+    const tcp = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--ready', 'tcp://127.0.0.1:$PORT']);
+    assert.equal(tcp.status, 0, tcp.stderr);
+    const re = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--ready-regex', 'listening on \\d+']);
+    assert.equal(re.status, 0, re.stderr);
+    const json = join(dir, 'post.json');
+    const post = await thaw(['bench', '-c', `a=${srv('NOT_READY=3')}`, '--runs', '2', '--request-method', 'POST', '--request-body', 'thaw', '--expect', 'Hello thaw', '--after', '5', '--json', json]);
+    assert.equal(post.status, 0, post.stderr);
+    const a = JSON.parse(readFileSync(json, 'utf8')).results[0];
+    assert.ok(a.samples.every((s: { attempts: number }) => s.attempts >= 4), 'three 503 answers, then the 2xx');
+    assert.equal(a.warmup_curve.length, 5);
+    assert.ok(a.nth.median > a.median, 'the 5th response comes after the first');
+    const wrong = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--timeout', '1', '--expect', 'Goodbye']);
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /\[E_NOT_READY\][^\n]*last answer: HTTP 200/);
+    const bad = await thaw(['bench', '-c', `a=${srv()}`, '--ready-regex', '(']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /thaw: error: \[E_BAD_REGEX\] --ready-regex "\(" is not a valid regular expression/);
+  });
+
+  it('runs a thaw image directory through IMG/start and rejects a directory that is not one', async () => {
+    const img = join(dir, 'img');
+    mkdirSync(img);
+    writeFileSync(join(img, 'start'), `#!/bin/sh\nexec ${node} ${server} "$@"\n`);
+    chmodSync(join(img, 'start'), 0o755);
+    const ok = await thaw(['bench', '-c', `img=${img}`, '--runs', '2']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`Benchmark 1: img  \\(${img}\\)`));
+    const notImg = await thaw(['bench', '-c', `x=${dir}`, '--runs', '1']);
+    assert.equal(notImg.status, 1);
+    assert.match(notImg.stderr, /\[E_IMAGE_MISSING\] configuration "x": .* is a directory but not a thaw image/);
+  });
+
+  it('kills the server tree on Ctrl-C and leaves nothing running', async () => {
+    const pidFile = join(dir, 'int.pids');
+    const child = start([thawBin, 'bench', '-c', `a=sh -c '${srv(`PID_FILE=${pidFile} NEVER_LISTEN=1`)}; sleep 100'`, '--runs', '3', '--timeout', '60'], { env: { THAW_CLI_NODE: process.execPath } });
+    const t0 = Date.now();
+    while (pids(pidFile).length === 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    const [pid] = pids(pidFile);
+    assert.ok(pid && alive(pid), 'the server started');
+    process.kill(child.pid, 'SIGINT');
+    const exit = await child.exited;
+    assert.equal(exit.status, 130);
+    // SIGKILL lands asynchronously; allow the kernel a moment.
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(alive(pid), false, 'the server was killed with thaw');
+  });
+
+  it('writes a self-contained HTML report that Chromium renders with every run and the warm-up curve', async () => {
+    const html = join(dir, 'r.html');
+    const r = await thaw(['bench', '-c', `a=${srv()}`, '-c', `b=${srv('WORK_MS=50')}`, '--runs', '3', '--after', '4', '--html', html]);
+    assert.equal(r.status, 0, r.stderr);
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      page.on('request', (q) => requests.push(q.url()));
+      await page.goto('file://' + html);
+      assert.equal(await page.locator('#distribution circle.run').count(), 6);
+      assert.equal(await page.locator('#warmup polyline.curve').count(), 2);
+      const box = await page.locator('#distribution').boundingBox();
+      assert.ok(box && box.width > 500 && box.height > 100, 'the distribution is drawn');
+      assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
