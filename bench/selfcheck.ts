@@ -1,0 +1,111 @@
+/**
+ * `npm run bench:selfcheck`: does thaw bench's time to first response agree with an
+ * independent instrument? The same server (test/fixtures/bench/slow-server.js doing WORK_MS of
+ * busy work before it listens) is timed by hyperfine running bench/selfcheck.sh (bash polls
+ * /dev/tcp, reads one HTTP/1.0 answer, kills the server; hyperfine times spawn → exit) and by
+ * thaw's runBench, one run each per round, alternating which goes first, so drift on a shared
+ * machine hits both alike; the rounds' paired differences are summarised by their median.
+ * hyperfine's figure includes bash's own start and exit, measured separately (--noop) and
+ * subtracted. Passes when the medians agree within 2%. Also reports the probe's polling
+ * interval (its resolution) against a port nobody listens on.
+ *
+ *   npm run bench:selfcheck [-- --rounds R]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { machineInfo, runBench } from '../src/bench/index.js';
+import { median } from '../src/bench/stats.js';
+import { freePort } from '../src/launch/port.js';
+import { resolveProbe, waitReady } from '../src/launch/probe.js';
+import { run } from '../src/launch/spawn.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const server = join(root, 'test/fixtures/bench/slow-server.js');
+const script = join(root, 'bench/selfcheck.sh');
+const out = join(root, 'out');
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const rounds = arg('--rounds', 30);
+const works = [200, 600];
+
+async function hyperfine(cmd: string, env: Record<string, string>, n: number, warmup = 1): Promise<number[]> {
+  const json = join(out, 'selfcheck-hyperfine.json');
+  const r = await run(['hyperfine', '-N', '--style', 'none', '--warmup', String(warmup), '--runs', String(n), '--export-json', json, cmd], { env, timeoutMs: 600_000 });
+  if (r.status !== 0) throw new Error(`hyperfine failed (${r.status}):\n${r.stderr}`);
+  return (JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ times: number[] }> }).results[0]!.times;
+}
+
+/** The probe's polling interval: attempts against a port nobody listens on, over 300 ms. */
+async function probeInterval(): Promise<number> {
+  const port = await freePort();
+  const p = resolveProbe({}, port);
+  const t0 = performance.now();
+  let attempts = 0;
+  try {
+    await waitReady(p, { abort: () => null, deadline: t0 + 300 });
+  } catch (e) {
+    attempts = Number(/(\d+) attempts/.exec((e as Error).message)?.[1] ?? 0);
+  }
+  return (performance.now() - t0) / attempts;
+}
+
+mkdirSync(out, { recursive: true });
+const m = machineInfo();
+const noop = median(await hyperfine(`bash ${script} --noop`, {}, 30));
+const rows: Array<{ work: number; thaw: number; hf: number; hfNet: number; pairedDiff: number; rel: number; n: number }> = [];
+for (const work of works) {
+  const env = { WORK_MS: String(work) };
+  const hfTimes: number[] = [];
+  const thawTimes: number[] = [];
+  const thawOnce = async () => {
+    const rep = await runBench({ configs: [{ name: `work${work}`, command: [process.execPath, server], env }], runs: 1 });
+    if (rep.failures.length) throw new Error(rep.failures[0]!.message);
+    thawTimes.push(rep.results[0]!.times[0]!);
+  };
+  const hfOnce = async () => {
+    const port = await freePort();
+    hfTimes.push(...(await hyperfine(`bash ${script} ${port} ${process.execPath} ${server}`, env, 1, 0)));
+  };
+  await thawOnce(); // page cache and CPU warm-up for both, not recorded
+  await hfOnce();
+  thawTimes.length = 0;
+  hfTimes.length = 0;
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2) {
+      await thawOnce();
+      await hfOnce();
+    } else {
+      await hfOnce();
+      await thawOnce();
+    }
+    if (process.stderr.isTTY) process.stderr.write(`\rselfcheck: WORK_MS=${work} round ${r + 1}/${rounds}`);
+  }
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const hfNetTimes = hfTimes.map((t) => t - noop);
+  const pairedDiff = median(thawTimes.map((t, i) => t - hfNetTimes[i]!));
+  const hfNet = median(hfNetTimes);
+  rows.push({ work, thaw: median(thawTimes), hf: median(hfTimes), hfNet, pairedDiff, rel: pairedDiff / hfNet, n: thawTimes.length });
+}
+const interval = await probeInterval();
+
+const ms = (s: number) => (s * 1000).toFixed(1);
+const lines = [
+  `Machine: ${m.cpu}, ${m.nproc} CPUs (nproc), Linux ${m.kernel}, Node ${m.node}; ${new Date().toISOString().slice(0, 10)}.`,
+  `Command: \`npm run bench:selfcheck -- --rounds ${rounds}\` (hyperfine ${(await run(['hyperfine', '--version'])).stdout.trim().split(' ')[1]}; bash's own start+exit, ${ms(noop)} ms, subtracted).`,
+  '',
+  '| server work before listen | runs each | thaw bench median [ms] | hyperfine + bash /dev/tcp median [ms] | minus bash start [ms] | median paired difference | relative |',
+  '|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.work} ms | ${r.n} | ${ms(r.thaw)} | ${ms(r.hf)} | ${ms(r.hfNet)} | ${r.pairedDiff >= 0 ? '+' : ''}${ms(r.pairedDiff)} ms | ${(r.rel * 100).toFixed(2)}% |`),
+  '',
+  `Probe polling interval (its resolution): ${interval.toFixed(3)} ms between connect attempts.`,
+];
+const pass = rows.every((r) => Math.abs(r.rel) <= 0.02);
+lines.push('', pass ? 'PASS: thaw bench agrees with the independent measurement within 2%.' : 'FAIL: thaw bench and the independent measurement differ by more than 2%.');
+writeFileSync(join(out, 'selfcheck.json'), JSON.stringify({ machine: m, rounds, noopS: noop, rows, probeIntervalMs: interval, pass }, null, 2) + '\n');
+process.stdout.write(lines.join('\n') + '\n');
+process.exitCode = pass ? 0 : 1;
