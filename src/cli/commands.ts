@@ -1,7 +1,9 @@
 import type { CommandSpec } from './spec.js';
 import { bench } from './bench.js';
+import { pagesCommand } from './pages.js';
 
 /** Every thaw command, in the order `thaw --help` lists them. One file each. */
 export const commands: CommandSpec[] = [
   bench,
+  pagesCommand,
 ];

@@ -151,7 +151,8 @@ export function summarize(map: PageMap | undefined, trace?: FaultTrace, nmt: rea
       if (o.pid <= 0) {
         const r = row(o.pid, o.exe, o.pid === KERNEL_PID ? 'kernel' : 'page cache');
         r.mappings += o.mappings.length;
-        r.virtualKb += o.mappings.reduce((s, m) => s + (m.end - m.start) / 1024, 0);
+        // The page cache's one range is all of RAM: no virtual size to speak of.
+        if (o.pid === KERNEL_PID) r.virtualKb += o.mappings.reduce((s, m) => s + (m.end - m.start) / 1024, 0);
         r.rssKb += o.vaddr.length * kb;
         if (o.pid === PAGECACHE_PID) r.pageCacheKb += o.vaddr.length * kb;
         continue;

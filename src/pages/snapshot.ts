@@ -1,0 +1,94 @@
+/**
+ * `thaw pages snapshot`: the page map of live processes, the kernel image and the page cache, as
+ * fireCRaCer's virt2phys collects it (tools/mem_mapping.sh), read straight from /proc.
+ */
+import { ThawError } from '../errors.js';
+import { KPF, kpfBit, PAGECACHE_PID, KERNEL_PID, PageMapBuilder, type PageMap } from '../model/pages.js';
+import { listUserPids, PAGE_SIZE, readExe, readIomem, readKpageflags, readMappings, readPresentPages, scanKpageflags } from './proc.js';
+
+export type PageCacheMode = 'all' | 'mapped' | 'none';
+
+export interface SnapshotOptions {
+  /** Add the `= 0 kernel` section (kernel code/rodata/data/bss from /proc/iomem). */
+  kernel?: boolean;
+  /** 'all' scans every physical page; 'mapped' only the pages the processes map; 'none'. */
+  pagecache?: PageCacheMode;
+  /** Progress lines for a terminal. */
+  progress?: (msg: string) => void;
+}
+
+/**
+ * A page is in the page cache when it is backed by a file: KPF_MAPPEDTODISK (what fireCRaCer's
+ * virt2phys selects) or a file LRU page (on the LRU, neither anonymous nor swap-backed). On anon
+ * pages newer kernels reuse the MAPPEDTODISK bit for PG_anon_exclusive, hence the ANON test.
+ */
+export function isPageCache(flags: number): boolean {
+  if (kpfBit(flags, KPF.ANON) || kpfBit(flags, KPF.SLAB)) return false;
+  return kpfBit(flags, KPF.MAPPEDTODISK) || (kpfBit(flags, KPF.LRU) && !kpfBit(flags, KPF.SWAPBACKED));
+}
+
+const KERNEL_RANGES = /^Kernel (code|rodata|data|bss)$/;
+
+export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): PageMap {
+  const kernel = opts.kernel ?? true;
+  const pagecache = opts.pagecache ?? 'all';
+  const b = new PageMapBuilder(PAGE_SIZE, `thaw pages snapshot at ${new Date().toISOString()}`);
+  const mappedPfns = new Set<number>();
+  let done = 0;
+  for (const pid of pids) {
+    const exe = readExe(pid);
+    if (exe === undefined) {
+      readMappings(pid); // throws E_NO_PROCESS when the pid does not exist
+      throw new ThawError('E_NO_PROCESS', `pid ${pid} has no executable (a kernel thread?)`, { hint: 'give the pid of a user process' });
+    }
+    const mappings = readMappings(pid);
+    const o = b.owner(pid, exe);
+    for (const m of mappings) o.addMapping({ start: m.start, end: m.end, name: m.name, perms: m.perms, offset: m.offset });
+    readPresentPages(pid, mappings, (p) => {
+      o.addPage(p.vaddr, p.paddr, p.flags);
+      if (pagecache === 'mapped') mappedPfns.add(p.paddr / PAGE_SIZE);
+    });
+    done++;
+    if (pids.length > 1) opts.progress?.(`pages: ${done}/${pids.length} processes`);
+  }
+  if (!kernel && pagecache === 'none') return b.build();
+  const iomem = readIomem();
+  if (kernel) {
+    const ranges = iomem.filter((r) => KERNEL_RANGES.test(r.name) && r.end > r.start + 1);
+    const k = b.owner(KERNEL_PID, 'kernel');
+    const pfns: number[] = [];
+    for (const r of ranges) {
+      k.addMapping({ start: r.start, end: r.end, name: r.name });
+      for (let a = r.start - (r.start % PAGE_SIZE); a < r.end; a += PAGE_SIZE) pfns.push(a / PAGE_SIZE);
+    }
+    const flags = readKpageflags(pfns);
+    for (const pfn of pfns) k.addPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, flags.get(pfn) ?? 0);
+  }
+  if (pagecache !== 'none') {
+    const ramEnd = Math.max(0, ...iomem.filter((r) => r.name === 'System RAM').map((r) => r.end));
+    const c = b.owner(PAGECACHE_PID, 'pagecache');
+    c.addMapping({ start: 0, end: ramEnd, name: '/proc/kpageflags' });
+    if (pagecache === 'mapped') {
+      const flags = readKpageflags(mappedPfns);
+      for (const pfn of [...mappedPfns].sort((x, y) => x - y)) {
+        const f = flags.get(pfn) ?? 0;
+        if (isPageCache(f)) c.addPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, f);
+      }
+    } else {
+      const maxPfn = Math.ceil(ramEnd / PAGE_SIZE);
+      let last = 0;
+      scanKpageflags(maxPfn, isPageCache, (pfn, f) => c.addPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, f), (n) => {
+        if (n - last >= maxPfn / 10) {
+          last = n;
+          opts.progress?.(`pages: page cache ${Math.round((100 * n) / maxPfn)}%`);
+        }
+      });
+    }
+  }
+  return b.build();
+}
+
+/** Every user process but thaw itself and its parent (as mem_mapping.sh excludes itself). */
+export function allPids(): number[] {
+  return listUserPids().filter((p) => p !== process.pid && p !== process.ppid);
+}
