@@ -1,0 +1,102 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { serializeFolded } from '../profile/export/folded.js';
+import { serializePprof } from '../profile/export/pprof.js';
+import { serializeSpeedscope } from '../profile/export/speedscope.js';
+import { ThawError } from '../errors.js';
+import { importProfile } from '../import/profiles.js';
+import { diffProfiles } from '../model/profile-diff.js';
+import { ProfileBuilder, type Profile, type WeightUnit } from '../model/profile.js';
+import { diffFlameData, flameData, renderFlameHtml, renderFlameSvg } from '../render/flame.js';
+import type { CommandSpec } from './spec.js';
+
+/** Reads and imports one profile file of any supported format. */
+export function loadProfile(file: string, unit?: WeightUnit): Profile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ThawError('E_PROFILE_INPUT', `cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { hint: 'give a perf script text, .folded, .collapsed or .cpuprofile file' });
+  }
+  const p = importProfile(file, text, basename(file).replace(/\.(folded|collapsed|cpuprofile|txt|stacks)$/i, ''));
+  return unit && p.unit === 'samples' ? { ...p, unit } : p;
+}
+
+/** Several inputs become one profile: their stacks added up. */
+export function mergeProfiles(name: string, ps: Profile[]): Profile {
+  if (ps.length === 1) return ps[0]!;
+  const units = new Set(ps.map((p) => p.unit));
+  const b = new ProfileBuilder(name, units.size === 1 ? ps[0]!.unit : 'samples');
+  for (const p of ps) b.addProfile(p);
+  return b.build();
+}
+
+/** Writes atomically: a temp file beside the target, renamed at the end. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export const flameCommand: CommandSpec = {
+  name: 'flame',
+  args: '<inputs...>',
+  summary: 'draw a flame graph (self-contained HTML, or SVG) from perf script, folded, collapsed or .cpuprofile input',
+  help: [
+    'Several inputs are added up into one graph. With --diff BASE the graph shows how the inputs',
+    'differ from BASE: both sides normalised to their totals, frames coloured by the change of',
+    'their total (or self) share, widths from either side (selectable in the page).',
+    'Examples:',
+    '  thaw flame out.folded -o flame.html',
+    '  thaw flame after.folded --diff before.folded -o diff.html',
+  ].join('\n'),
+  options: [
+    { flags: '-o, --out <file>', description: 'output file: .html (interactive) or .svg' },
+    { flags: '--diff <base>', description: 'draw a diff flame graph against this base profile' },
+    { flags: '--title <text>', description: 'title shown in the graph' },
+    {
+      flags: '--unit <unit>',
+      description: 'what folded weights count: samples, ns or us (thaw fold writes perf periods: ns for cpu-clock)',
+      parse: (v: string) => {
+        const u = ({ samples: 'samples', ns: 'nanoseconds', us: 'microseconds' } as const)[v as 'samples'];
+        if (!u) throw new ThawError('E_USAGE', `--unit ${v}: expected samples, ns or us`, { hint: '--unit ns for `thaw fold` output of a cpu-clock capture' });
+        return u;
+      },
+    },
+  ],
+  async run(inputs, opts) {
+    const out = opts.out as string | undefined;
+    if (!out) throw new ThawError('E_USAGE', 'thaw flame needs -o OUT.html or -o OUT.svg', { hint: 'thaw flame out.folded -o flame.html' });
+    const lower = out.toLowerCase();
+    const ext = lower.endsWith('.pb.gz') ? '.pb.gz' : lower.endsWith('.speedscope.json') ? '.speedscope.json' : extname(lower);
+    if (!['.html', '.svg', '.folded', '.speedscope.json', '.pb', '.pb.gz'].includes(ext)) {
+      throw new ThawError('E_USAGE', `-o ${out}: the output must end in .html or .svg (or .folded, .speedscope.json, .pb, .pb.gz to convert)`, { hint: 'thaw flame out.folded -o flame.html' });
+    }
+    const profiles = inputs.map((f) => loadProfile(f, opts.unit as WeightUnit | undefined));
+    const target = mergeProfiles(inputs.length === 1 ? profiles[0]!.name : 'merged', profiles);
+    if (target.total <= 0) throw new ThawError('E_PROFILE_EMPTY', `${inputs.join(', ')}: no samples`, { hint: 'record longer, or with a higher --freq' });
+    if (ext !== '.html' && ext !== '.svg') {
+      if (opts.diff) throw new ThawError('E_USAGE', `--diff draws a graph: write it to .html or .svg, not ${ext}`, { hint: 'thaw flame after.folded --diff before.folded -o diff.html' });
+      if (ext === '.folded') writeAtomic(out, serializeFolded(target));
+      else if (ext === '.speedscope.json') writeAtomic(out, serializeSpeedscope(target));
+      else {
+        const pb = serializePprof(target);
+        writeAtomic(out, ext === '.pb.gz' ? gzipSync(pb) : pb);
+      }
+      process.stderr.write(`thaw flame: wrote ${out}\n`);
+      return 0;
+    }
+    let data;
+    if (opts.diff) {
+      const base = loadProfile(opts.diff as string, opts.unit as WeightUnit | undefined);
+      data = diffFlameData(diffProfiles(base, target), opts.title as string | undefined);
+    } else {
+      data = flameData(target, (opts.title as string | undefined) ?? target.name);
+    }
+    writeAtomic(out, ext === '.svg' ? renderFlameSvg(data) : renderFlameHtml(data));
+    process.stderr.write(`thaw flame: wrote ${out}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,49 @@
+import { ThawError } from '../errors.js';
+import { describeBadInput, foldFile } from '../profile/fold-stream.js';
+import type { CommandSpec } from './spec.js';
+
+export const foldCommand: CommandSpec = {
+  name: 'fold',
+  args: '<perf_script_txt>',
+  summary: 'fold `perf script` text into folded stacks on stdout (the lines stackcollapse-perf.pl prints, faster)',
+  help: [
+    'Input: the text of `perf script -i perf.data` (or - for stdin), e.g. after',
+    '  perf record -e cpu-clock -g -F 997 -- node --perf-basic-prof app.js',
+    'Output: one `frame;frame;… weight` line per distinct stack, weighted by sample period.',
+    'Unrecognised or truncated lines are skipped and reported on stderr with their line numbers.',
+  ].join('\n'),
+  options: [{ flags: '--threads <n>', description: 'worker threads for large files (default: the cores available; 1 = none)', parse: (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new ThawError('E_USAGE', `--threads wants a whole number >= 1, not ${v}`, { hint: 'e.g. --threads 2' }); return n; } }],
+  async run([path], opts) {
+    const tty = process.stderr.isTTY;
+    let last = 0;
+    const { folder, stats } = await foldFile(path!, { threads: opts.threads, onProgress: (bytes, size) => {
+      if (!tty || size === 0) return;
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      process.stderr.write(`\rthaw fold: ${Math.round((100 * bytes) / size)}% of ${(size / 1e6).toFixed(0)} MB`);
+    } });
+    if (tty && last > 0) process.stderr.write('\r\x1b[K');
+    if (stats.samples === 0) {
+      throw new ThawError('E_FOLD_INPUT', `${path} holds no perf samples (${stats.lines} lines, ${stats.badLines} unrecognised${stats.badSamples[0] ? `, first at line ${stats.badSamples[0].line}` : ''})`, {
+        hint: 'give the text of `perf script -i perf.data` from a `perf record -g` capture',
+      });
+    }
+    const lines = folder.lines();
+    // Write in large latin1 blocks: bytes out are the bytes that came in.
+    const out = process.stdout;
+    const BLOCK = 1 << 20;
+    let buf = '';
+    for (const l of lines) {
+      buf += l + '\n';
+      if (buf.length >= BLOCK) {
+        if (!out.write(Buffer.from(buf, 'latin1'))) await new Promise((r) => out.once('drain', r));
+        buf = '';
+      }
+    }
+    if (buf) out.write(Buffer.from(buf, 'latin1'));
+    const warn = describeBadInput(path!, stats);
+    if (warn) process.stderr.write(`thaw fold: ${warn.split('\n').join('\nthaw fold: ')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diffProfiles, topChanges } from './profile-diff.js';
+import { classifyFrame, classifyFoldedStack, ProfileBuilder, stacksOf } from './profile.js';
+
+test('builder sums totals and self weights, then freezes', () => {
+  const b = new ProfileBuilder('t');
+  b.add(['main', 'a', 'x'], 3);
+  b.add(['main', 'a'], 2);
+  b.add(['main', 'b'], 5);
+  const p = b.build();
+  assert.equal(p.total, 10);
+  const main = p.root.children[0]!;
+  assert.equal(main.total, 10);
+  assert.equal(main.children[0]!.name, 'a');
+  assert.equal(main.children[0]!.total, 5);
+  assert.equal(main.children[0]!.self, 2);
+  assert.ok(Object.isFrozen(p.root));
+  assert.throws(() => b.add(['x'], 1));
+  assert.deepEqual([...stacksOf(p)].map((s) => `${s.frames.join(';')} ${s.weight}`), ['main;a 2', 'main;a;x 3', 'main;b 5']);
+});
+
+test('diff normalises each side by its own total and colours by total or self', () => {
+  const base = new ProfileBuilder('base');
+  base.add(['m', 'slow'], 50);
+  base.add(['m', 'fast'], 50);
+  const target = new ProfileBuilder('target');
+  target.add(['m', 'slow'], 300);
+  target.add(['m', 'fast'], 100);
+  const d = diffProfiles(base.build(), target.build());
+  const m = d.root.children[0]!;
+  assert.equal(m.baseTotal, 1);
+  assert.equal(m.total, 1); // twice the samples is not "twice as slow"
+  const slow = m.children.find((c) => c.name === 'slow')!;
+  assert.equal(slow.baseTotal, 0.5);
+  assert.equal(slow.total, 0.75);
+  const top = topChanges(d, 'total', 1)[0]!;
+  assert.deepEqual(top.path, ['m', 'fast']);
+  assert.equal(top.delta, -0.25);
+});
+
+test('frame kinds from names and modules', () => {
+  assert.equal(classifyFrame('do_syscall_64', '[kernel.kallsyms]'), 'kernel');
+  assert.equal(classifyFrame('JS:*fib /app/x.js:1:1', '/tmp/perf-1.map'), 'jit-js');
+  assert.equal(classifyFrame('JS:~fib /app/x.js:1:1', '/tmp/perf-1.map'), 'interpreted');
+  assert.equal(classifyFrame('LazyCompile:*fib /app/x.js:1'), 'jit-js');
+  assert.equal(classifyFrame('double Hot.mathy', '/tmp/perf-2.map'), 'jit-java');
+  assert.equal(classifyFrame('Interpreter', '/tmp/perf-2.map'), 'interpreted');
+  assert.equal(classifyFrame('Builtins_ArrayTimSort', '/usr/bin/node'), 'native');
+  assert.equal(classifyFrame('Hot.spin_[j]'), 'jit-java');
+  assert.deepEqual(classifyFoldedStack(['node', 'main', 'write', 'entry_SYSCALL_64', 'do_syscall_64']), ['native', 'native', 'native', 'kernel', 'kernel']);
+});
