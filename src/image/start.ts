@@ -16,7 +16,7 @@ import type { Manifest } from './manifest.js';
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The fields the fast path compares, in the order `stamp()` prints them. */
-export const STAT_FORMAT = '%i %s %Y %Z ';
+export const STAT_FORMAT = '%i:%s:%Y:%Z;';
 
 export function startScript(m: Manifest, thawVersion: string): string {
   const flags = m.flags.restore.map(q).join(' ');

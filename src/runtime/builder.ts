@@ -14,7 +14,7 @@
 import { createHook } from 'node:async_hooks';
 import { renameSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
-import { configureDeferred, deferGlobals, deferredUse, deliver, listenServers, restoreDeferred, serverCount, warmupTarget, type ModuleShape, type WarmupRequest, type WarmupResult } from './deferred.js';
+import { configureDeferred, deferredUse, deliver, listenServers, restoreDeferred, serverCount, warmupTarget, type ModuleShape, type WarmupRequest, type WarmupResult } from './deferred.js';
 import { entropyDraws, guardEntropy, reseedEntropy } from './entropy.js';
 import { notifyCheckpoint, notifyRestore, state } from './state.js';
 
@@ -80,6 +80,8 @@ const report: BuildReport = {
 const realEnv = process.env;
 const envRead = new Set<string>();
 let envEnumerated = false;
+/** Keys handed out by an enumeration (Object.keys asks a descriptor of each): not reads. */
+let enumerating = new Set<string | symbol>();
 
 function trackEnv(): void {
   process.env = new Proxy(realEnv, {
@@ -92,12 +94,14 @@ function trackEnv(): void {
       return Reflect.has(t, k);
     },
     getOwnPropertyDescriptor(t, k) {
-      if (typeof k === 'string') envRead.add(k);
+      if (!enumerating.delete(k) && typeof k === 'string') envRead.add(k);
       return Reflect.getOwnPropertyDescriptor(t, k);
     },
     ownKeys(t) {
       envEnumerated = true;
-      return Reflect.ownKeys(t);
+      const keys = Reflect.ownKeys(t);
+      enumerating = new Set(keys);
+      return keys;
     },
   });
 }
@@ -116,7 +120,9 @@ const stdioHandles = (): Set<unknown> => new Set([(process.stdout as any)?._hand
 
 const hook = createHook({
   init(id, type, _trigger, resource) {
-    if (IGNORED.has(type)) return;
+    // Only Node's own providers (async_wrap.h: TCPWRAP, FSREQCALLBACK, …) and timers are
+    // handles or requests; an AsyncResource a library makes ('bound-anonymous-fn') is neither.
+    if (IGNORED.has(type) || !(type === 'Timeout' || type === 'Immediate' || /^[A-Z0-9_]+$/.test(type))) return;
     const saved = Error.stackTraceLimit;
     Error.stackTraceLimit = 30;
     const stack = new Error().stack ?? '';
@@ -337,12 +343,24 @@ function fatal(code: string, message: string, hint: string): never {
 function restoreMain(): void {
   const s = state();
   s.phase = 'restoring';
+  // THAW_TRACE_RESTORE=1 prints when each restore step ends (ms since the process started).
+  // (Collected and printed at the end: the first write to stderr itself costs milliseconds.)
+  const marks: string[] = [];
+  const trace = process.env.THAW_TRACE_RESTORE
+    ? (step: string) => {
+        marks.push(`${step} ${performance.now().toFixed(1)}`);
+        if (step === 'listen') process.stderr.write(`thaw: restore (ms since process start): ${marks.join(', ')}\n`);
+      }
+    : undefined;
+  trace?.('main');
   reseedEntropy();
   // A cold start has the script at argv[1]; `node --snapshot-blob B -- ARGS` has none.
   process.argv.splice(1, 0, config.argv1);
   restoreDeferred();
+  trace?.('deferred');
   const done = (): void => {
     listenServers(fatal);
+    trace?.('listen');
     s.phase = 'restored';
     if (appMain) appMain.fn(appMain.data);
   };
@@ -357,6 +375,8 @@ function restoreMain(): void {
 export function begin(cfg: BuildConfig): void {
   config = cfg;
   state().phase = 'building';
+  // node-features.ts 'builder-no-stack-trace-limit' (Node 20): without it errors have no stack.
+  if (typeof Error.stackTraceLimit !== 'number') Error.stackTraceLimit = 10;
   process.argv[1] = cfg.argv1;
   // A native addon's memory cannot be serialised: say which one instead of crashing later.
   const dlopen = process.dlopen;
@@ -377,7 +397,6 @@ export function begin(cfg: BuildConfig): void {
   guardEntropy();
   trackEnv();
   configureDeferred(cfg.shapes, () => envRead);
-  deferGlobals();
   const snap = v8.startupSnapshot;
   snap.setDeserializeMainFunction(restoreMain);
   // One main function (as Node's own startup_snapshot.js allows): the app's runs after

@@ -70,7 +70,6 @@ interface DeferredState {
   instances: BuildInstance[];
   servers: ServerRecord[];
   used: Map<string, Set<string>>;
-  globals: Map<string, PropertyDescriptor | undefined>;
   envReads: () => Set<string>;
 }
 
@@ -82,7 +81,6 @@ const ds: DeferredState = {
   instances: [],
   servers: [],
   used: new Map(),
-  globals: new Map(),
   envReads: () => new Set(),
 };
 
@@ -375,6 +373,9 @@ function standInClass(module: string, name: string, impl: (new (...a: any[]) => 
   const holder = {
     [name]: class extends (base as new (...a: any[]) => object) {
       constructor(...args: any[]) {
+        // Classes behind a lazy getter (web globals, Node 22+'s http.WebSocket) are re-parented
+        // on first use: reading them loads undici (~30 ms), which a restore should not pay.
+        if (ds.restored && Object.getPrototypeOf(cls) === base) reparent(module, name, cls);
         if (!ds.restored && !impl) {
           noteUse(module, name);
           throw new BuildTimeUseError(`new ${module}.${name}()`, `it needs the real node:${module}, which cannot be loaded before restore — construct it in onRestore() or a Resource's afterRestore()`);
@@ -391,6 +392,12 @@ function standInClass(module: string, name: string, impl: (new (...a: any[]) => 
     },
   };
   const cls = holder[name]!;
+  if (module === 'globalThis' && name === 'Response') {
+    // Response's static factories, reachable before the class is first constructed.
+    for (const f of ['json', 'error', 'redirect']) {
+      Object.defineProperty(cls, f, { configurable: true, writable: true, value: (...a: unknown[]) => (globalThis as any).Response[f](...a) });
+    }
+  }
   Object.defineProperty(cls, Symbol.hasInstance, {
     configurable: true,
     value(this: Function, v: unknown): boolean {
@@ -453,22 +460,21 @@ function serverRecords(): void {
   }
 }
 
-/** Replace the web globals that would load undici with stand-ins (kept to be put back). */
-export function deferGlobals(): void {
-  for (const name of DEFERRED_GLOBALS) {
-    const desc = Object.getOwnPropertyDescriptor(globalThis, name);
-    ds.globals.set(name, desc);
-    let value: unknown;
-    if (name === 'fetch') {
-      value = function fetch(): never {
-        noteUse('globalThis', 'fetch');
-        throw outgoing('globalThis', 'fetch');
-      };
-    } else {
-      value = standInClass('globalThis', name, undefined);
-    }
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+/**
+ * Stand-in for a web global that loads undici when first touched. On Node 22+ even reading the
+ * property descriptor of globalThis.Request materialises it (a V8 lazy data property) and the
+ * builder aborts, so globalThis is never touched while building: the bundler injects these
+ * stand-ins for the app's free references to fetch/Request/Response/… (runtime/web-globals.ts).
+ */
+export function webStandIn(name: (typeof DEFERRED_GLOBALS)[number]): unknown {
+  if (name === 'fetch') {
+    return function fetch(this: unknown, ...args: unknown[]): unknown {
+      if (ds.restored) return (globalThis as any).fetch.apply(this, args);
+      noteUse('globalThis', 'fetch');
+      throw outgoing('globalThis', 'fetch');
+    };
   }
+  return standInClass('globalThis', name, undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,29 +557,38 @@ function listeners(obj: EventEmitter): Array<[string | symbol, Function[]]> {
   return obj.eventNames().map((e) => [e, obj.rawListeners(e)]);
 }
 
+/** Parent a stand-in class (and its prototype) on the real class. */
+function reparent(module: string, name: string, cls: Function): void {
+  const real = module === 'globalThis' ? (globalThis as Record<string, unknown>)[name] : realModule(module)[name];
+  if (typeof real !== 'function') return;
+  Object.setPrototypeOf(cls.prototype, real.prototype);
+  Object.setPrototypeOf(cls, real);
+}
+
 /** Turn every stand-in into the real thing. Call once, first thing after restore. */
 export function restoreDeferred(): void {
   ds.restored = true;
-  for (const [name, desc] of ds.globals) {
-    if (desc) Object.defineProperty(globalThis, name, desc);
-    else delete (globalThis as Record<string, unknown>)[name];
-  }
   for (const [module, mod] of ds.modules) {
     const real = realModule(module);
-    for (const key of Object.keys(mod)) mod[key] = real[key];
+    for (const key of Object.keys(mod)) {
+      // Lazy getters stay lazy: Node 22+'s http.WebSocket loads undici (~30 ms) when read.
+      const desc = Object.getOwnPropertyDescriptor(real, key);
+      if (desc?.get) Object.defineProperty(mod, key, { get: () => real[key], configurable: true, enumerable: true });
+      else mod[key] = real[key];
+    }
   }
   for (const { module, name, cls } of ds.standIns) {
-    const real = module === 'globalThis' ? (globalThis as Record<string, unknown>)[name] : realModule(module)[name];
-    if (typeof real !== 'function') continue;
-    Object.setPrototypeOf(cls.prototype, real.prototype);
-    Object.setPrototypeOf(cls, real);
+    if (module !== 'globalThis' && !Object.getOwnPropertyDescriptor(realModule(module), name)?.get) reparent(module, name, cls);
   }
   // Objects built from stand-ins during the build: initialise them in place (the stand-in
   // class is a thin subclass now parented on the real class, so nothing of the build-time
   // implementation stays on the chain).
   for (const inst of ds.instances) {
     const real = realModule(inst.module)[inst.className];
-    if (typeof real !== 'function' || /^class\b/.test(Function.prototype.toString.call(real))) continue;
+    // Only a classic constructor function can initialise an existing object; a class's
+    // `prototype` is read-only, a function's is writable (and this costs nothing, unlike
+    // Function.prototype.toString on a built-in, which pulls in its source: ~10 ms each).
+    if (typeof real !== 'function' || !Object.getOwnPropertyDescriptor(real, 'prototype')?.writable) continue;
     const obj = inst.obj as Record<PropertyKey, unknown>;
     const saved = typeof (obj as unknown as EventEmitter).eventNames === 'function' ? listeners(obj as unknown as EventEmitter) : [];
     const appProps: Array<[PropertyKey, unknown]> = Reflect.ownKeys(obj)

@@ -107,6 +107,8 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
       metafile: true,
       legalComments: 'none',
       plugins,
+      // Free references to fetch/Request/Response/… become thaw's stand-ins (see web-globals.ts).
+      inject: [join(runtimeDir, 'web-globals.ts')],
     });
   } catch (err) {
     const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];

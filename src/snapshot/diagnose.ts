@@ -54,13 +54,18 @@ export class StackMapper {
 }
 
 export function describeHandles(handles: LiveHandle[], mapper: StackMapper): string {
-  return handles
-    .map((h) => {
-      const frames = mapper.frames(h.stack, 4);
-      const what = `${h.type}${h.detail ? ` ${h.detail}` : ''}`;
-      return `${what}\n${frames.length ? frames.map((f) => `    ${f}`).join('\n') : '    (created inside Node or thaw; no app frame)'}`;
-    })
-    .join('\n');
+  // Handles made at the same place (a loop, a pool) are shown once with a count.
+  const groups = new Map<string, { text: string; n: number }>();
+  for (const h of handles) {
+    const frames = mapper.frames(h.stack, 4);
+    const what = `${h.type}${h.detail ? ` ${h.detail}` : ''}`;
+    const text = `${what}\n${frames.length ? frames.map((f) => `    ${f}`).join('\n') : '    (created inside Node or thaw; no app frame)'}`;
+    const key = `${h.type}|${frames.join('|')}`;
+    const g = groups.get(key);
+    if (g) g.n++;
+    else groups.set(key, { text, n: 1 });
+  }
+  return [...groups.values()].map((g) => (g.n > 1 ? g.text.replace('\n', ` (×${g.n})\n`) : g.text)).join('\n');
 }
 
 /** The ThawError for a failed build, from the report (when the builder got to write one). */

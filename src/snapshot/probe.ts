@@ -33,7 +33,8 @@ for (const m of mods) {
   for (const k of Object.keys(mod)) {
     const v = mod[k];
     if (typeof v === 'function') (/^[A-Z]/.test(k) ? s.classes : s.functions).push(k);
-    else if (plain(v)) s.values[k] = v;
+    // Large data (tls.rootCertificates) is left to the real module after restore.
+    else if (plain(v) && JSON.stringify(v).length < 8192) s.values[k] = v;
   }
   shapes[m] = s;
 }

@@ -1,0 +1,57 @@
+/**
+ * Node-version differences that matter to snapshots, in one table (STYLE 8, after tsx's
+ * node-features.ts). Each entry says which releases behave how, and how we know.
+ * Pure data plus tiny predicates: the runtime, the builder and the CLI all read it.
+ */
+export interface Quirk {
+  id: string;
+  /** Inclusive major-version range the quirk applies to. */
+  majors: [number, number];
+  what: string;
+  source: string;
+  handling: string;
+}
+
+export const quirks: Quirk[] = [
+  {
+    id: 'deferred-builtins-abort',
+    majors: [20, 26],
+    what: 'requiring node:http, https, http2 or tls, or touching fetch/Request/Response/Headers, inside --build-snapshot aborts V8 (exit 133) or throws (Node 20: "methods.toSorted is not a function")',
+    source: 'measured here on v20.20.2, v22.23, v24.21, v26.10; Node docs: "userland modules … built-in modules not yet supported in snapshot"',
+    handling: 'runtime/deferred.ts stands in for them and swaps in the real modules after restore',
+  },
+  {
+    id: 'builder-no-stack-trace-limit',
+    majors: [20, 20],
+    what: 'Error.stackTraceLimit is absent in the snapshot builder, so new Error().stack is undefined and depd-style structured stacks are empty (Express 5 crashes on load)',
+    source: 'measured on v20.20.2; Node prints "Deleting Error.stackTraceLimit from the snapshot. It will be re-installed after deserialization"',
+    handling: 'builder.begin() sets it to 10 (Node\'s default) while building',
+  },
+  {
+    id: 'builder-before-exit-once',
+    majors: [20, 26],
+    what: "the snapshot builder emits 'beforeExit' once and serialises without spinning the loop again",
+    source: 'measured on v20.20.2, v24.21, v26.10',
+    handling: 'the builder keeps its own interval alive until the checkpoint is ready',
+  },
+  {
+    id: 'restored-argv-without-script',
+    majors: [20, 26],
+    what: 'a process restored with --snapshot-blob has process.argv = [node, ...args], with no script path',
+    source: 'measured on v20.20.2, v24.21, v26.10',
+    handling: 'restoreMain() puts the entry path back at argv[1], as in a cold start',
+  },
+  {
+    id: 'uuid-cache-in-snapshot',
+    majors: [20, 26],
+    what: 'crypto.randomUUID() and randomInt() serve from JS-side caches of random bytes; filled during a build, every restore repeats them',
+    source: 'lib/internal/crypto/random.js (uuidData/uuidBatch, randomCache)',
+    handling: 'runtime/entropy.ts answers them from randomBytes() while building, so the caches stay empty',
+  },
+];
+
+export function applies(id: string, version: string): boolean {
+  const major = Number(version.replace(/^v/, '').split('.')[0]);
+  const q = quirks.find((x) => x.id === id);
+  return !!q && major >= q.majors[0] && major <= q.majors[1];
+}
