@@ -142,6 +142,30 @@ describe('thaw bench (end to end)', () => {
     assert.match(notImg.stderr, /\[E_IMAGE_MISSING\] configuration "x": .* is a directory but not a thaw image/);
   });
 
+  it('runs --prepare before every run and --cleanup after the last; a failing --prepare is reported', async () => {
+    const log = join(dir, 'steps.log');
+    const r = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '2', '--warmup', '1', '--prepare', `echo prepare >> ${log}`, '--cleanup', `echo cleanup >> ${log}`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['prepare', 'prepare', 'prepare', 'cleanup']);
+    const bad = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--prepare', 'echo cache is cold >&2; exit 4']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /\[E_PREPARE_FAILED\] --prepare "echo cache is cold >&2; exit 4" for "a" exited with status 4\n[\s\S]*\| cache is cold/);
+  });
+
+  it('compares with a saved run and exits non-zero on a regression beyond the threshold', async () => {
+    const old = join(dir, 'old.json');
+    // The work is wall-clock busy-waiting, so a loaded machine cannot fake a 50% change.
+    const first = await thaw(['bench', '-c', `svc=${srv('WORK_MS=300')}`, '--runs', '3', '--json', old]);
+    assert.equal(first.status, 0, first.stderr);
+    const same = await thaw(['bench', '-c', `svc=${srv('WORK_MS=300')}`, '--runs', '3', '--baseline', old, '--threshold', '50']);
+    assert.equal(same.status, 0, same.stdout + same.stderr);
+    assert.match(same.stdout, /ok +svc: /);
+    const slower = await thaw(['bench', '-c', `svc=${srv('WORK_MS=1000')}`, '--runs', '3', '--baseline', old, '--threshold', '50']);
+    assert.equal(slower.status, 1);
+    assert.match(slower.stdout, /REGRESSION svc: /);
+    assert.match(slower.stderr, /thaw: error: \[E_REGRESSION\] svc slower than the baseline by more than 50%/);
+  });
+
   it('kills the server tree on Ctrl-C and leaves nothing running', async () => {
     const pidFile = join(dir, 'int.pids');
     const child = start([thawBin, 'bench', '-c', `a=sh -c '${srv(`PID_FILE=${pidFile} NEVER_LISTEN=1`)}; sleep 100'`, '--runs', '3', '--timeout', '60'], { env: { THAW_CLI_NODE: process.execPath } });
