@@ -101,7 +101,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 
   const bar =
     opts.progress && process.stderr.isTTY
-      ? new SingleBar({ stream: process.stderr, format: 'thaw bench {bar} {value}/{total} runs · {config} {last}', hideCursor: true, clearOnComplete: true, barsize: 24 })
+      ? new SingleBar({ stream: process.stderr, format: 'thaw bench {bar} {value}/{total} runs · {config} {last}', hideCursor: false, clearOnComplete: true, barsize: 24 })
       : null;
   bar?.start(configs.length * (runs + warmup), 0, { config: '', last: '' });
 

@@ -28,10 +28,16 @@ describe('bench stats', () => {
   it('MAD and modified z-scores flag the outlier as hyperfine does', () => {
     close(mad(xs), 1); // |x − 3| = 2 1 0 1 97 → median 1
     const z = modifiedZScores(xs);
-    close(z[4]!, 97 / 1.4826); // 65.43 > 14
+    close(z[4]!, 97 / 1.4826); // 65.43 > 10
     close(z[0]!, -2 / 1.4826);
     assert.deepEqual(outlierIndices(xs), [4]);
-    assert.deepEqual(outlierIndices([1, 1, 1, 1]), []); // MAD 0: nothing is an outlier
+    // hyperfine's own cases (src/outlier_detection.rs tests):
+    assert.deepEqual(outlierIndices([1000, 0]), []); // median 500, MAD 500, |z| = 1/1.4826
+    assert.deepEqual(outlierIndices([-0.2, 0, 0.2]), []);
+    assert.deepEqual(outlierIndices([-0.2, 0, 0.2, 4]), [3]); // median 0.1, MAD 0.2: 3.9/0.2 = 19.5 > 14.826
+    assert.deepEqual(outlierIndices([0.5, 0.3, 0.29, 0.31, 0.3]), [0]); // median 0.3, MAD 0.01: 0.2/0.01 = 20
+    assert.deepEqual(outlierIndices([10, 10, 10, 10, 10, 10, 10, 100]), [7]); // MAD 0 → ε
+    assert.deepEqual(outlierIndices([1, 1, 1, 1]), []); // MAD 0 and no deviation
     const s = summarize(xs);
     assert.deepEqual([s.n, s.min, s.max, s.outliers], [5, 1, 100, [4]]);
   });

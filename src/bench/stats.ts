@@ -21,11 +21,12 @@ export interface Summary {
 }
 
 /**
- * hyperfine flags a sample as an outlier when its modified z-score |x − median| / (1.4826·MAD)
- * exceeds 14 (hyperfine src/outlier_detection.rs, OUTLIER_THRESHOLD); the 1.4826 factor makes
- * the MAD a consistent estimator of σ for normal data (Iglewicz & Hoaglin).
+ * hyperfine's rule (src/outlier_detection.rs): a sample is an outlier when |x − median| / MAD
+ * exceeds 1.4826 × 10, i.e. lies more than 10 σ away with σ estimated as 1.4826·MAD (the
+ * factor that makes the MAD consistent with σ for normal data; Iglewicz & Hoaglin 1993).
+ * Here the z-score is expressed in those σ units, so the threshold reads 10.
  */
-export const OUTLIER_THRESHOLD = 14;
+export const OUTLIER_THRESHOLD = 10;
 export const MAD_SCALE = 1.4826;
 
 export function mean(xs: readonly number[]): number {
@@ -70,11 +71,14 @@ export function mad(xs: readonly number[]): number {
   return median(xs.map((x) => Math.abs(x - m)));
 }
 
-/** Modified z-scores (x − median) / (1.4826·MAD); all 0 when MAD is 0. */
+/**
+ * Modified z-scores (x − median) / (1.4826·MAD). A MAD of 0 becomes machine epsilon, as in
+ * hyperfine, so when most samples are identical any that differ stand out.
+ */
 export function modifiedZScores(xs: readonly number[]): number[] {
   const m = median(xs);
-  const d = mad(xs);
-  return xs.map((x) => (d === 0 ? 0 : (x - m) / (MAD_SCALE * d)));
+  const d = mad(xs) || Number.EPSILON;
+  return xs.map((x) => (x - m) / (MAD_SCALE * d));
 }
 
 export function outlierIndices(xs: readonly number[], threshold = OUTLIER_THRESHOLD): number[] {
