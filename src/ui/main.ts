@@ -35,7 +35,8 @@ const state = {
   colorBy: 'owner' as 'owner' | 'category',
   playing: false,
   speed: 1,
-  tUs: 0,
+  /** The playhead on the trace clock; before the first fault (-1) nothing has been played. */
+  tUs: -1,
   focus: 0,
 };
 const grids = panels.map((p) => new PanelGrid(p));
@@ -221,8 +222,8 @@ function applyPlayhead(force = false): void {
   }
   counterEl.textContent = `${shown} / ${total}`;
   const readyUs = panels[state.focus]?.faults?.readyUs;
-  timeEl.textContent = `${(state.tUs / 1000).toFixed(3)} ms${readyUs !== undefined ? ` (ready at ${(readyUs / 1000).toFixed(1)} ms)` : ''}`;
-  scrub.value = String(Math.round((1000 * state.tUs) / endUs));
+  timeEl.textContent = `${(Math.max(0, state.tUs) / 1000).toFixed(3)} ms${readyUs !== undefined ? ` (ready at ${(readyUs / 1000).toFixed(1)} ms)` : ''}`;
+  scrub.value = String(Math.max(0, Math.round((1000 * state.tUs) / endUs)));
   frames++;
 }
 
@@ -231,7 +232,7 @@ function tick(now: number): void {
   if (!state.playing) return;
   const dt = lastFrame ? now - lastFrame : 0;
   lastFrame = now;
-  state.tUs = Math.min(endUs, state.tUs + dt * 1000 * state.speed);
+  state.tUs = Math.min(endUs, Math.max(state.tUs, 0) + dt * 1000 * state.speed);
   applyPlayhead();
   if (state.tUs >= endUs) setPlaying(false);
   else requestAnimationFrame(tick);
@@ -241,7 +242,7 @@ function setPlaying(on: boolean): void {
   btnPlay.textContent = on ? '⏸' : '▶';
   btnPlay.classList.toggle('on', on);
   if (on) {
-    if (state.tUs >= endUs) state.tUs = 0;
+    if (state.tUs >= endUs) state.tUs = -1;
     lastFrame = 0;
     requestAnimationFrame(tick);
   }
@@ -260,7 +261,7 @@ btnPlay.onclick = () => setPlaying(!state.playing);
 btnStep.onclick = step;
 btnReset.onclick = () => {
   setPlaying(false);
-  state.tUs = 0;
+  state.tUs = -1;
   applyPlayhead();
 };
 speedSel.onchange = () => (state.speed = Number(speedSel.value));

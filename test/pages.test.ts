@@ -1,0 +1,258 @@
+/**
+ * thaw pages end to end: snapshots of live processes against /proc, perf page-fault traces of real
+ * Node starts, and the visualizer in headless Chromium.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { importMemMapping } from '../src/import/mem-mapping.js';
+import { importPagesFile } from '../src/import/pages.js';
+import { killAll, start, type Child } from '../src/launch/spawn.js';
+import { hex16 } from '../src/model/pages-format.js';
+import type { TraceJson } from '../src/model/pages-format.js';
+import { scratch, thaw } from './helpers.js';
+
+const dir = scratch('thaw-pages-');
+const isRoot = process.getuid?.() === 0;
+
+/** A Node process that allocates and touches 8 MB, prints "ready", then sleeps. */
+async function sleeper(): Promise<Child> {
+  let ready!: () => void;
+  const seen = new Promise<void>((r) => (ready = r));
+  const c = start([process.execPath, '-e', 'const b = Buffer.alloc(8 << 20, 1); console.log("ready"); setInterval(() => b[0]++, 1000);'], {
+    onOutput: (s, chunk) => {
+      if (chunk.includes('ready')) ready();
+    },
+  });
+  await seen;
+  return c;
+}
+
+after(async () => {
+  await killAll();
+});
+
+describe('thaw pages snapshot', () => {
+  test('a live process: maps line for line, RSS within 3%, kernel and page cache sections', { skip: !isRoot && 'needs root for physical addresses' }, async () => {
+    const c = await sleeper();
+    const out = join(dir, 'live.mem_mapping.txt');
+    const r = await thaw(['pages', 'snapshot', String(c.pid), '-o', out, '--pagecache', 'mapped']);
+    assert.equal(r.status, 0, r.stderr);
+    const maps = readFileSync(`/proc/${c.pid}/maps`, 'utf8').trim().split('\n');
+    const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${c.pid}/status`, 'utf8'))![1]);
+    const text = readFileSync(out, 'utf8');
+    const map = importMemMapping(text)!;
+    assert.deepEqual(map.problems, []);
+    const proc = map.owners.find((o) => o.pid === c.pid)!;
+    // Line for line: start, end and name of every /proc/PID/maps line.
+    const want = maps.map((l) => {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(l)!;
+      return `${hex16(parseInt(m[1]!, 16))} ${hex16(parseInt(m[2]!, 16))} ${m[3]!.trim()}`.trim();
+    });
+    const got = text.split('\n').filter((l) => l.startsWith('v ')).slice(0, proc.mappings.length).map((l) => l.slice(2));
+    assert.deepEqual(got, want);
+    const pagesKb = proc.vaddr.length * 4;
+    assert.ok(Math.abs(pagesKb - rssKb) / rssKb <= 0.03, `present pages ${pagesKb} kB vs VmRSS ${rssKb} kB`);
+    assert.ok(proc.paddr.some((p) => p > 0), 'physical addresses are real (root)');
+    const kernel = map.owners.find((o) => o.pid === 0)!;
+    assert.ok(kernel.mappings.some((m) => m.name === 'Kernel code') && kernel.vaddr.length > 100);
+    const cache = map.owners.find((o) => o.pid === -1)!;
+    assert.ok(cache.vaddr.length > 0, 'the executable and libraries are in the page cache');
+    await c.kill();
+  });
+
+  test('compact JSON form reads back with the same pages', { skip: !isRoot && 'needs root' }, async () => {
+    const c = await sleeper();
+    const out = join(dir, 'live.json');
+    const r = await thaw(['pages', 'snapshot', String(c.pid), '-o', out, '--no-kernel', '--pagecache', 'none', '--summary']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /anonymous/);
+    const input = importPagesFile(out, readFileSync(out, 'utf8'));
+    assert.equal(input.kind, 'map');
+    const o = input.kind === 'map' ? input.map.owners[0]! : undefined;
+    assert.equal(o?.pid, c.pid);
+    assert.ok(o!.vaddr.length > 2048, 'the 8 MB buffer is resident');
+    await c.kill();
+  });
+
+  test('a pid that does not exist: one clear error line, non-zero exit, no file', async () => {
+    const out = join(dir, 'none.txt');
+    const r = await thaw(['pages', 'snapshot', '999999999', '-o', out]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^thaw: error: \[E_NO_PROCESS\] no process with pid 999999999/m);
+    assert.ok(!existsSync(out));
+  });
+});
+
+describe('thaw pages trace', { skip: !isRoot && 'perf tracepoints need root' }, () => {
+  test('a Node start touching a 16 MB buffer: thousands of faults in time order, >= 90% attributed', async () => {
+    const out = join(dir, 'buf');
+    const r = await thaw(['pages', 'trace', '-o', out, '--no-ready', '--name', 'buffer', '--', process.execPath, '-e', 'const b = Buffer.alloc(16 << 20); for (let i = 0; i < b.length; i += 4096) b[i] = 1;']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(out, 'buffer.json'), 'utf8')) as TraceJson;
+    assert.ok(j.faults.length >= 4096, `${j.faults.length} faults`);
+    for (let i = 1; i < j.faults.length; i++) assert.ok(j.faults[i]!.time >= j.faults[i - 1]!.time, `fault ${i} out of order`);
+    const named = j.faults.filter((f) => f.mapping).length / j.faults.length;
+    assert.ok(named >= 0.9, `${(named * 100).toFixed(1)}% attributed`);
+    // The buffer itself: >= 4096 distinct written pages in anonymous memory.
+    const anonPages = new Set(j.faults.filter((f) => f.mapping === '[anon]' && f.access === 'write').map((f) => f.page));
+    assert.ok(anonPages.size >= 4096, `${anonPages.size} anonymous pages written`);
+    assert.ok(j.faults.some((f) => f.mapping === '/usr/bin/node' || f.mapping?.endsWith('/node')), 'the executable is paged in');
+    assert.ok(j.faults.some((f) => f.mapping === '[heap]'));
+    assert.ok(j.faults.some((f) => f.access === 'exec'));
+  });
+
+  test('a server until ready: ready time, snapshot of its map, nothing left running', async () => {
+    const app = join(dir, 'server.cjs');
+    writeFileSync(app, "const b = Buffer.alloc(4 << 20, 7); require('http').createServer((q, s) => s.end('ok' + b[9])).listen(process.env.PORT, '127.0.0.1');\n");
+    const out = join(dir, 'srv');
+    const r = await thaw(['pages', 'trace', '-o', out, '--json', '--', process.execPath, app]);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(r.stdout) as { readyMs: number; faults: number; files: string[] };
+    assert.ok(summary.readyMs > 0 && summary.faults > 1000);
+    const j = JSON.parse(readFileSync(join(out, 'node.json'), 'utf8')) as TraceJson;
+    assert.ok(j.map && j.map.owners.length >= 1, 'snapshot at readiness');
+    assert.ok(j.faults.filter((f) => f.physAddr !== undefined).length > j.faults.length / 2, 'faults located in physical memory');
+    assert.ok(existsSync(join(out, 'node.mem_mapping.txt')));
+    assert.ok(j.pid && !existsSync(`/proc/${j.pid}/status`), 'the traced server was stopped');
+  });
+
+  test('no command: usage error', async () => {
+    const r = await thaw(['pages', 'trace', '-o', join(dir, 'x')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /\[E_USAGE\] no command to trace/);
+  });
+});
+
+/** A uffd handler log over the pages of a real page map, in fireCRaCer's two line formats. */
+function uffdLogFor(text: string, withTid: boolean, count: number): string {
+  const map = importMemMapping(text)!;
+  const o = map.owners.find((x) => x.pid > 0)!;
+  const lines = ['Connected to PID 1'];
+  const step = Math.max(1, Math.floor(o.vaddr.length / count));
+  for (let i = 0, k = 0; i < o.vaddr.length && k < count; i += step, k++) {
+    const v = o.vaddr[i]!;
+    const p = o.paddr[i]!;
+    const rw = k % 3 === 0 ? 'w' : 'r';
+    const act = k % 10 === 0 ? 'Zeroing' : 'Loading';
+    lines.push(`UFFD_EVENT_PAGEFAULT (${rw}): ${withTid ? `[${100 + (k % 4)}] ` : ''}${hex16(v + 8)} ${hex16(v)}  ${act}: ${hex16(p)} - ${hex16(p + 4096)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('thaw pages view in headless Chromium', { skip: !isRoot && 'needs a root snapshot' }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function open(html: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 850 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('file://' + html);
+    await page.waitForFunction(() => (window as unknown as { thawPages?: { ready: boolean } }).thawPages?.ready === true);
+    return { page, errors };
+  }
+
+  /** Pixels of a panel's screen canvas that show pages (not background / empty slots). */
+  function drawnPixels(page: Page, panel: number): Promise<number> {
+    return page.evaluate((i) => {
+      const c = document.querySelector(`[data-testid="grid-${i}"]`) as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const bg = [[0x15, 0x17, 0x1c], [0x1d, 0x20, 0x26]];
+      let n = 0;
+      for (let k = 0; k < d.length; k += 4) if (!bg.some(([r, g, b]) => d[k] === r && d[k + 1] === g && d[k + 2] === b)) n++;
+      return n;
+    }, panel);
+  }
+
+  test('mem_mapping + uffd logs (with and without thread ids): drawn physical view, selection, playback, screenshot', async () => {
+    const c = await sleeper();
+    const mm = join(dir, 'vm.mem_mapping.txt');
+    const r0 = await thaw(['pages', 'snapshot', String(c.pid), '-o', mm, '--pagecache', 'mapped']);
+    assert.equal(r0.status, 0, r0.stderr);
+    await c.kill();
+    const text = readFileSync(mm, 'utf8');
+    writeFileSync(join(dir, 'restore-uffd.log'), uffdLogFor(text, false, 600));
+    writeFileSync(join(dir, 'restore-tid-uffd.log'), uffdLogFor(text, true, 400) + 'UFFD_EVENT_PAGEFAULT (r): garbage\n');
+    const html = join(dir, 'view.html');
+    const r = await thaw(['pages', 'view', mm, join(dir, 'restore-uffd.log'), join(dir, 'restore-tid-uffd.log'), '--export', html]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /warning: .*restore-tid-uffd\.log: line 402: malformed UFFD_EVENT_PAGEFAULT/);
+    const { page, errors } = await open(html);
+    assert.ok((await drawnPixels(page, 0)) > 500, 'panel 0 draws pages');
+    assert.ok((await drawnPixels(page, 1)) > 500, 'panel 1 draws pages');
+    assert.equal(await page.textContent('[data-testid="counter"]'), '0 / 1000');
+    // Select the process in the tree: its row is marked and pages repaint.
+    await page.click(`[data-testid="tree-pid-${c.pid}"] .name`);
+    assert.equal(await page.getAttribute(`[data-testid="tree-pid-${c.pid}"]`, 'class').then((s) => s!.includes('sel')), false, 'first click toggles off the default selection');
+    await page.click(`[data-testid="tree-pid-${c.pid}"] .name`);
+    assert.ok((await page.getAttribute(`[data-testid="tree-pid-${c.pid}"]`, 'class'))!.includes('sel'));
+    // Step once, then play: the counter advances.
+    await page.click('[data-testid="step"]');
+    assert.match((await page.textContent('[data-testid="counter-0"]'))!, /^1 \/ 600 faults/);
+    await page.click('[data-testid="play"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="counter"]')!.textContent!.split(' / ')[0]) > 50);
+    await page.click('[data-testid="play"]');
+    const shown = Number((await page.textContent('[data-testid="counter"]'))!.split(' / ')[0]);
+    assert.ok(shown > 50 && shown <= 1000, `counter ${shown}`);
+    assert.match((await page.textContent('[data-testid="time"]'))!, /ms/);
+    // Hover a drawn page: address, owner and virtual address.
+    // Find a pixel of the selected process (white, or orange where a fault loaded it) and hover it.
+    const box = (await page.locator('[data-testid="grid-0"]').boundingBox())!;
+    const at = await page.evaluate(() => {
+      const cv = document.querySelector('[data-testid="grid-0"]') as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      for (let k = 0; k < d.length; k += 4) {
+        const white = d[k] === 0xec && d[k + 1] === 0xef && d[k + 2] === 0xf4;
+        const orange = d[k] === 0xff && d[k + 1] === 0x9f && d[k + 2] === 0x1a;
+        if (white || orange) return { x: (k / 4) % cv.width, y: Math.floor(k / 4 / cv.width) };
+      }
+      return null;
+    });
+    assert.ok(at, 'the selected process has drawn pages');
+    await page.mouse.move(box.x + at.x + 0.5, box.y + at.y + 0.5);
+    const tipText = (await page.textContent('#tip')) ?? '';
+    assert.match(tipText, /physical 0x[0-9a-f]+/);
+    assert.match(tipText, new RegExp(`${c.pid} node @ 0x[0-9a-f]+`));
+    const shot = join(dir, 'view.png');
+    await page.screenshot({ path: shot });
+    assert.ok(readFileSync(shot).length > 10_000);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a perf trace without a map plays in the virtual layout', async () => {
+    const out = join(dir, 'vbuf');
+    const r0 = await thaw(['pages', 'trace', '-o', out, '--no-ready', '--name', 'small', '--', process.execPath, '-e', 'Buffer.alloc(1 << 20, 1)']);
+    assert.equal(r0.status, 0, r0.stderr);
+    const html = join(dir, 'trace.html');
+    const r = await thaw(['pages', 'view', join(out, 'small.json'), '--export', html]);
+    assert.equal(r.status, 0, r.stderr);
+    const { page, errors } = await open(html);
+    assert.equal(await page.inputValue('[data-testid="layout"]'), 'virtual');
+    await page.click('[data-testid="play"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="counter"]')!.textContent!.split(' / ')[0]) > 100);
+    assert.ok((await drawnPixels(page, 0)) > 100);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a file thaw cannot read: one error naming it', async () => {
+    const bad = join(dir, 'notes.txt');
+    writeFileSync(bad, 'hello\n');
+    const r = await thaw(['pages', 'view', bad, '--export', join(dir, 'bad.html')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /\[E_PAGES_FORMAT\] .*notes\.txt: not a page map/);
+    assert.ok(!existsSync(join(dir, 'bad.html')));
+  });
+});
