@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { ThawError, tail } from '../errors.js';
 import { sampleTree } from '../launch/memory.js';
 import { portInUse, freePort } from '../launch/port.js';
-import { httpOnce, OutputWatcher, pause, resolveProbe, usesRunPort, waitReady, type ProbeSpec, type ResolvedProbe } from '../launch/probe.js';
+import { httpOnce, OutputWatcher, resolveProbe, usesRunPort, waitReady, type ProbeSpec, type ResolvedProbe } from '../launch/probe.js';
 import { descendants, run, start, type Exit } from '../launch/spawn.js';
 import { bindPort, resolveCommand, type ResolvedCommand } from './command.js';
 import type { BenchConfig, Executor, RunContext, RunSample } from './types.js';
@@ -118,7 +118,9 @@ export function realExecutor(opts: RealExecutorOptions): Executor {
             while (watcher.matchedAt === null) {
               if (abortReason()) throw new ThawError('E_PROBE_ABORTED', 'exited');
               if (performance.now() > deadline) throw new ThawError('E_NOT_READY', `no line matching ${probe.describe}`);
-              await pause(1);
+              // Output is timestamped as it arrives; this loop only decides when to stop
+              // waiting, so it sleeps on a timer and leaves the event loop free.
+              await new Promise((r) => setTimeout(r, 2));
             }
             readyAt = watcher.matchedAt;
           } else {
