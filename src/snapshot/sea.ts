@@ -30,7 +30,14 @@ export async function buildSea(node: NodeInfo, bundlePath: string, tmp: string, 
   chmodSync(exe, 0o755);
   const require = createRequire(import.meta.url);
   const postject = require('postject') as { inject: (file: string, name: string, data: Buffer, opts: { sentinelFuse: string; overwrite?: boolean }) => Promise<void> };
-  await postject.inject(exe, 'NODE_SEA_BLOB', readFileSync(prep), { sentinelFuse: SEA_FUSE, overwrite: true });
+  // postject's LIEF prints harmless ELF warnings through console; keep the terminal clean.
+  const quiet = { log: console.log, warn: console.warn, error: console.error };
+  console.log = console.warn = console.error = () => undefined;
+  try {
+    await postject.inject(exe, 'NODE_SEA_BLOB', readFileSync(prep), { sentinelFuse: SEA_FUSE, overwrite: true });
+  } finally {
+    Object.assign(console, quiet);
+  }
   const { renameSync, rmSync } = await import('node:fs');
   renameSync(exe, join(tmp, 'start'));
   rmSync(prep, { force: true });

@@ -1,0 +1,328 @@
+/**
+ * End-to-end: thaw build / IMG/start / thaw run / thaw doctor on real apps and real Node.
+ * Every bad input must give one `thaw: error:` line with a code, a non-zero exit, no V8 crash
+ * dump, and no image (or half-written temp directory) left behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { freePort } from '../src/launch/port.js';
+import { killAll, start, type Child } from '../src/launch/spawn.js';
+import { nodes, root, scratch, thaw } from './helpers.js';
+
+const fx = (name: string): string => join(root, 'test/fixtures/core', name);
+const ex = (name: string): string => join(root, 'examples', name);
+const work = scratch('thaw-core-');
+
+after(killAll);
+
+/** Start an image and wait until GET path answers; returns the child and the first body. */
+async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = []): Promise<{ child: Child; port: number; body: string; status: number }> {
+  const port = await freePort();
+  const child = start([join(img, 'start'), ...args], { env: { PORT: String(port), ...env } });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.done) throw new Error(`image exited early: ${child.stderr()}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { child, port, body: await r.text(), status: r.status };
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no answer from ${img} on ${port}: ${child.stderr()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+function assertCleanFailure(r: { status: number; stderr: string; stdout: string }, code: string, out?: string): void {
+  assert.notEqual(r.status, 0, `expected failure, got exit 0: ${r.stdout}`);
+  const lines = r.stderr.split('\n');
+  assert.match(lines[0]!, new RegExp(`^thaw: error: \\[${code}\\] `), r.stderr);
+  assert.doesNotMatch(r.stderr, /Fatal error|Native stack|==== C stack|at Object\.<anonymous>.*dist\/src/, 'no V8 crash dump or thaw stack');
+  if (out) {
+    assert.equal(existsSync(out), false, `${out} must not exist after a failed build`);
+    const leftovers = readdirSync(join(out, '..')).filter((f) => f.startsWith(`${out.split('/').pop()}.tmp-`));
+    assert.deepEqual(leftovers, [], 'no temporary image directory left behind');
+  }
+}
+
+describe('thaw build → IMG/start', () => {
+  test('hello: the unmodified node:http app restores and answers on the restored PORT', async () => {
+    const img = join(work, 'hello');
+    const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--warmup', ex('hello/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /warm-up: 20 request\(s\) \(20×200\)/);
+    const m = JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8'));
+    assert.equal(m.node.version, process.version);
+    assert.equal(m.node.arch, process.arch);
+    assert.match(m.blob.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(m.blob.bytes, statSync(join(img, 'snapshot.blob')).size);
+    assert.equal(statSync(join(img, 'snapshot.blob')).mode & 0o777, 0o600, 'blob is private to its owner');
+    assert.ok(m.envRead.includes('PORT'), 'PORT is listed as read during the build');
+    assert.deepEqual(m.deferred.http.includes('createServer'), true);
+    assert.equal(m.warmup.requests, 20);
+    const s = await serve(img, '/hello');
+    assert.equal(s.status, 200);
+    assert.equal(s.body, 'Hello World\n');
+    for (let i = 0; i < 100 && !s.child.stdout(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(s.child.stdout(), new RegExp(`listening on http://127.0.0.1:${s.port}/hello`), 'listen callback ran after restore on the new PORT');
+    await s.child.kill();
+  });
+
+  test('express-app: Express 5 with JSON validation, warmed up, restored', async () => {
+    const img = join(work, 'express');
+    const b = await thaw(['build', ex('express-app/server.js'), '-o', img, '--warmup', ex('express-app/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /20×201/);
+    const s = await serve(img, '/');
+    // 20 orders were created by the warm-up inside the build: the restored heap has them.
+    assert.deepEqual(JSON.parse(s.body), { service: 'orders', orders: 20 });
+    const ok = await fetch(`http://127.0.0.1:${s.port}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customer: 'Grace Hopper', items: [{ sku: 'COB-1959', qty: 2 }] }) });
+    assert.equal(ok.status, 201);
+    assert.equal((await ok.json()).total, 2);
+    const bad = await fetch(`http://127.0.0.1:${s.port}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customer: 'G', items: [{ sku: 'nope', qty: 0 }] }) });
+    assert.equal(bad.status, 400);
+    assert.deepEqual((await bad.json()).problems, ['customer: 2-64 letters', 'items[0].sku: like ABC-1234', 'items[0].qty: 1-999']);
+    await s.child.kill();
+  });
+
+  test('ts-service: the TypeScript compiler, warmed into the snapshot, transpiles after restore', async () => {
+    const img = join(work, 'ts');
+    const b = await thaw(['build', ex('ts-service/server.js'), '-o', img, '--warmup', ex('ts-service/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    const s = await serve(img, '/sample');
+    assert.match(s.body, /export class Path/);
+    assert.doesNotMatch(s.body, /interface Point/, 'types are gone');
+    const r = await fetch(`http://127.0.0.1:${s.port}/transpile`, { method: 'POST', body: 'const x: number = 1; export { x };' });
+    assert.deepEqual(await r.json(), { code: 'const x = 1;\nexport { x };\n', diagnostics: [] });
+    await s.child.kill();
+  });
+
+  test('three restores of one image draw different randomness (randomUUID drawn during the build too)', async () => {
+    const img = join(work, 'entropy');
+    const b = await thaw(['build', fx('entropy.mjs'), '-o', img]);
+    assert.equal(b.status, 0, b.stderr);
+    const seen: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await serve(img, '/', { THAW_TEST_VAR: `run-${i}` }, ['--mode', `x${i}`]);
+      const j = JSON.parse(s.body);
+      seen.push(j);
+      assert.equal(j.restored, true);
+      assert.equal(j.env, `run-${i}`, 'process.env is the restored process\'s own');
+      assert.deepEqual(j.argv, [fx('entropy.mjs'), '--mode', `x${i}`], 'argv has the cold shape: script, then the restored args');
+      await s.child.kill();
+    }
+    for (const k of ['uuid', 'webUuid', 'int', 'bytes', 'web', 'math']) {
+      assert.equal(new Set(seen.map((j) => j[k])).size, 3, `${k} differs in every restore: ${seen.map((j) => j[k]).join(', ')}`);
+    }
+    // What the app itself drew at load time is baked in: the doctor names it.
+    assert.equal(new Set(seen.map((j) => j.atLoad)).size, 1);
+    const d = await thaw(['doctor', fx('entropy.mjs')]);
+    assert.equal(d.status, 0, d.stderr);
+    assert.match(d.stdout, /crypto\.randomUUID at test\/fixtures\/core\/entropy\.mjs:6:\d+/);
+  });
+
+  test('resources: checkpoint in reverse order, restore in order, timers closed and reopened', async () => {
+    const img = join(work, 'resources');
+    const b = await thaw(['build', fx('resources.mjs'), '-o', img]);
+    assert.equal(b.status, 0, b.stderr);
+    const s = await serve(img, '/');
+    await new Promise((r) => setTimeout(r, 60));
+    const j = await (await fetch(`http://127.0.0.1:${s.port}/`)).json();
+    assert.deepEqual(j.log, ['checkpoint:C', 'checkpoint:B', 'checkpoint:A', 'restore:A', 'restore:B', 'restore:C', 'onRestore']);
+    assert.equal(j.builtWhileBuilding, true);
+    assert.equal(j.timerRunning, true);
+    assert.ok(j.ticks > 0, 'the interval restarted in afterRestore is ticking');
+    await s.child.kill();
+  });
+
+  test('TypeScript and CommonJS entries; __dirname means the source directory', async () => {
+    const ts = join(work, 'typed');
+    assert.equal((await thaw(['build', fx('typed.ts'), '-o', ts])).status, 0);
+    const s1 = await serve(ts, '/fr');
+    assert.equal(s1.body, 'Bonjour le monde');
+    await s1.child.kill();
+    const cjs = join(work, 'cjs');
+    const b = await thaw(['build', fx('common.cjs'), '-o', cjs]);
+    assert.equal(b.status, 0, b.stderr);
+    const s2 = await serve(cjs, '/');
+    assert.equal(s2.body, 'read from next to the source at build time');
+    await s2.child.kill();
+  });
+
+  test('thaw run IMG -- ARGS execs the image with its arguments', async () => {
+    const img = join(work, 'entropy');
+    const port = await freePort();
+    const child = start([join(root, 'bin/thaw'), 'run', img, '--', 'one', 'two'], { env: { PORT: String(port) } });
+    let body = '';
+    for (let i = 0; i < 500 && !body; i++) {
+      try {
+        body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      } catch {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    assert.deepEqual(JSON.parse(body).argv, [fx('entropy.mjs'), 'one', 'two']);
+    // bin/thaw exec'd IMG/start, which exec'd node: the process we started is Node itself.
+    assert.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /--snapshot-blob/);
+    await child.kill();
+  });
+
+  test('a single executable (--sea) restores with nothing but itself', async () => {
+    const img = join(work, 'sea');
+    const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--sea', '--warmup', ex('hello/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /single executable/);
+    const s = await serve(img, '/hello', { PATH: '/nonexistent' });
+    assert.equal(s.body, 'Hello World\n');
+    await s.child.kill();
+  });
+});
+
+describe('Node versions', () => {
+  for (const [name, node] of Object.entries(nodes)) {
+    test(`hello builds and restores on Node ${name}`, async () => {
+      const img = join(work, `hello-node-${name}`);
+      const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--node', node, '--warmup', ex('hello/warmup.json')]);
+      assert.equal(b.status, 0, b.stderr);
+      const m = JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8'));
+      assert.equal(m.node.path, node);
+      const s = await serve(img, '/hello');
+      assert.equal(s.body, 'Hello World\n');
+      await s.child.kill();
+    });
+  }
+  test('express-app builds and restores on Node 26', async () => {
+    const img = join(work, 'express-26');
+    const b = await thaw(['build', ex('express-app/server.js'), '-o', img, '--node', nodes['26']!, '--warmup', ex('express-app/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    const s = await serve(img, '/orders/3');
+    assert.equal(JSON.parse(s.body).id, 3);
+    await s.child.kill();
+  });
+});
+
+describe('bad input: one clear line, non-zero exit, nothing half-written', () => {
+  const out = (n: string): string => join(work, `bad-${n}`);
+
+  test('missing entry', async () => {
+    assertCleanFailure(await thaw(['build', join(work, 'nope.js'), '-o', out('missing')]), 'E_ENTRY_MISSING', out('missing'));
+  });
+  test('syntax error names file and line', async () => {
+    const r = await thaw(['build', fx('syntax.js'), '-o', out('syntax')]);
+    assertCleanFailure(r, 'E_SYNTAX', out('syntax'));
+    assert.match(r.stderr, /syntax\.js:3:\d+/);
+  });
+  test('app throwing during init names the throw site', async () => {
+    const r = await thaw(['build', fx('throws-init.js'), '-o', out('init')]);
+    assertCleanFailure(r, 'E_APP_INIT', out('init'));
+    assert.match(r.stderr, /database URL missing \(at test\/fixtures\/core\/throws-init\.js:4:\d+\)/);
+  });
+  test('warm-up answered 5xx fails the build, naming the request', async () => {
+    const wu = join(work, 'wu-500.json');
+    writeFileSync(wu, JSON.stringify([{ method: 'GET', path: '/ok' }, { method: 'GET', path: '/boom' }]));
+    const r = await thaw(['build', fx('warmup-errors.js'), '-o', out('5xx'), '--warmup', wu]);
+    assertCleanFailure(r, 'E_WARMUP_5XX', out('5xx'));
+    assert.match(r.stderr, /GET \/boom was answered 500: database unavailable/);
+  });
+  test('app throwing during warm-up', async () => {
+    const wu = join(work, 'wu-crash.json');
+    writeFileSync(wu, JSON.stringify([{ method: 'GET', path: '/crash' }]));
+    const r = await thaw(['build', fx('warmup-errors.js'), '-o', out('crash'), '--warmup', wu]);
+    assertCleanFailure(r, 'E_WARMUP_FAILED', out('crash'));
+    assert.match(r.stderr, /cannot read the template \(at test\/fixtures\/core\/warmup-errors\.js:5:\d+\)/);
+  });
+  test('bad warm-up file', async () => {
+    const wu = join(work, 'wu-bad.json');
+    writeFileSync(wu, '[{ "method": "GET" }]');
+    assertCleanFailure(await thaw(['build', ex('hello/server.js'), '-o', out('wufile'), '--warmup', wu]), 'E_WARMUP_FILE', out('wufile'));
+  });
+  test('a live interval at checkpoint time is named with where it was created', async () => {
+    const r = await thaw(['build', fx('interval.js'), '-o', out('interval'), '--settle-ms', '300']);
+    assertCleanFailure(r, 'E_LIVE_HANDLES', out('interval'));
+    assert.match(r.stderr, /Timeout setInterval\(…, 60000 ms\)\n\s+at .*test\/fixtures\/core\/interval\.js:4:\d+/);
+  });
+  test('an outgoing request during the build', async () => {
+    const r = await thaw(['build', fx('outgoing.js'), '-o', out('outgoing')]);
+    assertCleanFailure(r, 'E_BUILD_TIME_USE', out('outgoing'));
+    assert.match(r.stderr, /http\.get\(\).*outgoing\.js:3:\d+/);
+  });
+  test('top-level await is named with the fix', async () => {
+    const r = await thaw(['build', fx('tla.mjs'), '-o', out('tla')]);
+    assertCleanFailure(r, 'E_TOP_LEVEL_AWAIT', out('tla'));
+    assert.match(r.stderr, /tla\.mjs:2:\d+/);
+  });
+  test('a failing beforeCheckpoint makes no image and names the resource', async () => {
+    const r = await thaw(['build', fx('checkpoint-fails.mjs'), '-o', out('cp')]);
+    assertCleanFailure(r, 'E_CHECKPOINT_HOOK', out('cp'));
+    assert.match(r.stderr, /Pool.*pool has 2 connections in use/s);
+  });
+  test('a failing afterRestore stops the restored process with one line', async () => {
+    const img = join(work, 'restore-fails');
+    assert.equal((await thaw(['build', fx('restore-fails.mjs'), '-o', img])).status, 0);
+    const child = start([join(img, 'start')], { env: { PORT: String(await freePort()) } });
+    const exit = await child.exited;
+    assertCleanFailure({ status: exit.status, stderr: child.stderr(), stdout: child.stdout() }, 'E_RESTORE_HOOK');
+    assert.match(child.stderr(), /Cache.*cache directory is read-only/s);
+  });
+  test('port in use after restore', async () => {
+    const img = join(work, 'hello');
+    const port = await freePort();
+    const blocker = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const child = start([join(img, 'start')], { env: { PORT: String(port) } });
+    const exit = await child.exited;
+    blocker.close();
+    assertCleanFailure({ status: exit.status, stderr: child.stderr(), stdout: child.stdout() }, 'E_PORT_IN_USE');
+    assert.match(child.stderr(), new RegExp(`port ${port} is already in use`));
+  });
+  test('a truncated blob is refused before Node sees it', async () => {
+    const img = join(work, 'truncated');
+    assert.equal((await thaw(['build', ex('hello/server.js'), '-o', img])).status, 0);
+    truncateSync(join(img, 'snapshot.blob'), 1_000_000);
+    const child = start([join(img, 'start')], { env: { PORT: String(await freePort()) } });
+    const exit = await child.exited;
+    assertCleanFailure({ status: exit.status, stderr: child.stderr(), stdout: child.stdout() }, 'E_IMAGE_CORRUPT');
+    const viaRun = await thaw(['run', img]);
+    assertCleanFailure(viaRun, 'E_IMAGE_CORRUPT');
+  });
+  test('an image restored with another Node is refused', async () => {
+    const img = join(work, 'hello');
+    const child = start([join(img, 'start')], { env: { PORT: String(await freePort()), THAW_NODE: nodes['22']! } });
+    const exit = await child.exited;
+    assertCleanFailure({ status: exit.status, stderr: child.stderr(), stdout: child.stdout() }, 'E_NODE_MISMATCH');
+    assert.match(child.stderr(), /built with Node v20\.\d+\.\d+ but .*node22.* is v22\./);
+  });
+  test('thaw run on something that is not an image', async () => {
+    assertCleanFailure(await thaw(['run', work]), 'E_IMAGE_MISSING');
+  });
+  test('refuses to replace a directory that is not an image', async () => {
+    const r = await thaw(['build', ex('hello/server.js'), '-o', join(root, 'examples')]);
+    assertCleanFailure(r, 'E_OUTPUT_EXISTS');
+    assert.ok(existsSync(join(root, 'examples/hello/server.js')));
+  });
+});
+
+describe('thaw doctor', () => {
+  test('names the live handle with its creation stack and exits 1', async () => {
+    const r = await thaw(['doctor', fx('interval.js')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /✗ blocked \[E_LIVE_HANDLES\]/);
+    assert.match(r.stdout, /Timeout setInterval\(…, 60000 ms\)/);
+    assert.match(r.stdout, /interval\.js:4:\d+/);
+    assert.match(r.stdout, /fix: close each in a Resource's beforeCheckpoint\(\)/);
+  });
+  test('reports deferred built-ins and env read for a healthy app, exit 0', async () => {
+    const r = await thaw(['doctor', ex('express-app/server.js')]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /✓ a checkpoint can be taken/);
+    assert.match(r.stdout, /node:http: .*createServer/);
+    assert.match(r.stdout, /env read during the build .*PORT/);
+  });
+  test('names an outgoing call with its site', async () => {
+    const r = await thaw(['doctor', fx('outgoing.js')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /E_BUILD_TIME_USE.*outgoing\.js:3/);
+  });
+});
