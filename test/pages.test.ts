@@ -3,13 +3,13 @@
  * Node starts, and the visualizer in headless Chromium.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { importMemMapping } from '../src/import/mem-mapping.js';
 import { importPagesFile } from '../src/import/pages.js';
-import { killAll, start, type Child } from '../src/launch/spawn.js';
+import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { hex16 } from '../src/model/pages-format.js';
 import type { TraceJson } from '../src/model/pages-format.js';
 import { scratch, thaw } from './helpers.js';
@@ -117,6 +117,47 @@ describe('thaw pages trace', { skip: !isRoot && 'perf tracepoints need root' }, 
     assert.ok(j.faults.filter((f) => f.physAddr !== undefined).length > j.faults.length / 2, 'faults located in physical memory');
     assert.ok(existsSync(join(out, 'node.mem_mapping.txt')));
     assert.ok(j.pid && !existsSync(`/proc/${j.pid}/status`), 'the traced server was stopped');
+  });
+
+  test('a thaw image: --image runs IMG/start with PORT and traces it until ready', async () => {
+    const img = join(dir, 'img');
+    mkdirSync(img, { recursive: true });
+    writeFileSync(join(img, 'app.cjs'), "require('http').createServer((q, s) => s.end('restored')).listen(process.env.PORT, '127.0.0.1');\n");
+    writeFileSync(join(img, 'start'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} "$(dirname "$0")/app.cjs" "$@"\n`);
+    chmodSync(join(img, 'start'), 0o755);
+    const out = join(dir, 'imgtrace');
+    const r = await thaw(['pages', 'trace', '-o', out, '--image', img]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(out, 'img.json'), 'utf8')) as TraceJson;
+    assert.ok(j.readyMs! > 0 && j.faults.length > 1000);
+    const r2 = await thaw(['pages', 'trace', '-o', out, '--image', join(dir, 'nope')]);
+    assert.equal(r2.status, 1);
+    assert.match(r2.stderr, /\[E_IMAGE_MISSING\]/);
+  });
+
+  test('a JVM with NMT: faults and pages attributed to java heap, metaspace, code cache, class data archive', async () => {
+    const src = join(dir, 'Srv.java');
+    writeFileSync(src, [
+      'import com.sun.net.httpserver.HttpServer;',
+      'import java.net.InetSocketAddress;',
+      'public class Srv { public static void main(String[] a) throws Exception {',
+      '  HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(System.getenv("PORT"))), 0);',
+      '  s.createContext("/", x -> { byte[] b = "hello".getBytes(); x.sendResponseHeaders(200, b.length); x.getResponseBody().write(b); x.close(); });',
+      '  s.start(); } }',
+    ].join('\n'));
+    const jc = await run(['javac', '-d', dir, src], { timeoutMs: 120_000 });
+    assert.equal(jc.status, 0, jc.stderr);
+    const out = join(dir, 'jvm');
+    const r = await thaw(['pages', 'trace', '-o', out, '--timeout', '120', '--', 'java', '-XX:NativeMemoryTracking=detail', '-Xmx64m', '-cp', dir, 'Srv']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(out, 'java.json'), 'utf8')) as TraceJson & { summary: { rows: Array<{ category: string; rssKb: number; touchedKb: number; committedKb?: number }> } };
+    assert.ok(j.nmt && j.nmt.length === 1, 'NMT read with jcmd at readiness');
+    const cat = (c: string) => j.summary.rows.find((x) => x.category === c);
+    assert.equal(cat('java heap')!.committedKb, 64 * 1024);
+    assert.ok(cat('java heap')!.touchedKb > 0 && cat('java heap')!.touchedKb <= cat('java heap')!.committedKb!);
+    for (const c of ['metaspace', 'code cache', 'class data archive']) assert.ok(cat(c) && cat(c)!.rssKb > 0, c);
+    assert.ok(j.faults.some((f) => f.category === 'java heap'));
+    assert.match(r.stdout, /java heap\s+64\.0 MB\s+64\.0 MB/);
   });
 
   test('no command: usage error', async () => {

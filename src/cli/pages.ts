@@ -7,7 +7,7 @@ import { attributedShare } from '../model/faults.js';
 import { formatSummary, summarize } from '../model/pages-summary.js';
 import { allPids, snapshot, type PageCacheMode } from '../pages/snapshot.js';
 import { tracePageFaults } from '../pages/trace.js';
-import { buildHtml, serve } from '../pages/view.js';
+import { buildHtml, loadInputs, panelsFrom, serve } from '../pages/view.js';
 import type { CommandSpec } from './spec.js';
 
 const progress = (msg: string): void => {
@@ -128,9 +128,9 @@ const traceCmd: CommandSpec = {
     const ready = opts.ready === false ? null : { url: String(opts.ready) };
     const r = await tracePageFaults({ argv, name, workDir: dir, ready, timeoutMs: Number(opts.timeout) * 1000, progress });
     progressDone();
-    const summary = summarize(r.map, r.trace);
+    const summary = summarize(r.map, r.trace, r.nmt);
     const jsonPath = join(dir, `${name}.json`);
-    writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, r.map, { summary })));
+    writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, r.map, { summary, nmt: r.nmt.length ? r.nmt : undefined })));
     const files = [jsonPath];
     if (r.map) {
       const txt = join(dir, `${name}.mem_mapping.txt`);
@@ -188,8 +188,27 @@ const viewCmd: CommandSpec = {
   },
 };
 
+const summaryCmd: CommandSpec = {
+  name: 'summary',
+  args: '<files...>',
+  summary: 'the attribution table: per process and category, virtual / RSS / touched / shared / page cache',
+  help: [
+    'FILES as for `thaw pages view`. With NMT output (`jcmd PID VM.native_memory detail`) the JVM\'s anonymous',
+    'memory splits into java heap, metaspace, code cache, class data archive, stacks…',
+    'Example:  thaw pages summary mem_mapping.txt uffd.log nmt.txt',
+  ].join('\n'),
+  options: [{ flags: '--json', description: 'print JSON ({ panels: [{ title, rows, totals }] }) instead of a table' }],
+  async run(files, opts) {
+    const { inputs, problems } = loadInputs(files);
+    for (const p of problems.slice(0, 20)) process.stderr.write(`thaw pages: warning: ${p}\n`);
+    const panels = panelsFrom(inputs, problems).map((p) => ({ title: p.title, ...summarize(p.map, p.trace, p.nmt) }));
+    if (opts.json) process.stdout.write(JSON.stringify({ panels }, null, 2) + '\n');
+    else process.stdout.write(panels.map((p) => (panels.length > 1 ? `${p.title}\n` : '') + formatSummary(p)).join('\n\n') + '\n');
+  },
+};
+
 export const pagesCommand: CommandSpec = {
   name: 'pages',
   summary: 'memory page maps, page-fault traces of a start or restore, and the page visualizer',
-  subcommands: [snapshotCmd, traceCmd, viewCmd],
+  subcommands: [snapshotCmd, traceCmd, viewCmd, summaryCmd],
 };

@@ -116,6 +116,8 @@ export interface SummaryRow {
   category: string;
   mappings: number;
   virtualKb: number;
+  /** Committed memory as NMT reports it (JVM categories only). */
+  committedKb?: number;
   rssKb: number;
   /** Distinct pages faulted during the start/restore (needs a trace). */
   touchedKb: number;
@@ -161,7 +163,18 @@ export function summarize(map: PageMap | undefined, trace?: FaultTrace, nmt: rea
       for (const m of ms) {
         const r = row(o.pid, o.exe, mappingCategory(m, o));
         r.mappings++;
-        r.virtualKb += (m.end - m.start) / 1024;
+        // Address space NMT accounts for (reserved regions) goes to the NMT category.
+        let inNmt = 0;
+        for (const reg of report?.regions ?? []) {
+          const ov = Math.min(m.end, reg.end) - Math.max(m.start, reg.start);
+          if (ov > 0) inNmt += ov;
+        }
+        r.virtualKb += (m.end - m.start - inNmt) / 1024;
+      }
+      for (const reg of report?.regions ?? []) {
+        const r = row(o.pid, o.exe, nmtCategory(reg.category));
+        r.virtualKb += (reg.end - reg.start) / 1024;
+        r.committedKb = (r.committedKb ?? 0) + reg.committed.reduce((x, c) => x + (c.end - c.start) / 1024, 0);
       }
       for (let i = 0; i < o.vaddr.length; i++) {
         const va = o.vaddr[i]!;
@@ -204,14 +217,16 @@ export function summarize(map: PageMap | undefined, trace?: FaultTrace, nmt: rea
 }
 
 function fmtKb(kb: number): string {
+  if (kb === 0) return '–';
   if (kb >= 10 * 1024) return `${(kb / 1024).toFixed(1)} MB`;
   return `${Math.round(kb)} KB`;
 }
 
 /** The summary as an aligned text table for the terminal. */
 export function formatSummary(s: Summary): string {
-  const head = ['pid', 'process', 'category', 'virtual', 'rss', 'touched', 'shared', 'page cache'];
-  const lines = s.rows.map((r) => [String(r.pid), basename(r.exe), r.category, fmtKb(r.virtualKb), fmtKb(r.rssKb), fmtKb(r.touchedKb), fmtKb(r.sharedKb), fmtKb(r.pageCacheKb)]);
+  const nmt = s.rows.some((r) => r.committedKb !== undefined);
+  const head = ['pid', 'process', 'category', 'virtual', ...(nmt ? ['committed'] : []), 'rss', 'touched', 'shared', 'page cache'];
+  const lines = s.rows.map((r) => [String(r.pid), basename(r.exe), r.category, fmtKb(r.virtualKb), ...(nmt ? [fmtKb(r.committedKb ?? 0)] : []), fmtKb(r.rssKb), fmtKb(r.touchedKb), fmtKb(r.sharedKb), fmtKb(r.pageCacheKb)]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [fmt(head), ...lines.map(fmt)];

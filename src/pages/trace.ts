@@ -10,8 +10,8 @@
  *   exceptions:page_fault_user/kernel   address, ip and the x86 error code (write / fetch);
  *   major-faults   which of those faults needed I/O.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../launch/probe.js';
 import { freePort } from '../launch/port.js';
@@ -19,7 +19,10 @@ import { descendants, run, start } from '../launch/spawn.js';
 import type { FaultTrace } from '../model/faults.js';
 import type { PageMap } from '../model/pages.js';
 import { attributeFaults } from '../model/pages-summary.js';
+import { importNmt } from '../import/nmt.js';
+import type { NmtReport } from '../model/pages-nmt.js';
 import { perfFaultReader } from './perf-faults.js';
+import { readExe } from './proc.js';
 import { snapshot } from './snapshot.js';
 
 export const PERF_EVENTS = ['exceptions:page_fault_user', 'exceptions:page_fault_kernel', 'major-faults'];
@@ -42,6 +45,29 @@ export interface TraceResult {
   map?: PageMap;
   exitStatus?: number;
   port: number;
+  /** NMT of traced JVMs started with -XX:NativeMemoryTracking=detail (read with jcmd at readiness). */
+  nmt: NmtReport[];
+}
+
+/** `jcmd PID VM.native_memory detail` for every traced JVM that has NMT at detail level. */
+async function collectNmt(pids: readonly number[]): Promise<NmtReport[]> {
+  const out: NmtReport[] = [];
+  for (const pid of pids) {
+    const exe = readExe(pid);
+    if (!exe || basename(exe) !== 'java') continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmdline.split('\0').includes('-XX:NativeMemoryTracking=detail')) continue;
+    const jcmd = join(dirname(exe), 'jcmd');
+    const r = await run([existsSync(jcmd) ? jcmd : 'jcmd', String(pid), 'VM.native_memory', 'detail'], { timeoutMs: 60_000 });
+    const report = r.status === 0 ? importNmt(r.stdout) : null;
+    if (report) out.push(report);
+  }
+  return out;
 }
 
 async function checkPerf(): Promise<void> {
@@ -74,6 +100,7 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
     const deadline = performance.now() + opts.timeoutMs;
     let readyMono: number | undefined;
     let map: PageMap | undefined;
+    let nmt: NmtReport[] = [];
     if (opts.ready) {
       const probe = resolveProbe({ url: DEFAULT_PROBE_URL, ...opts.ready }, port);
       try {
@@ -99,6 +126,7 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
       opts.progress?.(`ready after the probe; snapshot of ${pids.length} process(es)`);
       try {
         map = snapshot(pids, { kernel: false, pagecache: 'mapped' });
+        nmt = await collectNmt(pids);
       } catch (e) {
         if (!(e instanceof ThawError && e.code === 'E_NO_PROCESS')) throw e;
       }
@@ -157,8 +185,8 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
     let trace = builder.build();
     const leader = trace.faults[0]?.pid;
     trace = Object.freeze({ ...trace, pid: leader });
-    trace = attributeFaults(trace, map);
-    return { trace, map, exitStatus: readyMono === undefined ? exit.status : undefined, port };
+    trace = attributeFaults(trace, map, nmt);
+    return { trace, map, exitStatus: readyMono === undefined ? exit.status : undefined, port, nmt };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
