@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ThawError } from '../errors.js';
 import { freePort } from '../launch/port.js';
@@ -64,6 +64,8 @@ function commandLine(command: string): string {
 
 export interface RunInfo {
   config: string;
+  /** Did Node get --perf-basic-prof? (Not for restored V8 snapshots.) */
+  nodePerfMap: boolean;
   freq: number;
   run: number;
   samples: number;
@@ -125,6 +127,7 @@ export const profileCommand: CommandSpec = {
     const total = configs.length * freqs.length * runs;
     let k = 0;
     for (const c of configs) {
+      let nodeFlags = true;
       const acc = { stacks: new Map<string, number>(), kinds: new Map<string, FrameKind>() };
       perConfig.set(c.name, acc);
       for (const freq of freqs) {
@@ -137,20 +140,33 @@ export const profileCommand: CommandSpec = {
             : opts.duration
               ? { kind: 'duration', seconds: Number(opts.duration) }
               : { kind: 'exit' };
-          const res = await recordOnce({
-            command: commandLine(c.command),
-            freq,
-            dataPath: join(raw, `${c.name}-${freq}hz-${r}.data`),
-            stop,
-            env: { PORT: String(port) },
-            keep: Boolean(opts.keep),
-            timeoutMs,
-          });
+          const once = () =>
+            recordOnce({
+              command: commandLine(c.command),
+              freq,
+              dataPath: join(raw, `${c.name}-${freq}hz-${r}.data`),
+              stop,
+              env: { PORT: String(port) },
+              keep: Boolean(opts.keep),
+              timeoutMs,
+              nodeFlags,
+            });
+          let res;
+          try {
+            res = await once();
+          } catch (e) {
+            if (!(e instanceof ThawError && e.code === 'E_SNAPSHOT_FLAGS')) throw e;
+            nodeFlags = false;
+            process.stderr.write(
+              `${tty ? '\r\x1b[K' : ''}thaw profile: note: ${c.name} restores a V8 snapshot, which loads only under the V8 flags it was built with; profiling it without --perf-basic-prof (its JIT frames stay unnamed)\n`,
+            );
+            res = await once();
+          }
           const f: PerfScriptFolder = res.folder;
           event ||= f.stats.event;
           for (const [s, w] of f.stacks) acc.stacks.set(s, (acc.stacks.get(s) ?? 0) + w);
           for (const [n, kd] of f.kinds) if (!acc.kinds.has(n)) acc.kinds.set(n, kd);
-          runInfo.push({ config: c.name, freq, run: r, samples: f.stats.samples, distinctStacks: f.stacks.size, wallMs: Math.round(res.wallMs), readyMs: res.readyMs === undefined ? undefined : Math.round(res.readyMs), exitStatus: res.exitStatus, badLines: f.stats.badLines });
+          runInfo.push({ config: c.name, nodePerfMap: nodeFlags, freq, run: r, samples: f.stats.samples, distinctStacks: f.stacks.size, wallMs: Math.round(res.wallMs), readyMs: res.readyMs === undefined ? undefined : Math.round(res.readyMs), exitStatus: res.exitStatus, badLines: f.stats.badLines });
           if (f.stats.samples === 0) {
             throw new ThawError('E_PROFILE_EMPTY', `${c.name}: no samples at ${freq} Hz (run ${r})`, { hint: 'the command ended too soon to be sampled: use a higher --freq or a longer run' });
           }
@@ -184,6 +200,11 @@ export const profileCommand: CommandSpec = {
       const d = diffProfiles(aggregate, acc.profile!);
       writeAtomic(join(out, `${name}.diff.html`), renderFlameHtml(diffFlameData(d, `${name} against all configurations`)));
       written.push(`${name}.diff.html`);
+    }
+    try {
+      rmdirSync(raw); // empty unless --keep
+    } catch {
+      /* kept files */
     }
     const metric = coverageMetric(new Map([...perConfig].map(([n, a]) => [n, a.stacks])));
     writeAtomic(join(out, 'metric.json'), JSON.stringify({ event, freqs, runs, metric, runInfo }, null, 2) + '\n');

@@ -8,8 +8,8 @@
 import { classifyFoldedStack, ProfileBuilder, type Profile, type WeightUnit } from '../model/profile.js';
 import { ThawError } from '../errors.js';
 
-/** `frames weight` — the weight is the last space-separated field (frames may contain spaces). */
-const LINE_RE = /^(.*\S) (\d+(?:\.\d+)?)$/;
+/** `frames weight`: the weight is the last field; frames may hold spaces, even end in one (`std::function<void ` once stackcollapse cut the parenthesis). */
+const LINE_RE = /^(.*) (\d+(?:\.\d+)?)$/;
 
 export interface FoldedLine {
   frames: string[];

@@ -25,13 +25,19 @@ export const NODE_PERF_FLAGS = ['--perf-basic-prof', '--interpreted-frames-nativ
 export const JAVA_PERF_FLAGS = ['-XX:+PreserveFramePointer', '-XX:+UnlockDiagnosticVMOptions', '-XX:+DumpPerfMapAtExit'];
 
 /** The environment that gives a command's Node and Java processes JIT symbol maps. */
-export function jitEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function jitEnv(env: NodeJS.ProcessEnv = process.env, node = true): Record<string, string> {
   const join2 = (a: string | undefined, b: string[]): string => [a ?? '', ...b].filter((s) => s.trim() !== '').join(' ');
-  return {
-    NODE_OPTIONS: join2(env.NODE_OPTIONS, NODE_PERF_FLAGS),
-    JAVA_TOOL_OPTIONS: join2(env.JAVA_TOOL_OPTIONS, JAVA_PERF_FLAGS),
-  };
+  const out: Record<string, string> = { JAVA_TOOL_OPTIONS: join2(env.JAVA_TOOL_OPTIONS, JAVA_PERF_FLAGS) };
+  if (node) out.NODE_OPTIONS = join2(env.NODE_OPTIONS, NODE_PERF_FLAGS);
+  return out;
 }
+
+/**
+ * V8 refuses a startup snapshot under other V8 flags than it was built with (the flag hash is
+ * part of the snapshot checksum), and every perf flag changes the hash. A restored thaw image
+ * is therefore profiled without them: its JIT frames stay unnamed.
+ */
+const SNAPSHOT_FLAGS_RE = /Failed to load the startup snapshot because it was built with a different version of V8 or with different V8 configurations/;
 
 let perfChecked: Promise<void> | null = null;
 
@@ -75,6 +81,8 @@ export interface RecordOptions {
   keep?: boolean;
   /** Kill the run after this long whatever else happens. */
   timeoutMs?: number;
+  /** Give Node the perf map flags (off for V8 snapshots built without them). Default true. */
+  nodeFlags?: boolean;
 }
 
 export interface RecordResult {
@@ -151,7 +159,14 @@ export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
   const since = Date.now();
   const argv = ['perf', 'record', '-e', 'cpu-clock', '-g', '-F', String(o.freq), '-o', o.dataPath, '--', 'sh', '-c', o.command];
   const t0 = performance.now();
-  const perf = start(argv, { cwd, env: { ...jitEnv(), ...o.env }, stdio: 'pipe', keepBytes: 256 * 1024 });
+  const nodeFlags = o.nodeFlags ?? true;
+  const perf = start(argv, { cwd, env: { ...jitEnv(process.env, nodeFlags), ...o.env }, stdio: 'pipe', keepBytes: 256 * 1024 });
+  const snapshotRefused = (): boolean => nodeFlags && SNAPSHOT_FLAGS_RE.test(perf.stderr());
+  const refused = (): ThawError =>
+    new ThawError('E_SNAPSHOT_FLAGS', `${o.command}: the V8 startup snapshot does not load under --perf-basic-prof`, {
+      hint: 'profile it without Node perf maps (thaw profile retries so by itself)',
+      detail: tail(perf.stderr(), 4),
+    });
   let killer: NodeJS.Timeout | undefined;
   if (o.timeoutMs) killer = setTimeout(() => stopWorkload(perf), o.timeoutMs);
   let readyMs: number | undefined;
@@ -164,12 +179,19 @@ export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
       }, o.stop.seconds * 1000);
       await perf.exited.finally(() => clearTimeout(t));
     } else if (o.stop.kind === 'ready') {
-      await waitReady(o.stop.url, perf, o.stop.timeoutMs);
+      try {
+        await waitReady(o.stop.url, perf, o.stop.timeoutMs);
+      } catch (e) {
+        await perf.exited;
+        if (snapshotRefused()) throw refused();
+        throw e;
+      }
       readyMs = performance.now() - t0;
       stopAt = performance.now();
       stopWorkload(perf);
     }
     const exit = await perf.exited;
+    if (snapshotRefused()) throw refused();
     const wallMs = (stopAt || performance.now()) - t0;
     if (!existsSync(o.dataPath)) {
       throw new ThawError('E_PERF_FAILED', `perf record wrote no data for: ${o.command}`, { hint: 'run the command by hand under perf record to see why', detail: tail(perf.stderr() + perf.stdout()) });
@@ -190,6 +212,15 @@ export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
       }
     }
     return { folder, wallMs, readyMs, exitStatus: exit.status };
+  } catch (e) {
+    if (!o.keep) {
+      try {
+        unlinkSync(o.dataPath);
+      } catch {
+        /* none written */
+      }
+    }
+    throw e;
   } finally {
     if (killer) clearTimeout(killer);
     if (!perf.done) await perf.kill(2000);

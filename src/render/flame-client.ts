@@ -324,4 +324,6 @@ export function flameClient(data: FlameData): void {
   resize();
   updateSearch();
   setZoom(0);
+  // A flame stands on its root: open the page at the bottom, where the base of the graph is.
+  if (!state.icicle && document.documentElement.scrollHeight > window.innerHeight) window.scrollTo(0, document.documentElement.scrollHeight);
 }

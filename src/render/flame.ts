@@ -133,11 +133,12 @@ canvas { display: block; cursor: pointer; }
   ${diffControls}
   <label><input type="checkbox" id="icicle"> icicle</label>
   <button id="reset" disabled>Reset zoom</button>
+  <span id="zoomed"></span>
   <input type="search" id="search" placeholder="Search (regex), Ctrl+F" aria-label="search frames">
   <span id="matched" hidden></span>
 </header>
 <div id="details">&nbsp;</div>
-<main><div id="zoomed"></div><div id="wrap"><canvas id="flame" aria-label="flame graph"></canvas></div></main>
+<main><div id="wrap"><canvas id="flame" aria-label="flame graph"></canvas></div></main>
 <div id="tooltip" hidden></div>
 <script>
 "use strict";

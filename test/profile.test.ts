@@ -1,0 +1,117 @@
+/**
+ * `thaw profile` end to end on real perf: a Java program compiled here with javac (its samples
+ * must land under its own methods, by name, through HotSpot's perf map), a Node workload at two
+ * frequencies with JIT names from --perf-basic-prof, a server profiled until ready, and the
+ * one-line errors when perf is missing or the arguments are wrong.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { killAll, run } from '../src/launch/spawn.js';
+import { root, scratch, thaw } from './helpers.js';
+
+after(killAll);
+const dir = scratch('thaw-profile-');
+
+function folded(file: string): Array<{ frames: string[]; weight: number }> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ frames: l.slice(0, l.lastIndexOf(' ')).split(';'), weight: Number(l.slice(l.lastIndexOf(' ') + 1)) }));
+}
+const share = (stacks: Array<{ frames: string[]; weight: number }>, pred: (f: string) => boolean): number =>
+  stacks.filter((s) => s.frames.some(pred)).reduce((a, s) => a + s.weight, 0) / stacks.reduce((a, s) => a + s.weight, 0);
+
+test('Java: most samples fall under the program’s own methods, by name', async () => {
+  const src = join(dir, 'java');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(
+    join(src, 'Hot.java'),
+    `public class Hot {
+  static long spin(long n) { long x = 0; for (long i = 0; i < n; i++) { x += (i * 31) ^ (x >>> 3); } return x; }
+  static double mathy(int n) { double s = 0; for (int i = 1; i < n; i++) s += Math.sqrt(i) / i; return s; }
+  public static void main(String[] a) {
+    long end = System.currentTimeMillis() + Long.parseLong(a[0]);
+    long t = 0;
+    while (System.currentTimeMillis() < end) { t += spin(2_000_000); t += (long) mathy(200_000); }
+    System.out.println(t != 42);
+  }
+}
+`,
+  );
+  const javac = await run(['javac', '-d', src, join(src, 'Hot.java')], { timeoutMs: 120_000 });
+  assert.equal(javac.status, 0, javac.stderr);
+  const out = join(dir, 'java-out');
+  const r = await thaw(['profile', '-o', out, '-c', `hot=java -cp ${src} Hot 1500`, '--freq', '997']);
+  assert.equal(r.status, 0, r.stderr);
+  const stacks = folded(join(out, 'hot.folded'));
+  const own = share(stacks, (f) => /\bHot\.(spin|mathy|main)\b/.test(f));
+  assert.ok(own > 0.5, `${(100 * own).toFixed(1)}% of CPU under Hot's methods`);
+  // The flame graph colours them as JIT-compiled Java.
+  const html = readFileSync(join(out, 'hot.html'), 'utf8');
+  assert.match(html, /Hot\.spin/);
+  assert.match(r.stdout, /^config\s+distinct\s+share\s+unique\s+cpu\nhot\s+\d+\s+100\.0%/);
+  // The perf map HotSpot wrote is cleaned up with the run.
+  assert.deepEqual(readdirSync(out).sort(), ['aggregate.folded', 'aggregate.html', 'hot.diff.html', 'hot.folded', 'hot.html', 'metric.json']);
+});
+
+test('Node: two configurations, two frequencies, two runs: JIT names, aggregate, diffs, metric', async () => {
+  const work = join(dir, 'work.js');
+  writeFileSync(
+    work,
+    `function fib(n){return n<2?n:fib(n-1)+fib(n-2)}
+function sortit(){const a=[];for(let i=0;i<20000;i++)a.push(Math.random());a.sort((x,y)=>x-y);return a[0]}
+const end=Date.now()+Number(process.argv[2]);let t=0;
+while(Date.now()<end){t+=fib(18);t+=sortit()}
+console.log(t>0)
+`,
+  );
+  const out = join(dir, 'node-out');
+  const r = await thaw(['profile', '-o', out, '-c', `jit=node ${work} 400`, '-c', `jitless=node --jitless ${work} 400`, '--freq', '499,997', '--runs', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  const jit = folded(join(out, 'jit.folded'));
+  assert.ok(jit.some((s) => s.frames.some((f) => /^JS:\*(fib|sortit) .*work\.js:\d+:\d+$/.test(f))), 'optimised JS frames by name');
+  assert.ok(share(jit, (f) => /^JS:[*~^+]?(fib|sortit) /.test(f)) > 0.3, 'the workload functions carry the CPU');
+  const jitless = folded(join(out, 'jitless.folded'));
+  assert.ok(!jitless.some((s) => s.frames.some((f) => f.startsWith('JS:*'))), '--jitless has no optimised frames');
+  const metric = JSON.parse(readFileSync(join(out, 'metric.json'), 'utf8'));
+  assert.equal(metric.runInfo.length, 8);
+  assert.deepEqual(metric.freqs, [499, 997]);
+  const names = metric.metric.configs.map((c: { name: string }) => c.name);
+  assert.deepEqual(names, ['jit', 'jitless']);
+  for (const c of metric.metric.configs) {
+    assert.ok(c.share > 0 && c.share < 1 && c.unique > 0 && c.unique <= c.distinct);
+  }
+  const pair = metric.metric.pairs[0];
+  assert.ok(pair.similarity >= 0 && pair.similarity < 0.9, `jit ~ jitless similarity ${pair.similarity}`);
+  assert.match(r.stdout, /jit ~ jitless: \d\.\d{3} \(jaccard \d\.\d{3}\)/);
+  // Aggregate = both configurations added up.
+  const sum = (s: Array<{ weight: number }>): number => s.reduce((a, x) => a + x.weight, 0);
+  assert.equal(sum(folded(join(out, 'aggregate.folded'))), sum(jit) + sum(jitless));
+  for (const f of ['jit.html', 'jitless.html', 'aggregate.html', 'jit.diff.html', 'jitless.diff.html']) assert.ok(existsSync(join(out, f)), f);
+  assert.match(readFileSync(join(out, 'jit.diff.html'), 'utf8'), /jit against all configurations/);
+  assert.ok(!existsSync(join(out, 'raw')), 'no perf.data left without --keep');
+});
+
+test('a server profiled until it answers, on its $PORT', async () => {
+  const out = join(dir, 'ready-out');
+  const r = await thaw(['profile', '-o', out, '-c', `hello=node ${join(root, 'examples/hello/server.js')}`, '--until-ready']);
+  assert.equal(r.status, 0, r.stderr);
+  const metric = JSON.parse(readFileSync(join(out, 'metric.json'), 'utf8'));
+  assert.ok(metric.runInfo[0].readyMs > 0 && metric.runInfo[0].readyMs < 30_000);
+  assert.ok(folded(join(out, 'hello.folded')).some((s) => s.frames.some((f) => f.startsWith('JS:'))));
+});
+
+test('no perf on PATH, or bad arguments: one line with the fix', async () => {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  for (const tool of ['readlink', 'dirname', 'sh']) symlinkSync(`/usr/bin/${tool}`.replace('/usr/bin/sh', '/bin/sh'), join(bin, tool));
+  const r = await thaw(['profile', '-o', join(dir, 'np'), '-c', 'x=true'], { env: { PATH: bin } });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^thaw: error: \[E_PERF_MISSING\] perf is not installed\n  fix: install it: apt-get install linux-perf/);
+  const noConfig = await thaw(['profile', '-o', join(dir, 'nc')]);
+  assert.match(noConfig.stderr, /\[E_USAGE\] no configuration given/);
+  const badFreq = await thaw(['profile', '-o', join(dir, 'bf'), '-c', 'x=true', '--freq', '99,abc']);
+  assert.match(badFreq.stderr, /\[E_USAGE\] --freq 99,abc: a comma-separated list/);
+});
