@@ -7,6 +7,7 @@ import { attributedShare } from '../model/faults.js';
 import { formatSummary, summarize } from '../model/pages-summary.js';
 import { allPids, snapshot, type PageCacheMode } from '../pages/snapshot.js';
 import { tracePageFaults } from '../pages/trace.js';
+import { run } from '../launch/spawn.js';
 import { buildHtml, loadInputs, panelsFrom, serve } from '../pages/view.js';
 import type { CommandSpec } from './spec.js';
 
@@ -103,6 +104,7 @@ const traceCmd: CommandSpec = {
     { flags: '--ready <url>', description: 'readiness probe URL ($PORT is the run\'s port)', default: 'http://127.0.0.1:$PORT/' },
     { flags: '--no-ready', description: 'no probe: trace until the command exits' },
     { flags: '--timeout <seconds>', description: 'give up after this long', default: 60, parse: parseSeconds },
+    { flags: '--drop-caches', description: 'sync and drop the page cache first (root), so file pages fault in as major faults' },
     { flags: '--json', description: 'print a JSON summary (files, counts, attribution) on stdout' },
   ],
   async run(args, opts, rest) {
@@ -126,6 +128,15 @@ const traceCmd: CommandSpec = {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ThawError('E_USAGE', `-o ${dir} exists and is not a directory`);
     mkdirSync(dir, { recursive: true });
     const ready = opts.ready === false ? null : { url: String(opts.ready) };
+    if (opts.dropCaches) {
+      // Documentation/admin-guide/sysctl/vm.rst: 3 frees the page cache and slab objects.
+      try {
+        await run(['sync'], { timeoutMs: 60_000 });
+        writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+      } catch (e) {
+        throw new ThawError('E_DROP_CACHES', `cannot drop caches: ${(e as Error).message}`, { hint: 'run as root, or leave out --drop-caches' });
+      }
+    }
     const r = await tracePageFaults({ argv, name, workDir: dir, ready, timeoutMs: Number(opts.timeout) * 1000, progress });
     progressDone();
     const summary = summarize(r.map, r.trace, r.nmt);

@@ -34,6 +34,12 @@ export const COLORS = {
   fault: '#ffe066',
   faultNew: '#ff5d73',
 };
+/** The same colour at 40% brightness (on the dark background). */
+function dim(c: number): number {
+  const r = c & 0xff, g = (c >> 8) & 0xff, b = (c >> 16) & 0xff;
+  const k = 0.4;
+  return (0xff << 24) | (Math.round(b * k) << 16) | (Math.round(g * k) << 8) | Math.round(r * k);
+}
 const C = Object.fromEntries(Object.entries(COLORS).map(([k, v]) => [k, rgb(v)])) as Record<keyof typeof COLORS, number>;
 export const CATEGORY_PALETTE = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080', '#e6beff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000', '#ffd8b1'];
 
@@ -242,8 +248,11 @@ export class PanelGrid {
         if (!sel && this.isSelected(g)) sel = true;
       }
       let c: number;
-      if (sel) c = procs > 1 ? C.selectedShared : C.selected;
-      else if (this.colorBy === 'category' && cat >= 0) c = palette[cat % palette.length]!;
+      if (this.colorBy === 'category') {
+        // Categories: pages dimmed until a fault lights them up; outside the selection, grey.
+        if (this.selection && !sel) c = C.empty + 0x00030303;
+        else c = cat >= 0 ? dim(palette[cat % palette.length]!) : kernel ? dim(C.kernel) : dim(C.pagecache);
+      } else if (sel) c = procs > 1 ? C.selectedShared : C.selected;
       else if (procs > 1) c = C.shared;
       else if (procs === 1) c = C.used;
       else if (kernel) c = C.kernel;
@@ -282,7 +291,11 @@ export class PanelGrid {
       } else {
         const pages = this.pagesAt(slot);
         c = C.faultNew;
-        if (pages.length) c = sel && pages.some((g) => this.isSelected(g)) ? C.faultSelected : C.fault;
+        if (pages.length && this.colorBy === 'category') {
+          const g = pages.find((x) => this.isSelected(x)) ?? (sel ? undefined : pages[0]);
+          const cat = g !== undefined ? this.panel.pageCategory[this.pageOwner[g]!]![this.pageIndex[g]!]! : -1;
+          c = g === undefined ? C.shared : cat >= 0 ? this.palette[cat % this.palette.length]! : C.fault;
+        } else if (pages.length) c = sel && pages.some((g) => this.isSelected(g)) ? C.faultSelected : C.fault;
       }
       this.pixels[slot] = c;
       if (!this.dirty) this.pending.push(slot);

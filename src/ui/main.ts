@@ -128,9 +128,19 @@ speedSel.value = String(state.speed);
 const scrub = el('input', { id: 'scrub', type: 'range', min: '0', max: '1000', value: '0' });
 const counterEl = el('span', { id: 'counter', 'data-testid': 'counter' });
 const timeEl = el('span', { id: 'time', 'data-testid': 'time' });
-const legend = el('span', { class: 'legend' },
-  ...([['used', 'process'], ['shared', 'shared'], ['kernel', 'kernel'], ['pagecache', 'page cache'], ['selected', 'selected'], ['selectedShared', 'selected, shared'], ['faultSelected', 'fault (selection)'], ['fault', 'fault'], ['faultNew', 'fault, page not in map']] as const)
+const legend = el('span', { class: 'legend' });
+function renderLegend(): void {
+  if (state.colorBy === 'category') {
+    const used = new Set<number>();
+    for (const p of panels) for (const o of p.tree) for (const c of o.categories) used.add(c.cat);
+    legend.replaceChildren(...[...used].sort((a, b) => a - b).map((c) => el('span', { class: 'chip' }, el('i', { style: `background:${CATEGORY_PALETTE[c % CATEGORY_PALETTE.length]}` }), data.categories[c]!)),
+      el('span', { class: 'chip' }, '(dim: not touched yet)'));
+    return;
+  }
+  legend.replaceChildren(...([['used', 'process'], ['shared', 'shared'], ['kernel', 'kernel'], ['pagecache', 'page cache'], ['selected', 'selected'], ['selectedShared', 'selected, shared'], ['faultSelected', 'fault (selection)'], ['fault', 'fault'], ['faultNew', 'fault, page not in map']] as const)
     .map(([k, label]) => el('span', { class: 'chip' }, el('i', { style: `background:${COLORS[k]}` }), label)));
+}
+renderLegend();
 const hasFaults = panels.some((p) => p.faults && p.faults.count);
 const footer = el('footer', {}, btnReset, btnPlay, btnStep, el('label', {}, 'speed ', speedSel), scrub, counterEl, timeEl, legend);
 if (!hasFaults) footer.classList.add('nofaults');
@@ -239,7 +249,7 @@ function tick(now: number): void {
 }
 function setPlaying(on: boolean): void {
   state.playing = on;
-  btnPlay.textContent = on ? '⏸' : '▶';
+  btnPlay.textContent = on ? '❙❙' : '▶';
   btnPlay.classList.toggle('on', on);
   if (on) {
     if (state.tUs >= endUs) state.tUs = -1;
@@ -288,6 +298,7 @@ colorSel.onchange = () => {
   state.colorBy = colorSel.value as 'owner' | 'category';
   relayout();
   renderTree();
+  renderLegend();
 };
 scaleIn.oninput = () => {
   state.scale = Number(scaleIn.value);
