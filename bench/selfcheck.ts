@@ -12,11 +12,12 @@
  *   npm run bench:selfcheck [-- --rounds R]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, runBench } from '../src/bench/index.js';
-import { median } from '../src/bench/stats.js';
+import { median, mulberry32, quantile } from '../src/bench/stats.js';
 import { freePort } from '../src/launch/port.js';
 import { resolveProbe, waitReady } from '../src/launch/probe.js';
 import { run } from '../src/launch/spawn.js';
@@ -32,6 +33,14 @@ function arg(name: string, dflt: number): number {
 }
 const rounds = arg('--rounds', 30);
 const works = [200, 600];
+
+/** Percentile-bootstrap 95% interval of the median of xs (seeded, reproducible). */
+function medianCi(xs: number[], iterations = 5000): [number, number] {
+  const rand = mulberry32(17);
+  const meds: number[] = [];
+  for (let i = 0; i < iterations; i++) meds.push(median(xs.map(() => xs[Math.floor(rand() * xs.length)]!)));
+  return [quantile(meds, 0.025), quantile(meds, 0.975)];
+}
 
 async function hyperfine(cmd: string, env: Record<string, string>, n: number, warmup = 1): Promise<number[]> {
   const json = join(out, 'selfcheck-hyperfine.json');
@@ -56,8 +65,9 @@ async function probeInterval(): Promise<number> {
 
 mkdirSync(out, { recursive: true });
 const m = machineInfo();
+const loadBefore = loadavg()[0]!;
 const noop = median(await hyperfine(`bash ${script} --noop`, {}, 30));
-const rows: Array<{ work: number; thaw: number; hf: number; hfNet: number; pairedDiff: number; rel: number; n: number }> = [];
+const rows: Array<{ work: number; thaw: number; hf: number; hfNet: number; pairedDiff: number; ci: [number, number]; rel: number; n: number }> = [];
 for (const work of works) {
   const env = { WORK_MS: String(work) };
   const hfTimes: number[] = [];
@@ -87,20 +97,22 @@ for (const work of works) {
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   const hfNetTimes = hfTimes.map((t) => t - noop);
-  const pairedDiff = median(thawTimes.map((t, i) => t - hfNetTimes[i]!));
+  const diffs = thawTimes.map((t, i) => t - hfNetTimes[i]!);
+  const pairedDiff = median(diffs);
   const hfNet = median(hfNetTimes);
-  rows.push({ work, thaw: median(thawTimes), hf: median(hfTimes), hfNet, pairedDiff, rel: pairedDiff / hfNet, n: thawTimes.length });
+  rows.push({ work, thaw: median(thawTimes), hf: median(hfTimes), hfNet, pairedDiff, ci: medianCi(diffs), rel: pairedDiff / hfNet, n: thawTimes.length });
 }
 const interval = await probeInterval();
 
 const ms = (s: number) => (s * 1000).toFixed(1);
+const sign = (x: number) => (x >= 0 ? '+' : '');
 const lines = [
-  `Machine: ${m.cpu}, ${m.nproc} CPUs (nproc), Linux ${m.kernel}, Node ${m.node}; ${new Date().toISOString().slice(0, 10)}.`,
+  `Machine: ${m.cpu}, ${m.nproc} CPUs (nproc), Linux ${m.kernel}, Node ${m.node}; ${new Date().toISOString().slice(0, 10)}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after.`,
   `Command: \`npm run bench:selfcheck -- --rounds ${rounds}\` (hyperfine ${(await run(['hyperfine', '--version'])).stdout.trim().split(' ')[1]}; bash's own start+exit, ${ms(noop)} ms, subtracted).`,
   '',
-  '| server work before listen | runs each | thaw bench median [ms] | hyperfine + bash /dev/tcp median [ms] | minus bash start [ms] | median paired difference | relative |',
+  '| server work before listen | runs each | thaw bench median [ms] | hyperfine + bash /dev/tcp median [ms] | minus bash start [ms] | median paired difference (95% CI) | relative |',
   '|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.work} ms | ${r.n} | ${ms(r.thaw)} | ${ms(r.hf)} | ${ms(r.hfNet)} | ${r.pairedDiff >= 0 ? '+' : ''}${ms(r.pairedDiff)} ms | ${(r.rel * 100).toFixed(2)}% |`),
+  ...rows.map((r) => `| ${r.work} ms | ${r.n} | ${ms(r.thaw)} | ${ms(r.hf)} | ${ms(r.hfNet)} | ${sign(r.pairedDiff)}${ms(r.pairedDiff)} ms (${sign(r.ci[0])}${ms(r.ci[0])} … ${sign(r.ci[1])}${ms(r.ci[1])}) | ${sign(r.rel)}${(r.rel * 100).toFixed(2)}% |`),
   '',
   `Probe polling interval (its resolution): ${interval.toFixed(3)} ms between connect attempts.`,
 ];

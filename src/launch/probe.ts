@@ -3,10 +3,11 @@
  * with a body text), TCP (a connect succeeds) or a regex on the child's stdout/stderr.
  *
  * Resolution: while nothing listens a connect is refused within microseconds on loopback, so
- * the probe retries every PROBE_INTERVAL_MS. Node timers cannot wait less than 1 ms, so the
- * pause blocks on Atomics.wait (a sleeping futex, no CPU burnt that the measured server on a
- * 2-core machine would miss) and then yields one event-loop turn so child output and exit
- * events are still handled. Polling is on cheap TCP connects; the HTTP request goes out on the
+ * the probe starts an attempt every PROBE_INTERVAL_MS on a fixed schedule (in practice every
+ * 0.7–0.9 ms: an attempt's own event-loop turn costs a few hundred µs). Node timers cannot wait
+ * less than 1 ms, so the pause blocks on Atomics.wait (a sleeping futex, no CPU burnt that the
+ * measured server on a 2-core machine would miss) and then yields one event-loop turn so child
+ * output and exit events are still handled. Polling is on cheap TCP connects; the HTTP request goes out on the
  * first socket that connects, so its time is the server's, not the probe's.
  */
 import { request, type IncomingMessage } from 'node:http';
@@ -113,7 +114,7 @@ export function resolveProbe(spec: ProbeSpec, port: number): ResolvedProbe {
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Sleep ~ms (sub-millisecond) without burning CPU, then yield one event-loop turn. */
-export function pause(ms = PROBE_INTERVAL_MS): Promise<void> {
+export function pause(ms = 0.5): Promise<void> {
   Atomics.wait(sleepCell, 0, 0, ms);
   return new Promise((r) => setImmediate(r));
 }
@@ -188,6 +189,7 @@ export async function waitReady(p: ResolvedProbe, w: WaitOptions): Promise<Probe
   let attempts = 0;
   let lastStatus: number | undefined;
   let lastError = '';
+  let next = performance.now();
   for (;;) {
     const why = w.abort();
     if (why) throw new ThawError('E_PROBE_ABORTED', why);
@@ -196,6 +198,11 @@ export async function waitReady(p: ResolvedProbe, w: WaitOptions): Promise<Probe
       throw new ThawError('E_NOT_READY', `${p.describe} not ready (${seen}, ${attempts} attempts)`);
     }
     attempts++;
+    // Attempts are scheduled on a fixed grid (not "attempt, then sleep"), so the sleep's own
+    // overshoot and a slow attempt on a loaded machine do not stretch the period.
+    const now = performance.now();
+    next = now - next > PROBE_INTERVAL_MS ? now + PROBE_INTERVAL_MS : next + PROBE_INTERVAL_MS;
+    const rest = () => pause(Math.max(0.02, next - performance.now()));
     let sock: Socket;
     try {
       sock = await connectOnce(p.host, p.port);
@@ -203,7 +210,7 @@ export async function waitReady(p: ResolvedProbe, w: WaitOptions): Promise<Probe
       const code = (e as NodeJS.ErrnoException).code ?? '';
       if (!REFUSED.has(code)) throw e;
       lastError = code;
-      await pause();
+      await rest();
       continue;
     }
     if (p.kind === 'tcp') {
@@ -224,7 +231,7 @@ export async function waitReady(p: ResolvedProbe, w: WaitOptions): Promise<Probe
       // A server that accepts before its handler is wired may reset the first connection.
       lastError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     }
-    await pause();
+    await rest();
   }
 }
 
