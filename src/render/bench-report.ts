@@ -17,6 +17,11 @@ function esc(s: string): string {
 }
 
 const fmtMs = (s: number) => (s * 1000).toFixed(1);
+/** Axis labels: no decimals unless the ticks need them. */
+const fmtTick = (s: number) => {
+  const v = Number((s * 1000).toPrecision(12));
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+};
 
 /** "Nice" axis ticks over [lo, hi]. */
 export function ticks(lo: number, hi: number, count = 6): number[] {
@@ -53,7 +58,7 @@ function distribution(results: ConfigResult[]): string {
   const parts: string[] = [];
   for (const t of ticks(lo, hi)) {
     parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top}" y2="${height - 30}" class="grid"/>`);
-    parts.push(`<text x="${x(t)}" y="${height - 14}" text-anchor="middle" class="tick">${fmtMs(t)}</text>`);
+    parts.push(`<text x="${x(t)}" y="${height - 14}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
   }
   parts.push(`<text x="${(left + width) / 2}" y="${height - 1}" text-anchor="middle" class="axis">time to first response [ms]</text>`);
   rows.forEach((r, i) => {
@@ -92,7 +97,7 @@ function warmupChart(results: ConfigResult[]): string {
   const parts: string[] = [];
   for (const t of ticks(0, hi, 5)) {
     parts.push(`<line x1="${left}" x2="${width - 150}" y1="${y(t)}" y2="${y(t)}" class="grid"/>`);
-    parts.push(`<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end" class="tick">${fmtMs(t)}</text>`);
+    parts.push(`<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end" class="tick">${fmtTick(t)}</text>`);
   }
   for (let i = 0; i < n; i++) parts.push(`<text x="${x(i)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${i + 1}</text>`);
   parts.push(`<text x="${(left + width - 150) / 2}" y="${height - 12}" text-anchor="middle" class="axis">request number (median latency across runs, ms)</text>`);
@@ -101,7 +106,7 @@ function warmupChart(results: ConfigResult[]): string {
     const pts = r.warmupCurve.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2" class="curve"/>`);
     r.warmupCurve.forEach((v, i) => parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${c}"><title>${esc(r.name)} request ${i + 1}: ${fmtMs(v)} ms</title></circle>`));
-    parts.push(`<text x="${width - 140}" y="${top + 14 + ri * 18}" class="label" fill="${c}">■ ${esc(r.name)}</text>`);
+    parts.push(`<text x="${width - 140}" y="${top + 14 + ri * 18}" class="label" style="fill:${c}">■ ${esc(r.name)}</text>`);
   });
   return `<h2>Warm-up curve</h2><svg class="chart" id="warmup" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="warm-up curve">${parts.join('')}</svg>`;
 }
@@ -139,7 +144,7 @@ export function renderBenchReport(report: BenchReport): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:960px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:12px 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;vertical-align:top}
-td:first-child,th:first-child{text-align:left}code{font-size:12px;color:#555}
+td,th{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-space:normal}code{font-size:12px;color:#555}
 .grid{stroke:#eee}.tick{font-size:11px;fill:#666}.axis{font-size:12px;fill:#333}.label{font-size:13px;fill:#222}
 .fail{color:#a00}pre{background:#f6f6f6;padding:6px;color:#333;white-space:pre-wrap}.meta{color:#666;font-size:12px}
 </style></head><body>
