@@ -4,7 +4,7 @@
  * child killed when thaw itself exits or is interrupted, and exit codes mapped as 128+signal.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { ThawError, tail } from '../errors.js';
 
@@ -16,6 +16,12 @@ export interface SpawnOptions {
   cleanEnv?: boolean;
   /** 'pipe' captures output (kept in a bounded tail), 'inherit' passes the terminal through. */
   stdio?: 'pipe' | 'inherit' | 'ignore';
+  /**
+   * Send stdout and stderr to this file instead (created or truncated); stdout()/stderr() then
+   * read its tail. The snapshot builder runs so: a pipe on fd 1/2 would make Node load net into
+   * the app's snapshot the first time anything is written.
+   */
+  logFile?: string;
   /** Extra descriptors past stdio, e.g. ['pipe'] for a status channel on fd 3. */
   extraFds?: Array<'pipe' | 'ignore'>;
   /** Bytes of stdout/stderr kept for error messages and probes. */
@@ -138,8 +144,23 @@ export function start(argv: readonly string[], opts: SpawnOptions = {}): Child {
     else env[k] = v;
   }
   const mode = opts.stdio ?? 'pipe';
-  const stdio: StdioOptions = [mode === 'inherit' ? 'inherit' : 'ignore', mode, mode, ...(opts.extraFds ?? [])];
-  const proc = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio, detached: true });
+  const logFd = opts.logFile ? openSync(opts.logFile, 'w') : undefined;
+  const stdio: StdioOptions = logFd !== undefined ? ['ignore', logFd, logFd, ...(opts.extraFds ?? [])] : [mode === 'inherit' ? 'inherit' : 'ignore', mode, mode, ...(opts.extraFds ?? [])];
+  let proc: ChildProcess;
+  try {
+    proc = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio, detached: true });
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
+  const logTail = (): string => {
+    if (!opts.logFile) return '';
+    try {
+      const t = readFileSync(opts.logFile, 'utf8');
+      return t.length > (opts.keepBytes ?? 64 * 1024) ? t.slice(-(opts.keepBytes ?? 64 * 1024)) : t;
+    } catch {
+      return '';
+    }
+  };
   const out = new Ring(opts.keepBytes ?? 64 * 1024);
   const err = new Ring(opts.keepBytes ?? 64 * 1024);
   proc.stdout?.setEncoding('utf8');
@@ -178,8 +199,8 @@ export function start(argv: readonly string[], opts: SpawnOptions = {}): Child {
     get done() {
       return done;
     },
-    stdout: () => out.text(),
-    stderr: () => err.text(),
+    stdout: () => (opts.logFile ? logTail() : out.text()),
+    stderr: () => (opts.logFile ? logTail() : err.text()),
     async kill(graceMs = 0) {
       if (!done && proc.pid) {
         if (graceMs > 0) {

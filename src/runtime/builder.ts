@@ -11,12 +11,11 @@
  * (checked on Node 20, 24 and 26), so async work after init must not rely on it: thaw keeps
  * its own interval alive until the checkpoint is ready and then clears it.
  */
-import { createHook } from 'node:async_hooks';
 import { renameSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { configureDeferred, deferredUse, deliver, listenServers, restoreDeferred, serverCount, warmupTarget, type ModuleShape, type WarmupRequest, type WarmupResult } from './deferred.js';
 import { entropyDraws, guardEntropy, reseedEntropy } from './entropy.js';
-import { notifyCheckpoint, notifyRestore, state } from './state.js';
+import { notifyCheckpoint, notifyRestore, nowMs, state } from './state.js';
 
 export interface BuildConfig {
   /** What process.argv[1] is in a cold start; restored processes get it back at argv[1]. */
@@ -57,7 +56,7 @@ export interface BuildReport {
 }
 
 let config: BuildConfig;
-const started = performance.now();
+const started = nowMs();
 const report: BuildReport = {
   ok: false,
   phase: 'prelude',
@@ -116,10 +115,15 @@ interface Tracked {
 const tracked = new Map<number, Tracked>();
 const REQUEST = /REQ|WRAP$/;
 const IGNORED = new Set(['PROMISE', 'TickObject', 'Microtask', 'ELDHISTOGRAM', 'RANDOMBYTESREQUEST', 'PBKDF2REQUEST', 'SCRYPTREQUEST', 'HASHREQUEST']);
-const stdioHandles = (): Set<unknown> => new Set([(process.stdout as any)?._handle, (process.stderr as any)?._handle, (process.stdin as any)?._handle].filter(Boolean));
+/** stdin/stdout/stderr handles never block a checkpoint; they are recognised by their
+ * creation stack (reading process.stdin to compare would itself load net and readline). */
+const STDIO = /\bget(Stdout|Stderr|Stdin)\b|createWritableStdioStream/;
 
-const hook = createHook({
-  init(id, type, _trigger, resource) {
+// node:async_hooks is loaded in begin(), after the warning printer is gone: a printed warning
+// would initialise stderr and pull more of Node into the snapshot.
+let hook: { enable(): unknown; disable(): unknown };
+const hookCallbacks = {
+  init(id: number, type: string, _trigger: number, resource: any) {
     // Only Node's own providers (async_wrap.h: TCPWRAP, FSREQCALLBACK, …) and timers are
     // handles or requests; an AsyncResource a library makes ('bound-anonymous-fn') is neither.
     if (IGNORED.has(type) || !(type === 'Timeout' || type === 'Immediate' || /^[A-Z0-9_]+$/.test(type))) return;
@@ -127,22 +131,22 @@ const hook = createHook({
     Error.stackTraceLimit = 30;
     const stack = new Error().stack ?? '';
     Error.stackTraceLimit = saved;
+    if ((type === 'TTYWRAP' || type === 'PIPEWRAP') && STDIO.test(stack)) return;
     tracked.set(id, { type, resource, stack, done: false });
   },
-  after(id) {
+  after(id: number) {
     const t = tracked.get(id);
     // A request (fs, dns, write…) is over once its callback ran; handles live until destroy.
     if (t && t.type !== 'Timeout' && t.type !== 'Immediate' && REQUEST.test(t.type) && !/HANDLE|SERVER|TCPWRAP|PIPEWRAP|TTYWRAP|UDPWRAP|PROCESSWRAP|SIGNALWRAP|FSEVENTWRAP|STATWATCHER/.test(t.type)) t.done = true;
   },
-  destroy(id) {
+  destroy(id: number) {
     tracked.delete(id);
   },
-});
+};
 
-function isLive(t: Tracked, stdio: Set<unknown>): boolean {
+function isLive(t: Tracked): boolean {
   if (t.done) return false;
   const r = t.resource;
-  if (stdio.has(r)) return false;
   if (t.type === 'Timeout') return !r._destroyed && (typeof r.hasRef !== 'function' || r.hasRef());
   if (typeof r?.hasRef === 'function') {
     try {
@@ -172,16 +176,14 @@ function describeHandle(t: Tracked): string | undefined {
 }
 
 function liveHandles(): LiveHandle[] {
-  const stdio = stdioHandles();
   const out: LiveHandle[] = [];
-  for (const t of tracked.values()) if (isLive(t, stdio)) out.push({ type: t.type, stack: t.stack, detail: describeHandle(t) });
+  for (const t of tracked.values()) if (isLive(t)) out.push({ type: t.type, stack: t.stack, detail: describeHandle(t) });
   return out;
 }
 
 function liveSignature(): string {
-  const stdio = stdioHandles();
   const ids: number[] = [];
-  for (const [id, t] of tracked) if (isLive(t, stdio)) ids.push(id);
+  for (const [id, t] of tracked) if (isLive(t)) ids.push(id);
   return ids.join(',');
 }
 
@@ -246,7 +248,7 @@ const tick = (): Promise<void> => new Promise((r) => own(() => setImmediate(r)))
 /** Wait until the app's own handles are gone, or stay unchanged for `stableMs`. */
 async function settle(stableMs: number): Promise<'empty' | 'stable'> {
   let sig = liveSignature();
-  let since = performance.now();
+  let since = nowMs();
   let emptyTicks = 0;
   for (;;) {
     await tick();
@@ -259,8 +261,8 @@ async function settle(stableMs: number): Promise<'empty' | 'stable'> {
     emptyTicks = 0;
     if (now !== sig) {
       sig = now;
-      since = performance.now();
-    } else if (performance.now() - since >= stableMs) {
+      since = nowMs();
+    } else if (nowMs() - since >= stableMs) {
       return 'stable';
     }
   }
@@ -270,10 +272,10 @@ async function flow(): Promise<void> {
   report.phase = 'init';
   const initSettle = await settle(serverCount().listening > 0 ? Math.min(300, config.settleMs) : config.settleMs);
   if (initSettle === 'stable') report.liveAtInit = liveHandles();
-  report.initMs = performance.now() - started;
+  report.initMs = nowMs() - started;
 
   report.phase = 'warmup';
-  const t0 = performance.now();
+  const t0 = nowMs();
   if (config.warmup.length) {
     const server = warmupTarget();
     if (!server) {
@@ -297,7 +299,7 @@ async function flow(): Promise<void> {
       }
     }
   }
-  report.warmupMs = performance.now() - t0;
+  report.warmupMs = nowMs() - t0;
 
   report.phase = 'checkpoint';
   state().phase = 'checkpointing';
@@ -309,8 +311,8 @@ async function flow(): Promise<void> {
   }
 
   report.phase = 'drain';
-  const deadline = performance.now() + config.drainMs;
-  while (liveSignature() !== '' && performance.now() < deadline) {
+  const deadline = nowMs() + config.drainMs;
+  while (liveSignature() !== '' && nowMs() < deadline) {
     await tick();
     await sleep(5);
   }
@@ -407,6 +409,7 @@ export function begin(cfg: BuildConfig): void {
     report.appMain = true;
   };
   keepAlive = setInterval(() => undefined, 1000);
+  hook = (process as any).getBuiltinModule('node:async_hooks').createHook(hookCallbacks);
   hook.enable();
   hookOn = true;
 }

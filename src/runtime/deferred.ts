@@ -20,6 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
+import { nowMs } from './state.js';
 
 export const DEFERRED_MODULES = ['http', 'https', 'http2', 'tls', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server', '_tls_common', '_tls_wrap'] as const;
 /** Web globals whose first touch loads undici. */
@@ -512,7 +513,7 @@ export function deliver(server: BuildServer, r: WarmupRequest, timeoutMs: number
   const http = ds.modules.get('http');
   const Req = (http?.IncomingMessage as typeof BuildIncomingMessage | undefined) ?? BuildIncomingMessage;
   const Res = (http?.ServerResponse as typeof BuildServerResponse | undefined) ?? BuildServerResponse;
-  const started = performance.now();
+  const started = nowMs();
   const req = new Req(new BuildSocket());
   req.method = r.method.toUpperCase();
   req.url = r.path;
@@ -530,7 +531,7 @@ export function deliver(server: BuildServer, r: WarmupRequest, timeoutMs: number
     const finish = (): void => {
       clearTimeout(timer);
       const buf = Buffer.concat(res[kInternal].body);
-      resolve({ method: req.method, path: r.path, status: res.statusCode, bytes: buf.length, ms: performance.now() - started, body: buf.toString('utf8', 0, Math.min(buf.length, 400)) });
+      resolve({ method: req.method, path: r.path, status: res.statusCode, bytes: buf.length, ms: nowMs() - started, body: buf.toString('utf8', 0, Math.min(buf.length, 400)) });
     };
     res.once('finish', finish);
     res.once('error', (e: Error) => {

@@ -19,8 +19,6 @@ export interface EntropyDraw {
 const draws: EntropyDraw[] = [];
 const MAX_DRAWS = 50;
 let building = false;
-/** The unwrapped randomBytes, so thaw's own draws are not reported as the app's. */
-let rawRandomBytes: (n: number) => Buffer;
 const originals: Array<() => void> = [];
 
 function note(fn: string): void {
@@ -30,8 +28,8 @@ function note(fn: string): void {
 
 const hex: string[] = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1));
 
-function uuidFromBytes(): string {
-  const b = rawRandomBytes(16);
+function uuidFromBytes(bytes: (n: number) => Uint8Array): string {
+  const b = bytes(16);
   b[6] = (b[6]! & 0x0f) | 0x40; // version 4 (RFC 9562 §5.4)
   b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
   return (
@@ -40,7 +38,7 @@ function uuidFromBytes(): string {
   );
 }
 
-function intFromBytes(min: number, max: number): number {
+function intFromBytes(bytes: (n: number) => Uint8Array, min: number, max: number): number {
   const range = max - min;
   if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || range <= 0 || range > 2 ** 48) {
     throw new RangeError(`thaw: randomInt(${min}, ${max}) is out of range`);
@@ -48,7 +46,8 @@ function intFromBytes(min: number, max: number): number {
   // Rejection sampling over 48 bits, as Node's own randomInt does.
   const limit = 2 ** 48 - (2 ** 48 % range);
   for (;;) {
-    const x = rawRandomBytes(6).readUIntBE(0, 6);
+    const b = bytes(6);
+    const x = b[0]! * 2 ** 40 + b[1]! * 2 ** 32 + b[2]! * 2 ** 24 + b[3]! * 2 ** 16 + b[4]! * 2 ** 8 + b[5]!;
     if (x < limit) return min + (x % range);
   }
 }
@@ -67,24 +66,32 @@ function patch<T extends object>(obj: T, name: string, make: (orig: (...a: any[]
   });
 }
 
-/** Install the build-time guards. Call before any app code runs. */
-export function guardEntropy(): void {
-  building = true;
+let cryptoGuarded = false;
+
+/**
+ * node:crypto as the app gets it while building (the bundler routes `require('crypto')` here):
+ * the real module, with randomUUID/randomInt answered from fresh bytes and draws recorded.
+ * Only loaded when the app loads it — crypto in a snapshot that never needed it costs restores.
+ */
+export function guardedCrypto(): Record<string, any> {
   const crypto = (process as any).getBuiltinModule('node:crypto') as Record<string, any>;
-  rawRandomBytes = crypto.randomBytes;
+  if (cryptoGuarded || !building) return crypto;
+  cryptoGuarded = true;
+  const rawRandomBytes = crypto.randomBytes as (n: number) => Buffer;
+  const bytes = (n: number): Uint8Array => rawRandomBytes(n);
   // Code that keeps a reference to one of these wrappers still gets the real function after
   // restore: the wrapper checks `building` on every call.
   patch(crypto, 'randomUUID', (orig) => function (this: unknown, ...a: unknown[]) {
     if (!building) return orig.apply(this, a);
     note('crypto.randomUUID');
-    return uuidFromBytes();
+    return uuidFromBytes(bytes);
   });
   patch(crypto, 'randomInt', (orig) => function (this: unknown, ...a: any[]) {
     if (!building) return orig.apply(this, a);
     note('crypto.randomInt');
     const cb = typeof a[a.length - 1] === 'function' ? a.pop() : undefined;
     const [min, max] = a.length === 1 ? [0, a[0]] : [a[0], a[1]];
-    const v = intFromBytes(min, max);
+    const v = intFromBytes(bytes, min, max);
     if (cb) {
       process.nextTick(cb, null, v);
       return undefined;
@@ -97,19 +104,46 @@ export function guardEntropy(): void {
       return orig.apply(this, a);
     });
   }
-  const web = (globalThis as { crypto?: Record<string, any> }).crypto;
-  if (web) {
-    // Crypto.prototype methods check their receiver, so call the originals on `web` itself.
-    patch(web, 'randomUUID', (orig) => function (...a: unknown[]) {
-      if (!building) return orig.apply(web, a);
-      note('crypto.randomUUID (web)');
-      return uuidFromBytes();
-    });
-    patch(web, 'getRandomValues', (orig) => function (...a: unknown[]) {
-      note('crypto.getRandomValues (web)');
-      return orig.apply(web, a);
-    });
-  }
+  return crypto;
+}
+
+/** Guard the Web Crypto global lazily: its getter is wrapped, nothing is loaded until used. */
+function guardWebCrypto(): void {
+  const desc = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  if (!desc?.get || !desc.configurable) return;
+  const get = desc.get;
+  let guarded = false;
+  Object.defineProperty(globalThis, 'crypto', {
+    configurable: true,
+    enumerable: desc.enumerable,
+    get() {
+      const web = get.call(globalThis) as Record<string, any>;
+      if (!guarded && building && web) {
+        guarded = true;
+        const grv = web.getRandomValues as (a: Uint8Array) => Uint8Array;
+        const bytes = (n: number): Uint8Array => grv.call(web, new Uint8Array(n));
+        // Crypto.prototype methods check their receiver, so call the originals on `web` itself.
+        patch(web, 'randomUUID', (orig) => function (...a: unknown[]) {
+          if (!building) return orig.apply(web, a);
+          note('crypto.randomUUID (web)');
+          return uuidFromBytes(bytes);
+        });
+        patch(web, 'getRandomValues', (orig) => function (...a: unknown[]) {
+          note('crypto.getRandomValues (web)');
+          return orig.apply(web, a);
+        });
+      }
+      return web;
+    },
+    set: desc.set,
+  });
+  originals.push(() => Object.defineProperty(globalThis, 'crypto', desc));
+}
+
+/** Start guarding. Call before any app code runs. */
+export function guardEntropy(): void {
+  building = true;
+  guardWebCrypto();
 }
 
 /** Build over: stop recording. Draws so far are kept for the report. */

@@ -18,6 +18,15 @@ export interface Resource {
   afterRestore?(context: Context): void | Promise<void>;
 }
 
+/**
+ * Milliseconds from an arbitrary origin. Not `performance.now()`: on Node 22+ the
+ * `performance` global loads perf_hooks (and with it net and friends) into the snapshot.
+ */
+export function nowMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
+
 export type Phase = 'cold' | 'building' | 'checkpointing' | 'restoring' | 'restored';
 
 export interface RuntimeState {

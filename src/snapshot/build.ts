@@ -120,7 +120,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     if (opts.sea) {
       outcome = await buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
     } else {
-      const child = start([node.path, ...buildFlags, '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd() });
+      const child = start([node.path, ...buildFlags, '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
       const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
       const exit = await child.exited.finally(() => clearTimeout(timer));
       outcome = { status: exit.status, signal: exit.signal, stderr: child.stderr() };

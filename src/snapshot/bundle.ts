@@ -51,6 +51,13 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
           loader: 'js',
         }));
         b.onResolve({ filter: /^thaw$/ }, () => ({ path: join(runtimeDir, 'index.ts') }));
+        // node:crypto is the real module, guarded on first load (runtime/entropy.ts).
+        b.onResolve({ filter: /^(node:)?crypto$/ }, () => ({ path: 'crypto', namespace: 'thaw-crypto' }));
+        b.onLoad({ filter: /.*/, namespace: 'thaw-crypto' }, () => ({
+          contents: `module.exports = require(${JSON.stringify(join(runtimeDir, 'entropy.ts'))}).guardedCrypto();`,
+          resolveDir: runtimeDir,
+          loader: 'js',
+        }));
         b.onResolve({ filter: /\.node$/ }, (args) => {
           nativeAddons.push(`${args.path} (imported by ${relative(process.cwd(), args.importer)})`);
           return { path: args.path, external: true };

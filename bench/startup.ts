@@ -1,0 +1,108 @@
+/**
+ * npm run bench:startup [-- --runs N --node PATH --examples a,b]
+ *
+ * For each example: time to the first *representative* response (the example's first warm-up
+ * request, not a health check) of a cold start, a thaw restore, and a hand-made raw
+ * `--snapshot-blob` of the same app (bench/raw/*.cjs, bundled with plain esbuild), all on the
+ * same Node binary, interleaved, with thaw bench's engine. Writes the table into the
+ * `startup` section of BENCHMARKS.md with the machine and the command.
+ */
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
+import { run } from '../src/launch/spawn.js';
+import { buildImage } from '../src/snapshot/build.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const runs = Number(opt('runs', '10'));
+const node = opt('node', join(root, 'node_modules/node24/bin/node'));
+const examples = opt('examples', 'hello,ts-service,express-app,markdown-app').split(',');
+const out = join(root, '.thaw/bench-startup');
+mkdirSync(out, { recursive: true });
+
+interface Row {
+  example: string;
+  report: BenchReport;
+}
+
+async function rawBlob(example: string): Promise<string | undefined> {
+  const src = join(root, 'bench/raw', `${example}.cjs`);
+  if (!existsSync(src)) return undefined;
+  const bundle = join(out, `${example}-raw.cjs`);
+  await esbuild.build({ entryPoints: [src], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent', define: { __THAW_EXAMPLES__: JSON.stringify(join(root, 'examples')) } });
+  const blob = join(out, `${example}-raw.blob`);
+  const r = await run([node, '--snapshot-blob', blob, '--build-snapshot', bundle], { timeoutMs: 120_000 });
+  if (r.status !== 0) throw new Error(`raw snapshot of ${example} failed: ${r.stderr.slice(-500)}`);
+  return blob;
+}
+
+const rows: Row[] = [];
+for (const example of examples) {
+  const dir = join(root, 'examples', example);
+  const warmupFile = join(dir, 'warmup.json');
+  const first = (JSON.parse(readFileSync(warmupFile, 'utf8')) as Array<{ method: string; path: string; body?: unknown }>)[0]!;
+  process.stderr.write(`bench:startup: ${example}: building the thaw image and the raw snapshot with ${node}\n`);
+  const img = join(out, example);
+  await buildImage({ entry: join(dir, 'server.js'), out: img, warmupFile, node });
+  const raw = await rawBlob(example);
+  const configs: BenchConfig[] = [
+    { name: 'cold', command: [node, join(dir, 'server.js')] },
+    { name: 'thaw', command: img },
+  ];
+  if (raw) configs.push({ name: 'raw snapshot', command: [node, '--snapshot-blob', raw] });
+  const report = await runBench({
+    configs,
+    runs,
+    warmup: 1,
+    probe: { url: `http://127.0.0.1:$PORT${first.path}`, method: first.method, body: first.body === undefined ? undefined : JSON.stringify(first.body), headers: first.body === undefined ? undefined : { 'content-type': 'application/json' } },
+    progress: true,
+  });
+  process.stdout.write(`\n## ${example}\n${formatTable(report)}\n`);
+  rows.push({ example, report });
+}
+
+const ms = (s: number | undefined): string => (s === undefined ? '—' : `${(s * 1000).toFixed(1)}`);
+const m = machineInfo();
+const nodeVersion = (await run([node, '--version'])).stdout.trim();
+const lines = [
+  `Time to the first representative response (spawn → complete response to the example's first`,
+  `warm-up request), median of ${runs} runs each, configurations interleaved, Node ${nodeVersion}.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu}, ${m.nproc} cores, Linux ${m.kernel}, with:`,
+  '',
+  '```sh',
+  `npm run bench:startup -- --runs ${runs}${opt('node', '') ? ` --node ${node}` : ''}`,
+  '```',
+  '',
+  '| example | probe | cold ms | thaw ms | raw snapshot ms | cold / thaw | thaw / raw | thaw vs cold, 95% CI of the median ratio |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+];
+for (const { example, report } of rows) {
+  const get = (n: string) => report.results.find((r) => r.name === n)?.stats ?? undefined;
+  const cold = get('cold');
+  const thaw = get('thaw');
+  const raw = get('raw snapshot');
+  const pair = report.ratios.find((p) => (p.slower === 'cold' && p.faster === 'thaw') || (p.slower === 'thaw' && p.faster === 'cold'));
+  const ci = pair ? `${pair.slower === 'cold' ? '' : '1 / '}${pair.median.ratio.toFixed(2)} (${pair.median.lo.toFixed(2)} … ${pair.median.hi.toFixed(2)})` : '—';
+  lines.push(`| ${example} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '')}\` | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${raw ? ms(raw.median) : 'n/a¹'} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${thaw && raw ? (thaw.median / raw.median).toFixed(2) : '—'} | ${ci} |`);
+}
+lines.push('', "¹ Express loads node:http when it is required, so a raw snapshot of it cannot be made without deferring node:http by hand — which is what thaw does.");
+const section = lines.join('\n');
+process.stdout.write('\n' + section + '\n');
+
+const bm = join(root, 'BENCHMARKS.md');
+const text = readFileSync(bm, 'utf8');
+const start = '<!-- section:startup -->';
+const end = '<!-- /section:startup -->';
+if (text.includes(start) && text.includes(end)) {
+  const next = text.slice(0, text.indexOf(start) + start.length) + '\n## Startup: cold vs thaw vs raw snapshot\n\n' + section + '\n' + text.slice(text.indexOf(end));
+  writeFileSync(`${bm}.tmp`, next);
+  renameSync(`${bm}.tmp`, bm);
+  process.stderr.write('bench:startup: BENCHMARKS.md updated\n');
+}
