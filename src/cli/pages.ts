@@ -67,7 +67,7 @@ const snapshotCmd: CommandSpec = {
     const pids = opts.all ? allPids() : args.map(parsePid);
     if (pids.length === 0) throw new ThawError('E_USAGE', 'no process given', { hint: 'thaw pages snapshot PID… -o FILE, or --all' });
     if (process.getuid?.() !== 0) process.stderr.write('thaw pages: not root: physical addresses read as 0 and kpageflags is unreadable (run as root for a physical view)\n');
-    const map = snapshot(pids, { kernel: opts.kernel !== false && process.getuid?.() === 0, pagecache: process.getuid?.() === 0 ? mode : 'none', progress });
+    const map = snapshot(pids, { kernel: opts.kernel !== false && process.getuid?.() === 0, pagecache: process.getuid?.() === 0 ? mode : 'none', skipGone: !!opts.all, progress });
     progressDone();
     const out = String(opts.out);
     writeAtomic(out, out.endsWith('.json') ? JSON.stringify(pageMapToJson(map)) : serializeMemMapping(map));

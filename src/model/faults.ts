@@ -43,6 +43,8 @@ export interface FaultTrace {
   readonly readyMs?: number;
   /** Pid of the traced process (the leader). */
   readonly pid?: number;
+  /** Executable of every process that faulted, where known (perf exec/mmap events). */
+  readonly processes?: Readonly<Record<number, string>>;
   readonly name: string;
   readonly problems: readonly string[];
 }
@@ -53,6 +55,7 @@ export class FaultTraceBuilder {
   command?: string[];
   readyMs?: number;
   pid?: number;
+  processes?: Record<number, string>;
   constructor(readonly source: 'perf' | 'uffd', readonly name: string, readonly pageSize = 4096) {}
   add(f: Fault): void {
     this.faults.push(f);
@@ -80,6 +83,7 @@ export class FaultTraceBuilder {
       command: this.command ? Object.freeze([...this.command]) : undefined,
       readyMs: this.readyMs,
       pid: this.pid,
+      processes: this.processes ? Object.freeze({ ...this.processes }) : undefined,
       name: this.name,
       problems: Object.freeze([...this.problems]),
     });

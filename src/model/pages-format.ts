@@ -110,6 +110,8 @@ export interface TraceJson {
   command?: string[];
   pid?: number;
   readyMs?: number;
+  /** pid → executable of the processes that faulted. */
+  processes?: Record<string, string>;
   faults: Array<{
     time: number;
     addr: number;
@@ -139,6 +141,7 @@ export function traceToJson(trace: FaultTrace, map?: PageMap, extra: { nmt?: Nmt
     command: trace.command ? [...trace.command] : undefined,
     pid: trace.pid,
     readyMs: trace.readyMs,
+    processes: trace.processes ? { ...trace.processes } : undefined,
     faults: trace.faults.map((f) => ({
       time: Math.round(f.time * 1000) / 1000,
       addr: f.addr,
@@ -175,6 +178,7 @@ export function traceFromJson(j: TraceJson): { trace: FaultTrace; map?: PageMap;
     command: j.command,
     readyMs: j.readyMs,
     pid: j.pid,
+    processes: j.processes ? Object.freeze(Object.fromEntries(Object.entries(j.processes).map(([k, v]) => [Number(k), v]))) : undefined,
     name: j.name,
     problems: Object.freeze([]),
   });

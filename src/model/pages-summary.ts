@@ -198,7 +198,7 @@ export function summarize(map: PageMap | undefined, trace?: FaultTrace, nmt: rea
       const key = `${pid}:${f.physAddr !== undefined && trace.source === 'uffd' ? 'p' : 'v'}${page}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      row(pid, exeOf.get(pid) ?? (pid === trace.pid ? (trace.command?.[0] ?? '') : ''), f.category ?? (f.mapping ? 'anonymous' : 'unattributed')).touchedKb += kb;
+      row(pid, exeOf.get(pid) ?? trace.processes?.[pid] ?? (pid === trace.pid ? (trace.command?.[0] ?? '') : ''), f.category ?? (f.mapping ? 'anonymous' : 'unattributed')).touchedKb += kb;
     }
   }
   const out = [...rows.values()].sort((a, b) => {

@@ -102,7 +102,8 @@ export function readPresentPages(pid: number, mappings: readonly ProcMapping[], 
         try {
           got = readSync(fd, buf, 0, n * 8, page * 8);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw procError(pid, 'pagemap', e);
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ESRCH' || code === 'ENOENT') throw procError(pid, 'pagemap', e);
           throw e;
         }
         const entries = Math.floor(got / 8);

@@ -3,7 +3,7 @@
  * fireCRaCer's virt2phys collects it (tools/mem_mapping.sh), read straight from /proc.
  */
 import { ThawError } from '../errors.js';
-import { KPF, kpfBit, PAGECACHE_PID, KERNEL_PID, PageMapBuilder, type PageMap } from '../model/pages.js';
+import { KPF, kpfBit, PAGECACHE_PID, KERNEL_PID, OwnerBuilder, PageMapBuilder, type PageMap } from '../model/pages.js';
 import { listUserPids, PAGE_SIZE, readExe, readIomem, readKpageflags, readMappings, readPresentPages, scanKpageflags } from './proc.js';
 
 export type PageCacheMode = 'all' | 'mapped' | 'none';
@@ -13,6 +13,8 @@ export interface SnapshotOptions {
   kernel?: boolean;
   /** 'all' scans every physical page; 'mapped' only the pages the processes map; 'none'. */
   pagecache?: PageCacheMode;
+  /** Skip processes that exit while being read (for --all). */
+  skipGone?: boolean;
   /** Progress lines for a terminal. */
   progress?: (msg: string) => void;
 }
@@ -36,18 +38,28 @@ export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): P
   const mappedPfns = new Set<number>();
   let done = 0;
   for (const pid of pids) {
-    const exe = readExe(pid);
-    if (exe === undefined) {
-      readMappings(pid); // throws E_NO_PROCESS when the pid does not exist
-      throw new ThawError('E_NO_PROCESS', `pid ${pid} has no executable (a kernel thread?)`, { hint: 'give the pid of a user process' });
+    try {
+      const exe = readExe(pid);
+      if (exe === undefined) {
+        readMappings(pid); // throws E_NO_PROCESS when the pid does not exist
+        throw new ThawError('E_NO_PROCESS', `pid ${pid} has no executable (a kernel thread?)`, { hint: 'give the pid of a user process' });
+      }
+      // Collected apart and added whole, so a process that exits midway leaves no partial owner.
+      const mappings = readMappings(pid);
+      const o = new OwnerBuilder(pid, exe);
+      for (const m of mappings) o.addMapping({ start: m.start, end: m.end, name: m.name, perms: m.perms, offset: m.offset });
+      const pfns: number[] = [];
+      readPresentPages(pid, mappings, (p) => {
+        o.addPage(p.vaddr, p.paddr, p.flags);
+        if (pagecache === 'mapped') pfns.push(p.paddr / PAGE_SIZE);
+      });
+      b.addOwner(o.build());
+      for (const pfn of pfns) mappedPfns.add(pfn);
+    } catch (e) {
+      // With --all, processes come and go while we read: skip those that went.
+      if (!(opts.skipGone && e instanceof ThawError && (e.code === 'E_NO_PROCESS' || e.code === 'E_PROC_PERMISSION'))) throw e;
+      opts.progress?.(`pages: pid ${pid} went away, skipped`);
     }
-    const mappings = readMappings(pid);
-    const o = b.owner(pid, exe);
-    for (const m of mappings) o.addMapping({ start: m.start, end: m.end, name: m.name, perms: m.perms, offset: m.offset });
-    readPresentPages(pid, mappings, (p) => {
-      o.addPage(p.vaddr, p.paddr, p.flags);
-      if (pagecache === 'mapped') mappedPfns.add(p.paddr / PAGE_SIZE);
-    });
     done++;
     if (pids.length > 1) opts.progress?.(`pages: ${done}/${pids.length} processes`);
   }

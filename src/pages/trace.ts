@@ -168,7 +168,8 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
     const sexit = await script.exited;
     if (pending) reader.line(pending);
     if (sexit.status !== 0) throw new ThawError('E_PERF_SCRIPT', `perf script failed on ${data}`, { detail: tail(script.stderr()) });
-    const { builder, originMs } = reader.done();
+    const { builder, originMs, exes } = reader.done();
+    builder.processes = Object.fromEntries(exes);
     if (builder.count === 0) {
       throw new ThawError('E_NO_FAULTS', `perf recorded no page faults for ${opts.argv.join(' ')}`, {
         hint: 'check that the command runs (its stderr is below) and that perf can record tracepoints (run as root)',

@@ -464,8 +464,8 @@ function focusPanel(i: number): void {
 }
 
 views[0]?.root.classList.add('focus');
-// Open the first process so its categories show.
-const firstProc = panels[0]?.tree.find((o) => o.pid > 0);
+// Open and select the largest process so its pages and categories show.
+const firstProc = panels[0]?.tree.filter((o) => o.pid > 0).sort((a, b) => b.rssKb - a.rssKb)[0];
 if (firstProc) expanded.add(String(firstProc.owner));
 relayout();
 fit();
