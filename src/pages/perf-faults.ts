@@ -9,6 +9,7 @@
  * Lines, as perf 6.1 prints them:
  *   node  7542/7542    326.409184: PERF_RECORD_MMAP2 7542/7542: [0x7ffda0b60000(0x21000) @ 0x7ffffffde000 00:00 0 0]: rw-p [stack]
  *   node  7514/7514    316.810468: exceptions:page_fault_user: address=0x7f5809137b70 ip=0x7f5809137b70 error_code=0x14
+ *   sh 26268/26268  1695.657244: exceptions:page_fault_kernel: address=0x5605c78ba240 ip=elf_load error_code=0x2   0 ffffffff821f5421
  *   node  7542/7542    326.410991:                 major-faults:           abef0b     7f87726514b6
  *   sh  7847/7847    398.975527: PERF_RECORD_FORK(7849:7849):(7847:7847)
  *   node  7849/7849    398.975611: PERF_RECORD_COMM exec: node:7849/7849
@@ -21,7 +22,8 @@ const HEAD = /^\s*(.*?)\s+(-?\d+)\/(-?\d+)\s+(\d+\.\d+):\s+(.*)$/;
 const MMAP = /^PERF_RECORD_MMAP2? (-?\d+)\/(-?\d+): \[0x([0-9a-f]+)\(0x([0-9a-f]+)\) @ (\S+)[^\]]*\]: (\S+) ?(.*)$/;
 const FORK = /^PERF_RECORD_FORK\((\d+):(\d+)\):\((\d+):(\d+)\)/;
 const EXEC = /^PERF_RECORD_COMM exec: .*:(\d+)\/(\d+)$/;
-const TP = /^exceptions:page_fault_(user|kernel):\s+address=0x([0-9a-f]+)\s+ip=0x([0-9a-f]+)\s+error_code=0x([0-9a-f]+)/;
+// Kernel-mode faults print the ip symbolised: `ip=elf_load`, `ip=_copy_to_user`.
+const TP = /^exceptions:page_fault_(user|kernel):\s+address=0x([0-9a-f]+)\s+ip=(\S+)\s+error_code=0x([0-9a-f]+)/;
 const MAJOR = /^major-faults:\s+([0-9a-f]+)\s+([0-9a-f]+)/;
 
 /** Highest user-space address on x86-64 (47-bit); kernel-mode faults above it are not the app's. */
@@ -127,7 +129,7 @@ export function perfFaultReader(name: string): PerfFaultReader {
           major: false,
           pid,
           tid,
-          ip: parseInt(m[3]!, 16),
+          ip: m[3]!.startsWith('0x') ? parseInt(m[3]!, 16) : undefined,
           kernel: m[1] === 'kernel' ? true : undefined,
           mapping,
           category: mapping ? mappingCategory({ start: 0, end: 0, name: mapping === '[anon]' ? '' : mapping }, { pid, exe }) : undefined,
