@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { freePort } from '../src/launch/port.js';
-import { killAll, start, type Child } from '../src/launch/spawn.js';
+import { get as httpsGet } from 'node:https';
+import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { nodes, root, scratch, thaw } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
@@ -19,12 +20,16 @@ const work = scratch('thaw-core-');
 after(killAll);
 
 /** Start an image and wait until GET path answers; returns the child and the first body. */
-async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = []): Promise<{ child: Child; port: number; body: string; status: number }> {
+async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = [], attempt = 1): Promise<{ child: Child; port: number; body: string; status: number }> {
   const port = await freePort();
   const child = start([join(img, 'start'), ...args], { env: { PORT: String(port), ...env } });
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.done) throw new Error(`image exited early: ${child.stderr()}`);
+    if (child.done) {
+      // Another test process may take the free port between freePort() and listen(): retry.
+      if (/E_PORT_IN_USE/.test(child.stderr()) && attempt < 3) return serve(img, path, env, args, attempt + 1);
+      throw new Error(`image exited early: ${child.stderr()}`);
+    }
     try {
       const r = await fetch(`http://127.0.0.1:${port}${path}`);
       return { child, port, body: await r.text(), status: r.status };
@@ -149,6 +154,32 @@ describe('thaw build → IMG/start', () => {
     const s2 = await serve(cjs, '/');
     assert.equal(s2.body, 'read from next to the source at build time');
     await s2.child.kill();
+  });
+
+  test('an https server created during the build serves TLS after restore', async () => {
+    const key = join(work, 'key.pem');
+    const cert = join(work, 'cert.pem');
+    const gen = await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
+    assert.equal(gen.status, 0, gen.stderr);
+    const img = join(work, 'tls');
+    const b = await thaw(['build', fx('tls-server.mjs'), '-o', img], { env: { TLS_KEY: key, TLS_CERT: cert } });
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /deferred until restore: node:https/);
+    const port = await freePort();
+    const child = start([join(img, 'start')], { env: { PORT: String(port) } });
+    let body = '';
+    for (let i = 0; i < 500 && !body; i++) {
+      body = await new Promise<string>((resolve) => {
+        const req = httpsGet({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false }, (res) => {
+          let t = '';
+          res.on('data', (c) => (t += c));
+          res.on('end', () => resolve(t));
+        });
+        req.on('error', () => setTimeout(() => resolve(''), 10));
+      });
+    }
+    assert.equal(body, 'secure true\n');
+    await child.kill();
   });
 
   test('thaw run IMG -- ARGS execs the image with its arguments', async () => {
