@@ -44,6 +44,16 @@ test('bytes in any chunking and decoded text give the same stacks', () => {
     }
     assert.deepEqual(foldBytes(input, chunk).lines(), whole, `chunk ${chunk}`);
   }
+  // One buffer reused for every chunk, as the file reader does: nothing may keep a view of it.
+  const shared = new Uint8Array(5000);
+  const reused = new PerfScriptFolder();
+  for (let i = 0; i < input.length; i += shared.length) {
+    const part = input.subarray(i, i + shared.length);
+    shared.set(part);
+    reused.pushBytes(shared.subarray(0, part.length));
+  }
+  reused.end();
+  assert.deepEqual(reused.lines(), whole);
   const t = new PerfScriptFolder();
   t.push(input.toString('latin1'));
   t.end();

@@ -110,6 +110,9 @@ export class PerfScriptFolder {
   private bGroup = new Int32Array(1024);
   private bArena = new Uint8Array(1 << 16);
   private bArenaUsed = 0;
+  private arenaView = new DataView(this.bArena.buffer);
+  private lastBuf: Uint8Array | null = null;
+  private lastView: DataView | null = null;
   private bCount = 0;
   // The current sample: group ids, leaf first.
   private seq = new Int32Array(256);
@@ -183,21 +186,35 @@ export class PerfScriptFolder {
 
   /** Byte input: the fast path. */
   pushBytes(chunk: Uint8Array): void {
-    let buf = chunk;
+    const buf = chunk;
+    let pos = 0;
     if (this.carryBytes) {
-      buf = new Uint8Array(this.carryBytes.length + chunk.length);
-      buf.set(this.carryBytes);
-      buf.set(chunk, this.carryBytes.length);
+      // Finish the line cut at the end of the last chunk in a small buffer of its own, rather
+      // than copying this whole chunk behind it.
+      const nl = chunk.indexOf(10);
+      const carry = this.carryBytes;
       this.carryBytes = null;
+      if (nl < 0) {
+        const joined = new Uint8Array(carry.length + chunk.length);
+        joined.set(carry);
+        joined.set(chunk, carry.length);
+        this.carryBytes = joined;
+        return;
+      }
+      const line = new Uint8Array(carry.length + nl + 1);
+      line.set(carry);
+      line.set(chunk.subarray(0, nl + 1), carry.length);
+      this.byteLine(line, 0, line.length);
+      pos = nl + 1;
     }
     const len = buf.length;
-    let pos = 0;
     while (pos < len) {
       const next = this.byteLine(buf, pos, len);
       if (next < 0) break;
       pos = next;
     }
-    if (pos < len) this.carryBytes = buf.slice(pos);
+    // A copy: Node Buffer.slice() is a view, and the reader reuses its buffer.
+    if (pos < len) this.carryBytes = Uint8Array.prototype.slice.call(buf, pos);
   }
 
   /** Ends the input; the last line may lack its newline. */
@@ -353,6 +370,14 @@ export class PerfScriptFolder {
     this.frame(l);
   }
 
+  private viewOf(buf: Uint8Array): DataView {
+    if (buf !== this.lastBuf) {
+      this.lastBuf = buf;
+      this.lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.lastView!;
+  }
+
   /** One line from start; returns the offset after its newline, or -1 when the line is incomplete. */
   private byteLine(buf: Uint8Array, start: number, len: number): number {
     const c0 = buf[start]!;
@@ -379,6 +404,16 @@ export class PerfScriptFolder {
     const s1 = i;
     const java = this.pname === 'java' ? 1 : 0;
     let h = 2166136261 ^ java;
+    // Four bytes at a time while no byte of the word is a newline (the classic has-zero-byte
+    // test on word ^ 0x0a0a0a0a), then byte by byte up to the newline.
+    const dv = this.viewOf(buf);
+    while (i + 4 <= len) {
+      const w = dv.getInt32(i, true);
+      const x = w ^ 0x0a0a0a0a;
+      if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+      h = Math.imul(h ^ w, 16777619);
+      i += 4;
+    }
     while (i < len && (c = buf[i]!) !== 10) {
       h = Math.imul(h ^ c, 16777619);
       i++;
@@ -406,7 +441,9 @@ export class PerfScriptFolder {
       if (this.bHash[e] === h && this.bLen[e] === klen && this.bJava[e] === java) {
         const off = this.bOff[e]!;
         const arena = this.bArena;
+        const av = this.arenaView;
         let k = 0;
+        while (k + 4 <= klen && av.getInt32(off + k, true) === dv.getInt32(s1 + k, true)) k += 4;
         while (k < klen && arena[off + k] === buf[s1 + k]) k++;
         if (k === klen) {
           const g = this.bGroup[e]!;
@@ -434,7 +471,10 @@ export class PerfScriptFolder {
       this.bJava = grow(this.bJava, e + 1);
       this.bGroup = grow(this.bGroup, e + 1);
     }
-    this.bArena = grow(this.bArena, this.bArenaUsed + klen);
+    if (this.bArenaUsed + klen > this.bArena.length) {
+      this.bArena = grow(this.bArena, this.bArenaUsed + klen);
+      this.arenaView = new DataView(this.bArena.buffer);
+    }
     this.bArena.set(buf.subarray(s1, eol), this.bArenaUsed);
     this.bHash[e] = h;
     this.bOff[e] = this.bArenaUsed;

@@ -1,0 +1,100 @@
+/**
+ * `npm run bench:fold`: thaw fold against Brendan Gregg's stackcollapse-perf.pl on the same real
+ * perf capture of a Node workload with JIT frames.
+ *
+ * 1. Records `perf record -e cpu-clock -g -F 2999 -- node --perf-basic-prof
+ *    --interpreted-frames-native-stack bench/fold.workload.mjs` (FOLD_SECONDS, default 20) and
+ *    writes `perf script` text (or uses FOLD_INPUT=FILE).
+ * 2. Checks both give the same set of lines.
+ * 3. Times both, alternating, FOLD_RUNS times (default 5); prints medians, the ratio, thaw's
+ *    peak RSS, the machine and the command, as a markdown block for BENCHMARKS.md; writes
+ *    bench/fold.results.json. The capture stays in $TMPDIR/thaw-bench-fold.
+ *
+ * The Perl script is not shipped with thaw: point STACKCOLLAPSE_PERF at a copy
+ * (default /tmp/FlameGraph/stackcollapse-perf.pl). Without it the bench says so and exits 1.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../src/launch/spawn.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const perl = process.env.STACKCOLLAPSE_PERF ?? '/tmp/FlameGraph/stackcollapse-perf.pl';
+if (!existsSync(perl)) {
+  console.error(`bench:fold: stackcollapse-perf.pl not found at ${perl}; save FlameGraph's script there or set STACKCOLLAPSE_PERF=/path/to/stackcollapse-perf.pl`);
+  process.exit(1);
+}
+const runs = Number(process.env.FOLD_RUNS ?? 5);
+const seconds = Number(process.env.FOLD_SECONDS ?? 20);
+const work = join(tmpdir(), 'thaw-bench-fold');
+mkdirSync(work, { recursive: true });
+
+let input = process.env.FOLD_INPUT;
+if (!input) {
+  input = join(work, 'fold-capture.perf-script.txt');
+  const data = join(work, 'fold-capture.data');
+  console.error(`bench:fold: recording ${seconds} s of a Node workload at 2999 Hz…`);
+  const rec = await run(['perf', 'record', '-e', 'cpu-clock', '-g', '-F', '2999', '-o', data, '--', process.execPath, '--perf-basic-prof', '--interpreted-frames-native-stack', join(root, 'bench/fold.workload.mjs'), String(seconds * 1000)], { cwd: work, timeoutMs: (seconds + 120) * 1000 });
+  if (rec.status !== 0) throw new Error(`perf record failed: ${rec.stderr}`);
+  const script = await run(['sh', '-c', 'exec perf script -i "$1" > "$2"', 'sh', data, input], { timeoutMs: 600_000 });
+  if (script.status !== 0) throw new Error(`perf script failed: ${script.stderr}`);
+  unlinkSync(data);
+}
+const size = statSync(input).size;
+const thawArgv = [process.execPath, join(root, 'dist/src/cli/main.js'), 'fold', input];
+const perlArgv = ['perl', perl, input];
+
+async function timed(argv: string[], out: string): Promise<{ ms: number; rssKb: number }> {
+  const t0 = performance.now();
+  const r = await run(['/usr/bin/time', '-f', '%M', 'sh', '-c', 'exec "$@" > "$0"', out, ...argv], { timeoutMs: 900_000 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  const rssKb = Number(r.stderr.trim().split('\n').pop());
+  return { ms, rssKb };
+}
+
+const thawOut = join(work, 'fold-thaw.folded');
+const perlOut = join(work, 'fold-perl.folded');
+const times = { thaw: [] as number[], perl: [] as number[], thawRssKb: [] as number[], perlRssKb: [] as number[] };
+for (let i = 0; i < runs; i++) {
+  const p = await timed(perlArgv, perlOut);
+  const t = await timed(thawArgv, thawOut);
+  times.perl.push(p.ms);
+  times.thaw.push(t.ms);
+  times.perlRssKb.push(p.rssKb);
+  times.thawRssKb.push(t.rssKb);
+  console.error(`bench:fold: run ${i + 1}/${runs}: perl ${(p.ms / 1000).toFixed(2)} s, thaw ${(t.ms / 1000).toFixed(2)} s`);
+}
+const set = (f: string): Set<string> => new Set(readFileSync(f, 'latin1').split('\n').filter(Boolean));
+const a = set(thawOut);
+const b = set(perlOut);
+const same = a.size === b.size && [...a].every((l) => b.has(l));
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const result = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`,
+  input: { bytes: size, lines: readFileSync(input, 'latin1').split('\n').length - 1, distinctStacks: a.size },
+  identical: same,
+  runs,
+  perlMedianMs: median(times.perl),
+  thawMedianMs: median(times.thaw),
+  ratio: median(times.perl) / median(times.thaw),
+  thawPeakRssKb: Math.max(...times.thawRssKb),
+  perlPeakRssKb: Math.max(...times.perlRssKb),
+  times,
+  command: 'npm run bench:fold',
+};
+writeFileSync(join(root, 'bench/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
+console.log(`| input | lines | distinct stacks | identical | stackcollapse-perf.pl (median) | thaw fold (median) | speed-up | thaw peak RSS |
+|---|---|---|---|---|---|---|---|
+| ${(size / 1e6).toFixed(0)} MB perf script | ${result.input.lines} | ${a.size} | ${same ? 'yes' : '**NO**'} | ${(result.perlMedianMs / 1000).toFixed(2)} s | ${(result.thawMedianMs / 1000).toFixed(2)} s | ${result.ratio.toFixed(1)}× | ${(result.thawPeakRssKb / 1024).toFixed(0)} MiB |
+
+Machine: ${result.machine}. ${runs} alternating runs each, wall time including process start.`);
+if (!same) {
+  console.error('bench:fold: outputs differ!');
+  process.exit(1);
+}
