@@ -8,7 +8,7 @@ import { findMapping, KERNEL_PID, PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PAGECACHE_PI
 import { nmtCategory, nmtRegionAt, type NmtReport } from './pages-nmt.js';
 
 export const CATEGORIES = [
-  'java heap', 'metaspace', 'code cache', 'class data archive', 'v8 heap', 'executable', 'libraries', 'files',
+  'java heap', 'metaspace', 'code cache', 'class data archive', 'jit code', 'executable', 'libraries', 'files',
   'native heap', 'stacks', 'anonymous', 'kernel-provided', 'kernel', 'page cache',
 ] as const;
 
@@ -30,7 +30,10 @@ export function mappingCategory(m: Mapping, owner: { pid: number; exe: string })
   if (owner.pid === KERNEL_PID) return 'kernel';
   if (owner.pid === PAGECACHE_PID) return 'page cache';
   const n = m.name;
-  if (n === '' || n === '[anon]' || n.startsWith('[anon:') || n === '//anon') return 'anonymous';
+  if (n === '' || n === '[anon]' || n.startsWith('[anon:') || n === '//anon') {
+    // Anonymous executable memory is JIT-compiled code (V8's code space, HotSpot's code cache).
+    return m.perms?.includes('x') ? 'jit code' : 'anonymous';
+  }
   if (n === '[heap]') return 'native heap';
   if (n === '[stack]' || n.startsWith('[stack:')) return 'stacks';
   if (n.startsWith('[v') || n === '[uprobes]') return 'kernel-provided'; // [vdso] [vvar] [vsyscall] [vvar_vclock]

@@ -58,4 +58,5 @@ test('categories from /proc names', () => {
   assert.equal(cat(''), 'anonymous');
   assert.equal(cat('[vdso]'), 'kernel-provided');
   assert.equal(cat('/etc/ld.so.cache'), 'files');
+  assert.equal(mappingCategory({ start: 0, end: 1, name: '', perms: 'r-xp' }, o), 'jit code');
 });

@@ -34,6 +34,7 @@ interface Segment {
   start: number;
   end: number;
   name: string;
+  perms?: string;
 }
 
 /** Per-process address space replayed from mmap events (later mappings replace earlier ones). */
@@ -49,23 +50,23 @@ class AddressSpace {
     a.exe = this.exe;
     return a;
   }
-  map(start: number, end: number, name: string): void {
+  map(start: number, end: number, name: string, perms?: string): void {
     const out: Segment[] = [];
     for (const s of this.segs) {
       if (s.end <= start || s.start >= end) out.push(s);
       else {
-        if (s.start < start) out.push({ start: s.start, end: start, name: s.name });
-        if (s.end > end) out.push({ start: end, end: s.end, name: s.name });
+        if (s.start < start) out.push({ ...s, end: start });
+        if (s.end > end) out.push({ ...s, start: end });
       }
     }
-    out.push({ start, end, name });
+    out.push({ start, end, name, perms });
     out.sort((a, b) => a.start - b.start);
     this.segs = out;
     if (this.exe && name === this.exe) this.exeEnd = Math.max(this.exeEnd, end);
     // The bss right after the executable is anonymous: it still belongs below the heap.
     else if (name === '[anon]' && this.exeEnd && start === this.exeEnd) this.exeEnd = end;
   }
-  find(addr: number): string | undefined {
+  find(addr: number): Segment | undefined {
     let lo = 0;
     let hi = this.segs.length - 1;
     while (lo <= hi) {
@@ -73,10 +74,10 @@ class AddressSpace {
       const s = this.segs[mid]!;
       if (addr < s.start) hi = mid - 1;
       else if (addr >= s.end) lo = mid + 1;
-      else return s.name;
+      else return s;
     }
     // brk memory: above the executable, below the mmap area, with no mapping event of its own.
-    if (this.exeEnd && addr >= this.exeEnd && addr < this.exeEnd + 2 ** 32) return '[heap]';
+    if (this.exeEnd && addr >= this.exeEnd && addr < this.exeEnd + 2 ** 32) return { start: this.exeEnd, end: this.exeEnd + 2 ** 32, name: '[heap]', perms: 'rw-p' };
     return undefined;
   }
 }
@@ -118,7 +119,8 @@ export function perfFaultReader(name: string): PerfFaultReader {
         if (origin < 0) origin = tMs;
         const code = parseInt(m[4]!, 16);
         const access: Access = code & 16 ? 'exec' : code & 2 ? 'write' : 'read';
-        const mapping = spaces.get(pid)?.find(addr);
+        const seg = spaces.get(pid)?.find(addr);
+        const mapping = seg?.name;
         const exe = exes.get(pid) ?? '';
         pids.add(pid);
         lastFault.set(`${tid}:${Math.floor(addr / PAGE)}`, b.count);
@@ -132,7 +134,7 @@ export function perfFaultReader(name: string): PerfFaultReader {
           ip: m[3]!.startsWith('0x') ? parseInt(m[3]!, 16) : undefined,
           kernel: m[1] === 'kernel' ? true : undefined,
           mapping,
-          category: mapping ? mappingCategory({ start: 0, end: 0, name: mapping === '[anon]' ? '' : mapping }, { pid, exe }) : undefined,
+          category: seg ? mappingCategory({ start: seg.start, end: seg.end, name: seg.name === '[anon]' ? '' : seg.name, perms: seg.perms }, { pid, exe }) : undefined,
         });
         return;
       }
@@ -158,7 +160,7 @@ export function perfFaultReader(name: string): PerfFaultReader {
           sp.exe = nm;
           exes.set(mpid, nm);
         }
-        sp.map(start, start + len, nm);
+        sp.map(start, start + len, nm, m[6]);
         return;
       }
       m = FORK.exec(body);

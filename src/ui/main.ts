@@ -145,7 +145,64 @@ const hasFaults = panels.some((p) => p.faults && p.faults.count);
 const footer = el('footer', {}, btnReset, btnPlay, btnStep, el('label', {}, 'speed ', speedSel), scrub, counterEl, timeEl, legend);
 if (!hasFaults) footer.classList.add('nofaults');
 const tip = el('div', { id: 'tip', class: 'tip', hidden: '' });
-app.append(header, el('main', {}, panelsEl, side), footer, tip);
+// Fault density over the trace clock, one strip per panel, with ready markers and the playhead.
+const timeline = el('canvas', { id: 'timeline', 'data-testid': 'timeline', title: 'faults over time (click to seek)' });
+const timelineWrap = el('div', { id: 'timeline-wrap' }, timeline);
+if (!hasFaults) timelineWrap.hidden = true;
+app.append(header, el('main', {}, panelsEl, side), timelineWrap, footer, tip);
+const PANEL_COLORS = ['#ffd166', '#4da3ff', '#7ee081', '#ff8fab'];
+let histo: { width: number; bins: Float64Array[]; max: number } | null = null;
+function drawTimeline(): void {
+  const w = timelineWrap.clientWidth;
+  const h = 34;
+  if (w <= 0) return;
+  if (timeline.width !== w || timeline.height !== h) {
+    timeline.width = w;
+    timeline.height = h;
+    histo = null;
+  }
+  if (!histo) {
+    const bins = panels.map((p) => {
+      const b = new Float64Array(w);
+      const f = p.faults;
+      if (f) for (let i = 0; i < f.count; i++) b[Math.min(w - 1, Math.floor((Math.max(0, f.timeUs[i]!) / endUs) * w))]!++;
+      return b;
+    });
+    histo = { width: w, bins, max: Math.max(1, ...bins.map((b) => Math.max(...b))) };
+  }
+  const ctx = timeline.getContext('2d')!;
+  ctx.fillStyle = '#111318';
+  ctx.fillRect(0, 0, w, h);
+  const lane = h / Math.max(1, panels.length);
+  histo.bins.forEach((b, pi) => {
+    ctx.fillStyle = PANEL_COLORS[pi % PANEL_COLORS.length]!;
+    ctx.globalAlpha = 0.8;
+    for (let x = 0; x < w; x++) {
+      if (!b[x]) continue;
+      const bh = Math.max(1, Math.sqrt(b[x]! / histo!.max) * (lane - 2));
+      ctx.fillRect(x, (pi + 1) * lane - bh, 1, bh);
+    }
+    ctx.globalAlpha = 1;
+    const ready = panels[pi]!.faults?.readyUs;
+    if (ready !== undefined) {
+      const x = Math.round((ready / endUs) * w);
+      ctx.fillRect(x, pi * lane, 2, lane);
+    }
+  });
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(Math.round((Math.max(0, state.tUs) / endUs) * (w - 1)), 0, 1, h);
+}
+function seek(e: MouseEvent): void {
+  const r = timeline.getBoundingClientRect();
+  state.tUs = Math.max(0, Math.min(1, (e.clientX - r.left) / r.width)) * endUs;
+  applyPlayhead();
+}
+timeline.addEventListener('mousedown', (e) => {
+  seek(e);
+  const move = (m: MouseEvent): void => seek(m);
+  window.addEventListener('mousemove', move);
+  window.addEventListener('mouseup', () => window.removeEventListener('mousemove', move), { once: true });
+});
 
 // ---- drawing ----------------------------------------------------------------------------
 function relayout(): void {
@@ -234,6 +291,7 @@ function applyPlayhead(force = false): void {
   const readyUs = panels[state.focus]?.faults?.readyUs;
   timeEl.textContent = `${(Math.max(0, state.tUs) / 1000).toFixed(3)} ms${readyUs !== undefined ? ` (ready at ${(readyUs / 1000).toFixed(1)} ms)` : ''}`;
   scrub.value = String(Math.max(0, Math.round((1000 * state.tUs) / endUs)));
+  if (hasFaults) drawTimeline();
   frames++;
 }
 
@@ -327,7 +385,10 @@ for (const v of views) {
   v.scroller.addEventListener('mousemove', (e) => hover(v, e));
   v.scroller.addEventListener('mouseleave', () => (tip.hidden = true));
 }
-window.addEventListener('resize', () => views.forEach(draw));
+window.addEventListener('resize', () => {
+  views.forEach(draw);
+  drawTimeline();
+});
 
 // ---- hover ------------------------------------------------------------------------------
 function faultLine(p: Panel, i: number, painted: number): string {
