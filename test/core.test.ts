@@ -104,6 +104,29 @@ describe('thaw build → IMG/start', () => {
     await s.child.kill();
   });
 
+  test('markdown-app: marked + highlight.js render highlighted HTML after restore', async () => {
+    const img = join(work, 'markdown');
+    const b = await thaw(['build', ex('markdown-app/server.js'), '-o', img, '--warmup', ex('markdown-app/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    // Node 20 cannot snapshot compiled RegExp code (node-features.ts): thaw says what it did.
+    if (process.version.startsWith('v20.')) assert.match(b.stdout, /note: Node v20.*--regexp-interpret-all/);
+    const s = await serve(img, '/notes');
+    assert.match(s.body, /<h1>Release notes<\/h1>/);
+    assert.match(s.body, /<span class="hljs-keyword">def<\/span>/, 'python highlighted');
+    assert.match(s.body, /<span class="hljs-title function_">fib<\/span>/);
+    const r = await fetch(`http://127.0.0.1:${s.port}/render`, { method: 'POST', body: '```ts\nconst x: number = 1;\n```' });
+    assert.match(await r.text(), /<span class="hljs-keyword">const<\/span>/);
+    await s.child.kill();
+  });
+
+  test('thaw demo prints cold vs restored side by side with the ratio', async () => {
+    const r = await thaw(['demo', '--example', 'hello', '--runs', '3', '-o', join(work, 'demo')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Benchmark 1: cold/);
+    assert.match(r.stdout, /Benchmark 2: restored/);
+    assert.match(r.stdout, /cold +\d+\.\d ms +\(median of 3\)\n +restored +\d+\.\d ms +\(median of 3\)\n +restored answers \d+\.\dx sooner/);
+  });
+
   test('three restores of one image draw different randomness (randomUUID drawn during the build too)', async () => {
     const img = join(work, 'entropy');
     const b = await thaw(['build', fx('entropy.mjs'), '-o', img]);

@@ -48,6 +48,7 @@ Examples:
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.join(', ')}`);
     if (r.report.entropy.length) lines.push(`  warning: ${r.report.entropy.length} random value(s) drawn during the build are shared by every restore; see thaw doctor`);
+    for (const n of m.notes) lines.push(`  note: ${n}`);
     lines.push(`  start it: ${img}/start   (or: thaw run ${img})`);
     process.stdout.write(lines.join('\n') + '\n');
   },

@@ -31,11 +31,13 @@ export const doctor: CommandSpec = {
     let failure: ThawError | undefined;
     let mapper: StackMapper | undefined;
     let nodeVersion = '';
+    let notes: string[] = [];
     try {
       const r = await buildImage({ entry: entry!, out: scratch, warmupFile: opts.warmup, node: opts.node, progress: p.say }, true);
       report = r.report;
       warnings = r.warnings;
       nodeVersion = r.node.version;
+      notes = r.manifest.notes;
       mapper = new StackMapper(join(r.dir, 'bundle.cjs'));
       rmSync(r.dir, { recursive: true, force: true });
     } catch (e) {
@@ -73,6 +75,7 @@ export const doctor: CommandSpec = {
         for (const d of report.entropy.slice(0, 10)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
       }
       for (const w of report.warnings) out.push(`  warning: ${w}`);
+      for (const n of notes) out.push(`  note: ${n}`);
       if (report.resources) out.push(`  ${report.resources} resource(s) registered for checkpoint/restore`);
     }
     for (const w of warnings.slice(0, 10)) out.push(`  bundler: ${w}`);

@@ -19,6 +19,8 @@ export interface Manifest {
   node: { path: string; version: string; v8: string; arch: string; platform: string; modules: string; size: number; mtimeS: number };
   /** Node/V8 flags of the build and of every restore (they must agree). */
   flags: { build: string[]; restore: string[] };
+  /** Things the user should know about this image (e.g. a Node-version workaround in force). */
+  notes: string[];
   blob: { file: string; bytes: number; sha256: string };
   bundle: { file: string; bytes: number; sha256: string };
   warmup: { requests: number; statuses: Record<string, number>; ms: number };

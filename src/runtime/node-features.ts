@@ -48,6 +48,13 @@ export const quirks: Quirk[] = [
     source: 'lib/internal/crypto/random.js (uuidData/uuidBatch, randomCache)',
     handling: 'runtime/entropy.ts answers them from randomBytes() while building, so the caches stay empty',
   },
+  {
+    id: 'regexp-code-unserializable',
+    majors: [20, 20],
+    what: 'V8 11.3 aborts ("unreachable code" in Serializer::ObjectSerializer::SerializeObject via VisitCodePointer) when the heap holds RegExp code compiled during the build (warm-up of marked + highlight.js); later V8s drop that code instead',
+    source: 'measured on v20.20.2 with examples/markdown-app; builds with --regexp-interpret-all succeed, and V8 then requires the same flag at restore ("built with different V8 configurations")',
+    handling: 'snapshot/build.ts rebuilds once with --regexp-interpret-all and records it as a restore flag in the manifest and IMG/start',
+  },
 ];
 
 export function applies(id: string, version: string): boolean {

@@ -15,6 +15,10 @@ import { bundle } from './bundle.js';
 import { buildFailure, StackMapper } from './diagnose.js';
 import { probeNode, type NodeInfo } from './probe.js';
 import { buildSea } from './sea.js';
+import { applies } from '../runtime/node-features.js';
+
+/** How V8 11.3 (Node 20) dies on compiled RegExp code in the heap (see node-features.ts). */
+const REGEXP_CODE_ABORT = /unreachable code[\s\S]*Serializer::ObjectSerializer::SerializeObject[\s\S]*VisitCodePointer/;
 import { thawVersion } from '../version.js';
 
 export interface BuildOptions {
@@ -114,16 +118,25 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
     const t1 = performance.now();
     const blobPath = join(tmp, 'snapshot.blob');
-    const buildFlags: string[] = [];
+    let buildFlags: string[] = [];
     const env: Record<string, string | undefined> = { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined };
-    let outcome: { status: number; signal: string | null; stderr: string };
-    if (opts.sea) {
-      outcome = await buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
-    } else {
+    const notes: string[] = [];
+    const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string }> => {
+      rmSync(reportPath, { force: true });
+      if (opts.sea) return buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
       const child = start([node.path, ...buildFlags, '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
       const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
       const exit = await child.exited.finally(() => clearTimeout(timer));
-      outcome = { status: exit.status, signal: exit.signal, stderr: child.stderr() };
+      return { status: exit.status, signal: exit.signal, stderr: child.stderr() };
+    };
+    let outcome = await runBuilder();
+    if (outcome.status !== 0 && !opts.sea && applies('regexp-code-unserializable', node.version) && REGEXP_CODE_ABORT.test(outcome.stderr)) {
+      // node-features.ts 'regexp-code-unserializable': V8 11.3 cannot serialise compiled RegExp
+      // code. Interpreted regexps have none; the flag must then be used at every restore too.
+      buildFlags = ['--regexp-interpret-all'];
+      notes.push(`Node ${node.version} cannot snapshot compiled RegExp code, so this image runs regular expressions interpreted (--regexp-interpret-all, at build and restore); Node 22+ has no such limit`);
+      say('rebuilding with interpreted regular expressions (Node 20)');
+      outcome = await runBuilder();
     }
     const snapshotMs = performance.now() - t1;
     const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
@@ -148,7 +161,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       cwd: process.cwd(),
       argv1: entry,
       node: { path: node.path, version: node.version, v8: node.v8, arch: node.arch, platform: node.platform, modules: node.modules, size: node.size, mtimeS: node.mtimeS },
-      flags: { build: buildFlags, restore: [] },
+      flags: { build: buildFlags, restore: buildFlags },
+      notes,
       blob: { file: blobFile, bytes: statSync(blobAbs).size, sha256: await sha256File(blobAbs) },
       bundle: { file: 'bundle.cjs', bytes: statSync(bundlePath).size, sha256: await sha256File(bundlePath) },
       warmup: { requests: report.warmup.length, statuses, ms: Math.round(report.warmupMs) },
@@ -174,7 +188,9 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     if (old) rmSync(old, { recursive: true, force: true });
     return { manifest, report, warnings: b.warnings, node, dir: out };
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    // THAW_KEEP_FAILED_BUILD=1 keeps the bundle, build.log and report.json for a bug report.
+    if (process.env.THAW_KEEP_FAILED_BUILD) process.stderr.write(`thaw: kept the failed build in ${tmp}\n`);
+    else rmSync(tmp, { recursive: true, force: true });
     if (err instanceof ThawError) throw err;
     throw new ThawError('E_BUILD_FAILED', `build of ${opts.entry} failed: ${(err as Error).message}`, { detail: tail((err as Error).stack ?? '') });
   }

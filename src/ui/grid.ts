@@ -114,18 +114,34 @@ export class PanelGrid {
     this.faultSlot = new Float64Array(f?.count ?? 0).fill(-1);
     if (layout !== 'virtual' && !map) layout = this.layout = 'virtual'; // no physical addresses without a page map
     if (layout === 'compact') {
-      const used = new Set<number>();
-      for (let g = 0; g < n; g++) used.add(map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps);
+      // Used physical pages, sorted and deduplicated with typed arrays (a Set/Map of a million
+      // numbers costs seconds in the browser); slots by binary search.
       const faultPpn = new Float64Array(f?.count ?? 0);
+      const all = new Float64Array(n + (f?.count ?? 0));
+      let k = 0;
+      for (let g = 0; g < n; g++) all[k++] = map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps;
       if (f) for (let i = 0; i < f.count; i++) {
         faultPpn[i] = f.ppage[i]! > 0 ? f.ppage[i]! - 1 : this.lookupPhys(f.pid[i]!, f.vpage[i]!);
-        if (faultPpn[i]! >= 0) used.add(faultPpn[i]!);
+        if (faultPpn[i]! >= 0) all[k++] = faultPpn[i]!;
       }
-      this.compactPpn = Float64Array.from(used).sort();
-      const slotOf = new Map<number, number>();
-      this.compactPpn.forEach((p, i) => slotOf.set(p, i));
-      for (let g = 0; g < n; g++) this.pageSlot[g] = slotOf.get(map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps)!;
-      if (f) for (let i = 0; i < f.count; i++) this.faultSlot[i] = faultPpn[i]! >= 0 ? slotOf.get(faultPpn[i]!)! : -1;
+      const sorted = all.subarray(0, k).sort();
+      let u = 0;
+      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[u++] = sorted[i]!;
+      this.compactPpn = sorted.slice(0, u);
+      const ppns = this.compactPpn;
+      const slotOf = (ppn: number): number => {
+        let lo = 0;
+        let hi = ppns.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (ppns[mid]! < ppn) lo = mid + 1;
+          else if (ppns[mid]! > ppn) hi = mid - 1;
+          else return mid;
+        }
+        return -1;
+      };
+      for (let g = 0; g < n; g++) this.pageSlot[g] = slotOf(map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps);
+      if (f) for (let i = 0; i < f.count; i++) this.faultSlot[i] = faultPpn[i]! >= 0 ? slotOf(faultPpn[i]!) : -1;
       this.slotCount = this.compactPpn.length;
     } else if (layout === 'physical') {
       for (let g = 0; g < n; g++) this.pageSlot[g] = map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps;
