@@ -141,4 +141,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// KEEP=view.html writes the synthetic view to look at instead of measuring it.
+if (process.env.KEEP) writeFileSync(process.env.KEEP, await synthetic().html);
+else await main();

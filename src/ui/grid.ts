@@ -104,15 +104,12 @@ export class PanelGrid {
   }
 
   /** Assign slots for a layout; physical memory size (pages) applies to the physical layout. */
-  setLayout(layout: Layout, gridWidth: number, memPages: number): void {
-    this.layout = layout;
-    this.gridWidth = Math.max(16, Math.floor(gridWidth));
+  private computeSlots(layout: Layout, memPages: number): void {
     const map = this.panel.map;
     const n = this.pageOwner.length;
     this.pageSlot = new Float64Array(n);
     const f = this.panel.faults;
     this.faultSlot = new Float64Array(f?.count ?? 0).fill(-1);
-    if (layout !== 'virtual' && !map) layout = this.layout = 'virtual'; // no physical addresses without a page map
     if (layout === 'compact') {
       // Used physical pages, sorted and deduplicated with typed arrays (a Set/Map of a million
       // numbers costs seconds in the browser); slots by binary search.
@@ -168,7 +165,6 @@ export class PanelGrid {
       if (f) for (let i = 0; i < f.count; i++) this.faultSlot[i] = slotOf.get(`${f.pid[i]}:${f.vpage[i]}`) ?? -1;
       this.slotCount = this.virtualKeys.length;
     }
-    this.rows = Math.max(1, Math.ceil(this.slotCount / this.gridWidth));
     // Sort page ids by slot with one numeric typed-array sort on slot * 2^k + id (a comparator
     // sort of a million pages takes seconds; this takes ~100 ms).
     const k = 2 ** Math.ceil(Math.log2(n + 1));
@@ -189,6 +185,20 @@ export class PanelGrid {
     }
     this.firstFault = new Map();
     if (f) for (let i = 0; i < f.count; i++) if (this.faultSlot[i]! >= 0 && !this.firstFault.has(this.faultSlot[i]!)) this.firstFault.set(this.faultSlot[i]!, i);
+  }
+
+  /** Slots depend on the layout (and memory size) only; pages per row only re-cut the image. */
+  private slotKey = '';
+  setLayout(layout: Layout, gridWidth: number, memPages: number): void {
+    this.gridWidth = Math.max(16, Math.floor(gridWidth));
+    if (layout !== 'virtual' && !this.panel.map) layout = 'virtual'; // no physical addresses without a page map
+    const key = `${layout}:${layout === 'physical' ? memPages : 0}`;
+    if (key !== this.slotKey) {
+      this.layout = layout;
+      this.computeSlots(layout, memPages);
+      this.slotKey = key;
+    }
+    this.rows = Math.max(1, Math.ceil(this.slotCount / this.gridWidth));
     this.canvas.width = this.gridWidth;
     this.canvas.height = this.rows;
     const ctx = this.canvas.getContext('2d')!;
