@@ -205,6 +205,23 @@ describe('thaw build → IMG/start', () => {
     await child.kill();
   });
 
+  test('signal listeners made during the build work after restore; errors after restore surface', async () => {
+    const img = join(work, 'graceful');
+    const b = await thaw(['build', fx('graceful.js'), '-o', img]);
+    assert.equal(b.status, 0, b.stderr);
+    const s = await serve(img, '/');
+    s.child.proc.kill('SIGTERM');
+    const exit = await s.child.exited;
+    assert.equal(exit.status, 0);
+    assert.match(s.child.stdout(), /shutting down/);
+    const t = await serve(img, '/');
+    await fetch(`http://127.0.0.1:${t.port}/throw`).catch(() => undefined);
+    const crashed = await t.child.exited;
+    assert.equal(crashed.status, 1, 'an uncaught error exits 1, as in a cold start');
+    assert.match(t.child.stderr(), /Error: boom after restore/);
+    assert.match(t.child.stderr(), new RegExp(`at Immediate.<anonymous> \\(${img}/bundle\\.cjs:\\d+:\\d+\\)`), 'the stack names the image\'s bundle');
+  });
+
   test('thaw run IMG -- ARGS execs the image with its arguments', async () => {
     const img = join(work, 'entropy');
     const port = await freePort();

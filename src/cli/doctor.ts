@@ -38,7 +38,7 @@ export const doctor: CommandSpec = {
       warnings = r.warnings;
       nodeVersion = r.node.version;
       notes = r.manifest.notes;
-      mapper = new StackMapper(join(r.dir, 'bundle.cjs'));
+      mapper = new StackMapper(join(r.dir, 'bundle.cjs'), join(scratch, 'bundle.cjs'));
       rmSync(r.dir, { recursive: true, force: true });
     } catch (e) {
       if (!(e instanceof ThawError)) throw e;

@@ -227,6 +227,75 @@ function fail(kind: string, e: unknown, blockers: LiveHandle[] = []): void {
   }
 }
 
+// --- process-level listeners ------------------------------------------------------------------
+let savedWarningListeners: Function[] = [];
+let buildListeners: Record<string, Function> = {};
+
+/**
+ * Signal listeners (`process.on('SIGTERM', …)`, the usual graceful shutdown) make Node open a
+ * signal handle, which the snapshot cannot hold (the builder aborts). While building they are
+ * kept aside and added for real after restore, in the order the app added them.
+ */
+const deferredSignals: Array<{ event: string; fn: Function; once: boolean; prepend: boolean }> = [];
+let signalMethods: Array<[string, PropertyDescriptor | undefined]> = [];
+
+function isSignal(event: unknown): event is string {
+  return typeof event === 'string' && /^SIG[A-Z0-9]+$/.test(event) && event in ((process as any).getBuiltinModule('node:os').constants.signals as object);
+}
+
+function deferSignals(): void {
+  const p = process as unknown as Record<string, Function>;
+  const wrap = (name: string, once: boolean, prepend: boolean): void => {
+    const orig = p[name]!;
+    signalMethods.push([name, Object.getOwnPropertyDescriptor(process, name)]);
+    Object.defineProperty(process, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, event: unknown, fn: Function) {
+        if (isSignal(event) && state().phase !== 'restored' && state().phase !== 'restoring') {
+          deferredSignals.push({ event, fn, once, prepend });
+          return process;
+        }
+        return orig.call(this, event, fn);
+      },
+    });
+  };
+  wrap('on', false, false);
+  wrap('addListener', false, false);
+  wrap('once', true, false);
+  wrap('prependListener', false, true);
+  wrap('prependOnceListener', true, true);
+  for (const name of ['removeListener', 'off']) {
+    const orig = p[name]!;
+    signalMethods.push([name, Object.getOwnPropertyDescriptor(process, name)]);
+    Object.defineProperty(process, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, event: unknown, fn: Function) {
+        const i = isSignal(event) ? deferredSignals.findIndex((d) => d.event === event && d.fn === fn) : -1;
+        if (i >= 0) {
+          deferredSignals.splice(i, 1);
+          return process;
+        }
+        return orig.call(this, event, fn);
+      },
+    });
+  }
+}
+
+/** After restore: the real process methods, and the app's signal listeners for real. */
+function restoreSignals(): void {
+  for (const [name, desc] of signalMethods) {
+    if (desc) Object.defineProperty(process, name, desc);
+    else delete (process as unknown as Record<string, unknown>)[name];
+  }
+  signalMethods = [];
+  for (const d of deferredSignals.splice(0)) {
+    const method = d.prepend ? (d.once ? 'prependOnceListener' : 'prependListener') : d.once ? 'once' : 'on';
+    (process as unknown as Record<string, Function>)[method]!.call(process, d.event, d.fn);
+  }
+}
+
 // --- the flow ---------------------------------------------------------------------------------
 let appMain: { fn: (data?: unknown) => unknown; data?: unknown } | undefined;
 let keepAlive: NodeJS.Timeout | undefined;
@@ -331,6 +400,9 @@ function finish(): void {
   hookOn = false;
   tracked.clear();
   process.env = realEnv;
+  // The restored process must print warnings and die loudly on uncaught errors, as usual.
+  for (const [event, fn] of Object.entries(buildListeners)) process.removeListener(event, fn as (...a: unknown[]) => void);
+  for (const fn of savedWarningListeners) process.on('warning', fn as (w: Error) => void);
   writeReport();
   if (keepAlive) clearInterval(keepAlive);
   keepAlive = undefined;
@@ -359,6 +431,7 @@ function restoreMain(): void {
   // A cold start has the script at argv[1]; `node --snapshot-blob B -- ARGS` has none.
   process.argv.splice(1, 0, config.argv1);
   restoreDeferred();
+  restoreSignals();
   trace?.('deferred');
   const done = (): void => {
     listenServers(fatal);
@@ -389,13 +462,19 @@ export function begin(cfg: BuildConfig): void {
     return (dlopen as (...a: unknown[]) => unknown).call(process, module, filename, ...rest);
   } as typeof process.dlopen;
   // Warnings about unverified built-ins go to the report (and the doctor), not the terminal.
+  // Node's own warning printer goes while building and comes back before the checkpoint.
+  savedWarningListeners = process.listeners('warning');
   process.removeAllListeners('warning');
-  process.on('warning', (w) => {
-    const m = /built-in module "([^"]+)"/.exec(w.message);
-    report.warnings.push(m ? `node:${m[1]} is not verified to work in a snapshot by Node itself` : `${w.name}: ${w.message}`);
-  });
-  process.on('uncaughtException', (e) => fail(report.phase === 'init' || report.phase === 'prelude' ? 'init-threw' : `${report.phase}-threw`, e));
-  process.on('unhandledRejection', (e) => fail(`${report.phase}-rejection`, e));
+  buildListeners = {
+    warning: (w: Error) => {
+      const m = /built-in module "([^"]+)"/.exec(w.message);
+      report.warnings.push(m ? `node:${m[1]} is not verified to work in a snapshot by Node itself` : `${w.name}: ${w.message}`);
+    },
+    uncaughtException: (e: unknown) => fail(report.phase === 'init' || report.phase === 'prelude' ? 'init-threw' : `${report.phase}-threw`, e),
+    unhandledRejection: (e: unknown) => fail(`${report.phase}-rejection`, e),
+  };
+  for (const [event, fn] of Object.entries(buildListeners)) process.on(event as 'warning', fn as (w: Error) => void);
+  deferSignals();
   guardEntropy();
   trackEnv();
   configureDeferred(cfg.shapes, () => envRead);

@@ -112,7 +112,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     say(`bundling ${basename(entry)}`);
     const t0 = performance.now();
     const bundlePath = join(tmp, 'bundle.cjs');
-    const b = await bundle(entry, bundlePath, config, major);
+    const b = await bundle(entry, bundlePath, config, major, join(out, 'bundle.cjs'));
     const bundleMs = performance.now() - t0;
 
     say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
@@ -140,7 +140,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     }
     const snapshotMs = performance.now() - t1;
     const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
-    const mapper = new StackMapper(bundlePath);
+    const mapper = new StackMapper(bundlePath, join(out, 'bundle.cjs'));
     if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
       const err = buildFailure(report?.ok ? undefined : report, outcome, outcome.stderr, mapper, opts.entry);
       throw Object.assign(err, { report, bundleWarnings: b.warnings, mapper });

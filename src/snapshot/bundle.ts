@@ -35,7 +35,7 @@ function location(m: esbuild.Message): string {
   return l ? `${l.file}:${l.line}:${l.column + 1}` : '';
 }
 
-export async function bundle(entry: string, outfile: string, config: BuildConfig, targetMajor: number): Promise<BundleResult> {
+export async function bundle(entry: string, outfile: string, config: BuildConfig, targetMajor: number, finalPath = outfile): Promise<BundleResult> {
   const deferredPath = join(runtimeDir, 'deferred.ts');
   const builderPath = join(runtimeDir, 'builder.ts');
   const nativeAddons: string[] = [];
@@ -113,6 +113,9 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
       logLevel: 'silent',
       metafile: true,
       legalComments: 'none',
+      // Stack traces in restored processes name the bundle where the image keeps it, not the
+      // temporary directory it was built in.
+      footer: { js: `//# sourceURL=${finalPath}` },
       plugins,
       // Free references to fetch/Request/Response/… become thaw's stand-ins (see web-globals.ts).
       inject: [join(runtimeDir, 'web-globals.ts')],

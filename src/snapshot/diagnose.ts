@@ -11,7 +11,10 @@ import type { BuildReport, LiveHandle } from '../runtime/builder.js';
 
 export class StackMapper {
   private map: TraceMap | undefined;
-  constructor(private readonly bundlePath: string) {
+  /** Frames name the bundle by its //# sourceURL (where the image keeps it) or by its path. */
+  private readonly names: Set<string>;
+  constructor(private readonly bundlePath: string, finalPath?: string) {
+    this.names = new Set([bundlePath, finalPath ?? bundlePath]);
     try {
       this.map = new TraceMap(readFileSync(`${bundlePath}.map`, 'utf8'), bundlePath);
     } catch {
@@ -29,7 +32,7 @@ export class StackMapper {
       const m = /^(at (?:.*? \()?)(.*?):(\d+):(\d+)(\)?)$/.exec(line);
       if (!m) continue;
       let [, pre, file, l, c, post] = m as unknown as string[];
-      if (file === this.bundlePath && this.map) {
+      if (this.names.has(file!) && this.map) {
         const pos = originalPositionFor(this.map, { line: Number(l), column: Number(c) - 1 });
         if (!pos.source) continue;
         file = pos.source.replace(/^file:\/\//, '');
