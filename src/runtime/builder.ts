@@ -245,40 +245,36 @@ function isSignal(event: unknown): event is string {
 
 function deferSignals(): void {
   const p = process as unknown as Record<string, Function>;
-  const wrap = (name: string, once: boolean, prepend: boolean): void => {
+  /** Replace process[name]; `handle` returns true when it took care of a signal event. */
+  const intercept = (name: string, handle: (event: string, fn: Function) => boolean): void => {
     const orig = p[name]!;
     signalMethods.push([name, Object.getOwnPropertyDescriptor(process, name)]);
     Object.defineProperty(process, name, {
       configurable: true,
       writable: true,
       value: function (this: unknown, event: unknown, fn: Function) {
-        if (isSignal(event) && state().phase !== 'restored' && state().phase !== 'restoring') {
-          deferredSignals.push({ event, fn, once, prepend });
-          return process;
-        }
-        return orig.call(this, event, fn);
+        return isSignal(event) && handle(event, fn) ? process : orig.call(this, event, fn);
       },
     });
   };
-  wrap('on', false, false);
-  wrap('addListener', false, false);
-  wrap('once', true, false);
-  wrap('prependListener', false, true);
-  wrap('prependOnceListener', true, true);
+  const adders: Array<[string, boolean, boolean]> = [
+    ['on', false, false],
+    ['addListener', false, false],
+    ['once', true, false],
+    ['prependListener', false, true],
+    ['prependOnceListener', true, true],
+  ];
+  for (const [name, once, prepend] of adders) {
+    intercept(name, (event, fn) => {
+      deferredSignals.push({ event, fn, once, prepend });
+      return true;
+    });
+  }
   for (const name of ['removeListener', 'off']) {
-    const orig = p[name]!;
-    signalMethods.push([name, Object.getOwnPropertyDescriptor(process, name)]);
-    Object.defineProperty(process, name, {
-      configurable: true,
-      writable: true,
-      value: function (this: unknown, event: unknown, fn: Function) {
-        const i = isSignal(event) ? deferredSignals.findIndex((d) => d.event === event && d.fn === fn) : -1;
-        if (i >= 0) {
-          deferredSignals.splice(i, 1);
-          return process;
-        }
-        return orig.call(this, event, fn);
-      },
+    intercept(name, (event, fn) => {
+      const i = deferredSignals.findIndex((d) => d.event === event && d.fn === fn);
+      if (i >= 0) deferredSignals.splice(i, 1);
+      return i >= 0;
     });
   }
 }
