@@ -12,7 +12,7 @@ import { importPagesFile } from '../src/import/pages.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { hex16 } from '../src/model/pages-format.js';
 import type { TraceJson } from '../src/model/pages-format.js';
-import { scratch, thaw } from './helpers.js';
+import { root, scratch, thaw } from './helpers.js';
 
 const dir = scratch('thaw-pages-');
 const isRoot = process.getuid?.() === 0;
@@ -83,6 +83,23 @@ describe('thaw pages snapshot', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^thaw: error: \[E_NO_PROCESS\] no process with pid 999999999/m);
     assert.ok(!existsSync(out));
+  });
+});
+
+describe('thaw pages summary', () => {
+  test('fireCRaCer mem_mapping + uffd log: per process and category, RSS and touched', async () => {
+    const fx = (p: string): string => join(root, 'src/import/fixtures', p);
+    const r = await thaw(['pages', 'summary', '--json', fx('mem-mapping/firecracer-readme.txt'), fx('uffd-log/no-thread-id.log')]);
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as { panels: Array<{ rows: Array<{ pid: number; category: string; rssKb: number; touchedKb: number }>; totals: { faults: number } }> };
+    const rows = s.panels[0]!.rows;
+    assert.equal(s.panels[0]!.totals.faults, 7);
+    assert.deepEqual(rows.find((x) => x.pid === 1 && x.category === 'executable')?.rssKb, 8);
+    assert.ok(rows.some((x) => x.pid === 214 && x.category === 'anonymous' && x.rssKb === 8));
+    assert.ok(rows.some((x) => x.pid === -1 && x.category === 'page cache' && x.rssKb === 8));
+    const text = await thaw(['pages', 'summary', fx('mem-mapping/firecracer-readme.txt')]);
+    assert.match(text.stdout, /^pid\s+process\s+category\s+virtual\s+rss\s+touched\s+shared\s+page cache$/m);
+    assert.match(text.stdout, /^1\s+bash\s+stacks\s+132 KB\s+4 KB/m);
   });
 });
 
@@ -158,6 +175,12 @@ describe('thaw pages trace', { skip: !isRoot && 'perf tracepoints need root' }, 
     for (const c of ['metaspace', 'code cache', 'class data archive']) assert.ok(cat(c) && cat(c)!.rssKb > 0, c);
     assert.ok(j.faults.some((f) => f.category === 'java heap'));
     assert.match(r.stdout, /java heap\s+64\.0 MB\s+64\.0 MB/);
+  });
+
+  test('a command that does not exist: named, before perf runs', async () => {
+    const r = await thaw(['pages', 'trace', '-o', join(dir, 'x'), '--', '/nonexistent/server']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^thaw: error: \[E_COMMAND_NOT_FOUND\] command not found: \/nonexistent\/server/m);
   });
 
   test('no command: usage error', async () => {
