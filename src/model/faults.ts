@@ -7,7 +7,8 @@
  * No `node:` or DOM imports.
  */
 
-export type Access = 'read' | 'write' | 'exec';
+/** 'unknown' where the fault event carries no error code (perf's software page-faults event). */
+export type Access = 'read' | 'write' | 'exec' | 'unknown';
 
 export interface Fault {
   /** Milliseconds since the first event of the trace (uffd logs carry no time: the index). */

@@ -41,3 +41,16 @@ test('perf script page faults: major faults matched, mappings from mmap events r
   assert.ok(t.faults.some((f) => f.mapping === '[stack]' && f.category === 'stacks'));
   assert.ok(t.faults.some((f) => f.mapping?.includes('libc.so') && f.category === 'libraries'));
 });
+
+test('perf script page faults without x86 tracepoints: the software page-faults event (access unknown)', () => {
+  // perf record -k mono -e page-faults -e major-faults -c 1 -d -- sh -c 'ls / >/dev/null'
+  const sw = readFileSync(fileURLToPath(new URL('../../../src/import/fixtures/perf-faults/sw-events.txt', import.meta.url)), 'utf8');
+  const r = perfFaultReader('sw');
+  for (const l of sw.split('\n')) r.line(l);
+  const t = r.done().builder.build();
+  const lines = sw.split('\n').filter((l) => /\spage-faults:\s+([0-9a-f]+)/.test(l)).length;
+  assert.ok(t.faults.length > 50 && t.faults.length === lines);
+  assert.ok(t.faults.every((f) => f.access === 'unknown'));
+  assert.ok(t.faults.filter((f) => f.mapping).length / t.faults.length >= 0.9);
+  assert.ok(t.faults.some((f) => f.kernel), 'faults raised in the kernel (copy_to_user) are marked');
+});

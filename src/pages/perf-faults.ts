@@ -25,6 +25,9 @@ const EXEC = /^PERF_RECORD_COMM exec: .*:(\d+)\/(\d+)$/;
 // Kernel-mode faults print the ip symbolised: `ip=elf_load`, `ip=_copy_to_user`.
 const TP = /^exceptions:page_fault_(user|kernel):\s+address=0x([0-9a-f]+)\s+ip=(\S+)\s+error_code=0x([0-9a-f]+)/;
 const MAJOR = /^major-faults:\s+([0-9a-f]+)\s+([0-9a-f]+)/;
+// Without the x86 tracepoints: perf's software event, address and ip but no error code.
+//   true  9578/9578   2161.452544:  page-faults:     55dc580c21e0 ffffffff817554ea
+const SW = /^page-faults:\s+([0-9a-f]+)\s+([0-9a-f]+)/;
 
 /** Highest user-space address on x86-64 (47-bit); kernel-mode faults above it are not the app's. */
 const USER_TOP = 2 ** 47;
@@ -113,12 +116,14 @@ export function perfFaultReader(name: string): PerfFaultReader {
       const tMs = Number(h[4]) * 1000;
       const body = h[5]!;
       let m = TP.exec(body);
+      const sw = m ? null : SW.exec(body);
+      if (sw) m = ['', 'user', sw[1]!, '0x' + sw[2]!, ''] as unknown as RegExpExecArray;
       if (m) {
         const addr = parseInt(m[2]!, 16);
         if (addr >= USER_TOP) return; // a kernel-address fault (vmalloc, …): not the process's memory
         if (origin < 0) origin = tMs;
         const code = parseInt(m[4]!, 16);
-        const access: Access = code & 16 ? 'exec' : code & 2 ? 'write' : 'read';
+        const access: Access = sw ? 'unknown' : code & 16 ? 'exec' : code & 2 ? 'write' : 'read';
         const seg = spaces.get(pid)?.find(addr);
         const mapping = seg?.name;
         const exe = exes.get(pid) ?? '';
@@ -132,7 +137,7 @@ export function perfFaultReader(name: string): PerfFaultReader {
           pid,
           tid,
           ip: m[3]!.startsWith('0x') ? parseInt(m[3]!, 16) : undefined,
-          kernel: m[1] === 'kernel' ? true : undefined,
+          kernel: m[1] === 'kernel' || (sw && parseInt(m[3]!, 16) >= USER_TOP) ? true : undefined,
           mapping,
           category: seg ? mappingCategory({ start: seg.start, end: seg.end, name: seg.name === '[anon]' ? '' : seg.name, perms: seg.perms }, { pid, exe }) : undefined,
         });

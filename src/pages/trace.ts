@@ -26,6 +26,13 @@ import { readExe } from './proc.js';
 import { snapshot } from './snapshot.js';
 
 export const PERF_EVENTS = ['exceptions:page_fault_user', 'exceptions:page_fault_kernel', 'major-faults'];
+/** Where the x86 exceptions tracepoints are missing (arm64…): addresses, but no read/write. */
+export const PERF_EVENTS_FALLBACK = ['page-faults', 'major-faults'];
+
+function faultEvents(): string[] {
+  const tp = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].some((d) => existsSync(`${d}/events/exceptions/page_fault_user`));
+  return tp ? PERF_EVENTS : PERF_EVENTS_FALLBACK;
+}
 
 export interface TraceOptions {
   argv: readonly string[];
@@ -109,7 +116,7 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
   const data = join(tmp, 'perf.data');
   const port = await freePort();
   try {
-    const perfArgv = ['perf', 'record', '-q', '-B', '-N', '-k', 'mono', ...PERF_EVENTS.flatMap((e) => ['-e', e]), '-c', '1', '-d', '-o', data, '--', ...opts.argv];
+    const perfArgv = ['perf', 'record', '-q', '-B', '-N', '-k', 'mono', ...faultEvents().flatMap((e) => ['-e', e]), '-c', '1', '-d', '-o', data, '--', ...opts.argv];
     opts.progress?.(`tracing page faults of: ${opts.argv.join(' ')}`);
     const perf = start(perfArgv, { env: { PORT: String(port), ...opts.env }, stdio: 'pipe' });
     const deadline = performance.now() + opts.timeoutMs;
