@@ -95,6 +95,14 @@ export class PanelGrid {
     });
   }
 
+  /** Are physical addresses known: a page map, or faults that carry them (uffd logs)? */
+  get hasPhysical(): boolean {
+    if (this.panel.map && this.panel.map.owners.length > 0) return true;
+    const f = this.panel.faults;
+    if (f) for (let i = 0; i < f.count; i++) if (f.ppage[i]! > 0) return true;
+    return false;
+  }
+
   get maxPhysPage(): number {
     let max = 0;
     for (const o of this.panel.map?.owners ?? []) for (const p of o.paddr) if (p > max) max = p;
@@ -191,7 +199,7 @@ export class PanelGrid {
   private slotKey = '';
   setLayout(layout: Layout, gridWidth: number, memPages: number): void {
     this.gridWidth = Math.max(16, Math.floor(gridWidth));
-    if (layout !== 'virtual' && !this.panel.map) layout = 'virtual'; // no physical addresses without a page map
+    if (layout !== 'virtual' && !this.hasPhysical) layout = 'virtual'; // no physical addresses: no map, no uffd log
     const key = `${layout}:${layout === 'physical' ? memPages : 0}`;
     if (key !== this.slotKey) {
       this.layout = layout;

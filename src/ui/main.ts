@@ -40,7 +40,7 @@ const state = {
   focus: 0,
 };
 const grids = panels.map((p) => new PanelGrid(p));
-const hasPhysical = panels.some((p) => p.map && p.map.owners.length > 0);
+const hasPhysical = grids.some((g) => g.hasPhysical);
 const maxPhys = Math.max(1, ...grids.map((g) => g.maxPhysPage + 1));
 const ps = grids[0]?.ps ?? 4096;
 // All of physical memory fits the screen of a microVM (fireCRaCer's 1 GB); a big host's would be
