@@ -13,8 +13,8 @@
  * The Perl script is not shipped with thaw: point STACKCOLLAPSE_PERF at a copy
  * (default /tmp/FlameGraph/stackcollapse-perf.pl). Without it the bench says so and exits 1.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/launch/spawn.js';
@@ -40,29 +40,43 @@ if (!input) {
   const script = await run(['sh', '-c', 'exec perf script -i "$1" > "$2"', 'sh', data, input], { timeoutMs: 600_000 });
   if (script.status !== 0) throw new Error(`perf script failed: ${script.stderr}`);
   unlinkSync(data);
+  // The JIT map and V8's code log were only needed by perf script.
+  const head = readFileSync(input, 'latin1').slice(0, 1 << 22);
+  for (const pid of new Set([...head.matchAll(/\/tmp\/perf-(\d+)\.map/g)].map((m) => m[1]))) {
+    for (const f of [`/tmp/perf-${pid}.map`, ...readdirSync(work).filter((n) => n.includes(`-${pid}-v8.log`)).map((n) => join(work, n))]) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* gone */
+      }
+    }
+  }
 }
 const size = statSync(input).size;
 const thawArgv = [process.execPath, join(root, 'dist/src/cli/main.js'), 'fold', input];
 const perlArgv = ['perl', perl, input];
 
-async function timed(argv: string[], out: string): Promise<{ ms: number; rssKb: number }> {
+/** Wall time, CPU time (user + sys, all threads) and peak RSS of one run, through GNU time. */
+async function timed(argv: string[], out: string): Promise<{ ms: number; cpuMs: number; rssKb: number }> {
   const t0 = performance.now();
-  const r = await run(['/usr/bin/time', '-f', '%M', 'sh', '-c', 'exec "$@" > "$0"', out, ...argv], { timeoutMs: 900_000 });
+  const r = await run(['/usr/bin/time', '-f', '%M %U %S', 'sh', '-c', 'exec "$@" > "$0"', out, ...argv], { timeoutMs: 900_000 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  const rssKb = Number(r.stderr.trim().split('\n').pop());
-  return { ms, rssKb };
+  const [rss, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { ms, cpuMs: (user! + sys!) * 1000, rssKb: rss! };
 }
 
 const thawOut = join(work, 'fold-thaw.folded');
 const perlOut = join(work, 'fold-perl.folded');
-const times = { thaw: [] as number[], perl: [] as number[], thawRssKb: [] as number[], perlRssKb: [] as number[] };
+const times = { thaw: [] as number[], perl: [] as number[], thawCpu: [] as number[], perlCpu: [] as number[], thawRssKb: [] as number[], perlRssKb: [] as number[] };
 for (let i = 0; i < runs; i++) {
   const p = await timed(perlArgv, perlOut);
   const t = await timed(thawArgv, thawOut);
   times.perl.push(p.ms);
   times.thaw.push(t.ms);
   times.perlRssKb.push(p.rssKb);
+  times.perlCpu.push(p.cpuMs);
+  times.thawCpu.push(t.cpuMs);
   times.thawRssKb.push(t.rssKb);
   console.error(`bench:fold: run ${i + 1}/${runs}: perl ${(p.ms / 1000).toFixed(2)} s, thaw ${(t.ms / 1000).toFixed(2)} s`);
 }
@@ -83,17 +97,25 @@ const result = {
   perlMedianMs: median(times.perl),
   thawMedianMs: median(times.thaw),
   ratio: median(times.perl) / median(times.thaw),
+  perlMedianCpuMs: median(times.perlCpu),
+  thawMedianCpuMs: median(times.thawCpu),
+  cpuRatio: median(times.perlCpu) / median(times.thawCpu),
   thawPeakRssKb: Math.max(...times.thawRssKb),
   perlPeakRssKb: Math.max(...times.perlRssKb),
   times,
   command: 'npm run bench:fold',
 };
 writeFileSync(join(root, 'bench/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
-console.log(`| input | lines | distinct stacks | identical | stackcollapse-perf.pl (median) | thaw fold (median) | speed-up | thaw peak RSS |
-|---|---|---|---|---|---|---|---|
-| ${(size / 1e6).toFixed(0)} MB perf script | ${result.input.lines} | ${a.size} | ${same ? 'yes' : '**NO**'} | ${(result.perlMedianMs / 1000).toFixed(2)} s | ${(result.thawMedianMs / 1000).toFixed(2)} s | ${result.ratio.toFixed(1)}× | ${(result.thawPeakRssKb / 1024).toFixed(0)} MiB |
+const sec = (ms: number): string => (ms / 1000).toFixed(2) + ' s';
+console.log(`Input: ${(size / 1e6).toFixed(0)} MB of perf script (${result.input.lines} lines, ${a.size} distinct stacks); outputs identical as sets of lines: ${same ? 'yes' : '**NO**'}.
 
-Machine: ${result.machine}. ${runs} alternating runs each, wall time including process start.`);
+| median of ${runs} | stackcollapse-perf.pl | thaw fold | speed-up |
+|---|---|---|---|
+| wall time | ${sec(result.perlMedianMs)} | ${sec(result.thawMedianMs)} | ${result.ratio.toFixed(1)}× |
+| CPU time (user + sys, all threads) | ${sec(result.perlMedianCpuMs)} | ${sec(result.thawMedianCpuMs)} | ${result.cpuRatio.toFixed(1)}× |
+| peak RSS | ${(result.perlPeakRssKb / 1024).toFixed(0)} MiB | ${(result.thawPeakRssKb / 1024).toFixed(0)} MiB | |
+
+Machine: ${result.machine}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}. Runs alternate Perl and thaw; times include process start.`);
 if (!same) {
   console.error('bench:fold: outputs differ!');
   process.exit(1);

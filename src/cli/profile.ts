@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ThawError } from '../errors.js';
 import { freePort } from '../launch/port.js';
@@ -110,110 +110,132 @@ export const profileCommand: CommandSpec = {
       names.add(c.name);
     }
     if (opts.duration && opts.untilReady) throw new ThawError('E_USAGE', '--duration and --until-ready exclude each other', { hint: 'choose one way to stop a run' });
-    const freqs = parseFreqs(String(opts.freq));
-    const runs = Number(opts.runs);
-    const timeoutMs = Number(opts.timeout) * 1000;
+    parseFreqs(String(opts.freq));
+    const createdOut = !existsSync(out);
     mkdirSync(out, { recursive: true });
     const raw = join(out, 'raw');
     mkdirSync(raw, { recursive: true });
-    const tty = process.stderr.isTTY;
-    const say = (s: string): void => {
-      if (tty) process.stderr.write(`\r\x1b[Kthaw profile: ${s}`);
-    };
+    try {
+      return await profileAll(configs, opts, out, raw);
+    } catch (e) {
+      // Nothing half-written: every output file is renamed into place only at the end, so on
+      // a failure only the directories thaw made may be left, and they go if empty.
+      for (const d of createdOut ? [raw, out] : [raw]) {
+        try {
+          rmdirSync(d);
+        } catch {
+          /* not empty (--keep) or gone */
+        }
+      }
+      throw e;
+    }
+  },
+};
 
-    const perConfig = new Map<string, { stacks: Map<string, number>; kinds: Map<string, FrameKind>; profile?: Profile }>();
-    const runInfo: RunInfo[] = [];
-    let event = '';
-    const total = configs.length * freqs.length * runs;
-    let k = 0;
-    for (const c of configs) {
-      let nodeFlags = true;
-      const acc = { stacks: new Map<string, number>(), kinds: new Map<string, FrameKind>() };
-      perConfig.set(c.name, acc);
-      for (const freq of freqs) {
-        for (let r = 1; r <= runs; r++) {
-          k++;
-          say(`${c.name} at ${freq} Hz, run ${r}/${runs} (${k}/${total})`);
-          const port = await freePort();
-          const stop: StopWhen = opts.untilReady
-            ? { kind: 'ready', url: String(opts.ready).replace(/\$\{PORT\}|\$PORT\b/g, String(port)), timeoutMs }
-            : opts.duration
-              ? { kind: 'duration', seconds: Number(opts.duration) }
-              : { kind: 'exit' };
-          const once = () =>
-            recordOnce({
-              command: commandLine(c.command),
-              freq,
-              dataPath: join(raw, `${c.name}-${freq}hz-${r}.data`),
-              stop,
-              env: { PORT: String(port) },
-              keep: Boolean(opts.keep),
-              timeoutMs,
-              nodeFlags,
-            });
-          let res;
-          try {
-            res = await once();
-          } catch (e) {
-            if (!(e instanceof ThawError && e.code === 'E_SNAPSHOT_FLAGS')) throw e;
-            nodeFlags = false;
-            process.stderr.write(
-              `${tty ? '\r\x1b[K' : ''}thaw profile: note: ${c.name} restores a V8 snapshot, which loads only under the V8 flags it was built with; profiling it without --perf-basic-prof (its JIT frames stay unnamed)\n`,
-            );
-            res = await once();
-          }
-          const f: PerfScriptFolder = res.folder;
-          event ||= f.stats.event;
-          for (const [s, w] of f.stacks) acc.stacks.set(s, (acc.stacks.get(s) ?? 0) + w);
-          for (const [n, kd] of f.kinds) if (!acc.kinds.has(n)) acc.kinds.set(n, kd);
-          runInfo.push({ config: c.name, nodePerfMap: nodeFlags, freq, run: r, samples: f.stats.samples, distinctStacks: f.stacks.size, wallMs: Math.round(res.wallMs), readyMs: res.readyMs === undefined ? undefined : Math.round(res.readyMs), exitStatus: res.exitStatus, badLines: f.stats.badLines });
-          if (f.stats.samples === 0) {
-            throw new ThawError('E_PROFILE_EMPTY', `${c.name}: no samples at ${freq} Hz (run ${r})`, { hint: 'the command ended too soon to be sampled: use a higher --freq or a longer run' });
-          }
-          if (opts.untilReady === undefined && opts.duration === undefined && res.exitStatus !== 0) {
-            process.stderr.write(`${tty ? '\r\x1b[K' : ''}thaw profile: warning: ${c.name} exited with status ${res.exitStatus}\n`);
-          }
+async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, out: string, raw: string): Promise<number> {
+  const freqs = parseFreqs(String(opts.freq));
+  const runs = Number(opts.runs);
+  const timeoutMs = Number(opts.timeout) * 1000;
+  const tty = process.stderr.isTTY;
+  const say = (s: string): void => {
+    if (tty) process.stderr.write(`\r\x1b[Kthaw profile: ${s}`);
+  };
+
+  const perConfig = new Map<string, { stacks: Map<string, number>; kinds: Map<string, FrameKind>; profile?: Profile }>();
+  const runInfo: RunInfo[] = [];
+  let event = '';
+  const total = configs.length * freqs.length * runs;
+  let k = 0;
+  for (const c of configs) {
+    let nodeFlags = true;
+    const acc = { stacks: new Map<string, number>(), kinds: new Map<string, FrameKind>() };
+    perConfig.set(c.name, acc);
+    for (const freq of freqs) {
+      for (let r = 1; r <= runs; r++) {
+        k++;
+        say(`${c.name} at ${freq} Hz, run ${r}/${runs} (${k}/${total})`);
+        const port = await freePort();
+        const stop: StopWhen = opts.untilReady
+          ? { kind: 'ready', url: String(opts.ready).replace(/\$\{PORT\}|\$PORT\b/g, String(port)), timeoutMs }
+          : opts.duration
+            ? { kind: 'duration', seconds: Number(opts.duration) }
+            : { kind: 'exit' };
+        const once = () =>
+          recordOnce({
+            command: commandLine(c.command),
+            freq,
+            dataPath: join(raw, `${c.name}-${freq}hz-${r}.data`),
+            stop,
+            env: { PORT: String(port) },
+            keep: Boolean(opts.keep),
+            timeoutMs,
+            nodeFlags,
+          });
+        let res;
+        try {
+          res = await once();
+        } catch (e) {
+          if (!(e instanceof ThawError && e.code === 'E_SNAPSHOT_FLAGS')) throw e;
+          nodeFlags = false;
+          process.stderr.write(
+            `${tty ? '\r\x1b[K' : ''}thaw profile: note: ${c.name} restores a V8 snapshot, which loads only under the V8 flags it was built with; profiling it without --perf-basic-prof (its JIT frames stay unnamed)\n`,
+          );
+          res = await once();
+        }
+        if (res.exitStatus === 126 || res.exitStatus === 127) {
+          throw new ThawError('E_COMMAND_NOT_FOUND', `${c.name}: the command could not run (exit ${res.exitStatus}): ${c.command}`, { hint: 'check the command by running it on its own', detail: res.stderrTail });
+        }
+        const f: PerfScriptFolder = res.folder;
+        event ||= f.stats.event;
+        for (const [s, w] of f.stacks) acc.stacks.set(s, (acc.stacks.get(s) ?? 0) + w);
+        for (const [n, kd] of f.kinds) if (!acc.kinds.has(n)) acc.kinds.set(n, kd);
+        runInfo.push({ config: c.name, nodePerfMap: nodeFlags, freq, run: r, samples: f.stats.samples, distinctStacks: f.stacks.size, wallMs: Math.round(res.wallMs), readyMs: res.readyMs === undefined ? undefined : Math.round(res.readyMs), exitStatus: res.exitStatus, badLines: f.stats.badLines });
+        if (f.stats.samples === 0) {
+          throw new ThawError('E_PROFILE_EMPTY', `${c.name}: no samples at ${freq} Hz (run ${r})`, { hint: 'the command ended too soon to be sampled: use a higher --freq or a longer run' });
+        }
+        if (opts.untilReady === undefined && opts.duration === undefined && res.exitStatus !== 0) {
+          process.stderr.write(`${tty ? '\r\x1b[K' : ''}thaw profile: warning: ${c.name} exited with status ${res.exitStatus}\n`);
         }
       }
     }
-    if (tty) process.stderr.write('\r\x1b[K');
+  }
+  if (tty) process.stderr.write('\r\x1b[K');
 
-    // Per configuration, then the aggregate, then each against the aggregate.
-    const unit = event.startsWith('cpu-clock') ? 'nanoseconds' : 'samples';
-    const agg = new ProfileBuilder('aggregate', unit);
-    const aggStacks = new Map<string, number>();
-    const written: string[] = [];
-    for (const [name, acc] of perConfig) {
-      const p = buildProfile(name, unit, acc.stacks, acc.kinds);
-      acc.profile = p;
-      agg.addProfile(p);
-      for (const [s, w] of acc.stacks) aggStacks.set(s, (aggStacks.get(s) ?? 0) + w);
-      writeAtomic(join(out, `${name}.folded`), serializeFolded(acc.stacks));
-      writeAtomic(join(out, `${name}.html`), renderFlameHtml(flameData(p, `${name} — CPU flame graph`)));
-      written.push(`${name}.folded`, `${name}.html`);
-    }
-    const aggregate = agg.build();
-    writeAtomic(join(out, 'aggregate.folded'), serializeFolded(aggStacks));
-    writeAtomic(join(out, 'aggregate.html'), renderFlameHtml(flameData(aggregate, 'all configurations — CPU flame graph')));
-    written.push('aggregate.folded', 'aggregate.html');
-    for (const [name, acc] of perConfig) {
-      const d = diffProfiles(aggregate, acc.profile!);
-      writeAtomic(join(out, `${name}.diff.html`), renderFlameHtml(diffFlameData(d, `${name} against all configurations`)));
-      written.push(`${name}.diff.html`);
-    }
-    try {
-      rmdirSync(raw); // empty unless --keep
-    } catch {
-      /* kept files */
-    }
-    const metric = coverageMetric(new Map([...perConfig].map(([n, a]) => [n, a.stacks])));
-    writeAtomic(join(out, 'metric.json'), JSON.stringify({ event, freqs, runs, metric, runInfo }, null, 2) + '\n');
-    written.push('metric.json');
-    process.stdout.write(formatMetric(metric) + '\n');
-    process.stderr.write(`thaw profile: wrote ${written.length} files to ${out}\n`);
-    return 0;
-  },
-};
+  // Per configuration, then the aggregate, then each against the aggregate.
+  const unit = event.startsWith('cpu-clock') ? 'nanoseconds' : 'samples';
+  const agg = new ProfileBuilder('aggregate', unit);
+  const aggStacks = new Map<string, number>();
+  const written: string[] = [];
+  for (const [name, acc] of perConfig) {
+    const p = buildProfile(name, unit, acc.stacks, acc.kinds);
+    acc.profile = p;
+    agg.addProfile(p);
+    for (const [s, w] of acc.stacks) aggStacks.set(s, (aggStacks.get(s) ?? 0) + w);
+    writeAtomic(join(out, `${name}.folded`), serializeFolded(acc.stacks));
+    writeAtomic(join(out, `${name}.html`), renderFlameHtml(flameData(p, `${name} — CPU flame graph`)));
+    written.push(`${name}.folded`, `${name}.html`);
+  }
+  const aggregate = agg.build();
+  writeAtomic(join(out, 'aggregate.folded'), serializeFolded(aggStacks));
+  writeAtomic(join(out, 'aggregate.html'), renderFlameHtml(flameData(aggregate, 'all configurations — CPU flame graph')));
+  written.push('aggregate.folded', 'aggregate.html');
+  for (const [name, acc] of perConfig) {
+    const d = diffProfiles(aggregate, acc.profile!);
+    writeAtomic(join(out, `${name}.diff.html`), renderFlameHtml(diffFlameData(d, `${name} against all configurations`)));
+    written.push(`${name}.diff.html`);
+  }
+  try {
+    rmdirSync(raw); // empty unless --keep
+  } catch {
+    /* kept files */
+  }
+  const metric = coverageMetric(new Map([...perConfig].map(([n, a]) => [n, a.stacks])));
+  writeAtomic(join(out, 'metric.json'), JSON.stringify({ event, freqs, runs, metric, runInfo }, null, 2) + '\n');
+  written.push('metric.json');
+  process.stdout.write(formatMetric(metric) + '\n');
+  process.stderr.write(`thaw profile: wrote ${written.length} files to ${out}\n`);
+  return 0;
+}
 
 function buildProfile(name: string, unit: Profile['unit'], stacks: Map<string, number>, kinds: Map<string, FrameKind>): Profile {
   return profileFromStacks(name, unit, stacks, kinds);

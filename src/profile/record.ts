@@ -92,6 +92,8 @@ export interface RecordResult {
   /** Time until the ready probe answered, for stop 'ready'. */
   readyMs?: number;
   exitStatus: number;
+  /** The last lines the command (and perf) wrote to stderr. */
+  stderrTail: string;
 }
 
 function httpOk(url: string): Promise<boolean> {
@@ -120,15 +122,26 @@ async function waitReady(url: string, child: Child, timeoutMs: number): Promise<
   throw new ThawError('E_PROFILE_NOT_READY', `${url} did not answer 2xx within ${timeoutMs / 1000} s`, { hint: 'give the URL the server answers with --ready, or use --duration', detail: tail(child.stderr()) });
 }
 
-/** SIGTERM the profiled command (perf's children), so perf itself ends cleanly and writes its data. */
-function stopWorkload(perf: Child): void {
-  for (const pid of descendants(perf.pid)) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      /* gone */
+/**
+ * SIGTERM the profiled command (perf's children), so perf itself ends cleanly and writes its
+ * data (and a JVM runs its exit hooks, DumpPerfMapAtExit among them); SIGKILL what still runs
+ * after graceMs.
+ */
+function stopWorkload(perf: Child, graceMs = 5000): void {
+  const signal = (sig: NodeJS.Signals): void => {
+    for (const pid of descendants(perf.pid)) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* gone */
+      }
     }
-  }
+  };
+  signal('SIGTERM');
+  const t = setTimeout(() => {
+    if (!perf.done) signal('SIGKILL');
+  }, graceMs);
+  t.unref();
 }
 
 /** Removes the JIT maps and V8 logs the run's processes left behind. */
@@ -211,7 +224,7 @@ export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
         }
       }
     }
-    return { folder, wallMs, readyMs, exitStatus: exit.status };
+    return { folder, wallMs, readyMs, exitStatus: exit.status, stderrTail: tail(perf.stderr(), 8) };
   } catch (e) {
     if (!o.keep) {
       try {
