@@ -103,6 +103,22 @@ test('a server profiled until it answers, on its $PORT', async () => {
   assert.ok(folded(join(out, 'hello.folded')).some((s) => s.frames.some((f) => f.startsWith('JS:'))));
 });
 
+test('a thaw image profiles too: its snapshot refuses V8 perf flags, so it runs without them', async () => {
+  const img = join(dir, 'hello-img');
+  const b = await thaw(['build', join(root, 'examples/hello/server.js'), '-o', img]);
+  assert.equal(b.status, 0, b.stderr);
+  const out = join(dir, 'img-out');
+  const r = await thaw(['profile', '-o', out, '-c', `cold=node ${join(root, 'examples/hello/server.js')}`, '-c', `restored=${img}`, '--until-ready']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /note: restored restores a V8 snapshot, which loads only under the V8 flags it was built with; profiling it without --perf-basic-prof/);
+  const metric = JSON.parse(readFileSync(join(out, 'metric.json'), 'utf8'));
+  const restored = metric.runInfo.find((x: { config: string }) => x.config === 'restored');
+  assert.equal(restored.nodePerfMap, false);
+  assert.ok(restored.samples > 0);
+  assert.ok(folded(join(out, 'restored.folded')).length > 0);
+  assert.match(r.stdout, /cold ~ restored: \d\.\d{3}/);
+});
+
 test('no perf on PATH, or bad arguments: one line with the fix', async () => {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
