@@ -75,3 +75,20 @@ test('importPerfScript builds a profile with frame kinds from the modules', () =
   assert.equal(importPerfScript('a;b;c 12\n'), null);
   assert.equal(importPerfScript('{"nodes":[]}'), null);
 });
+
+test('damaged input (cut, garbage, merged lines) folds and warns exactly as stackcollapse-perf.pl', () => {
+  // The real capture with 5% of its lines damaged at random; the golden files are the Perl
+  // script's stdout and the input line numbers of its "Unrecognized line" warnings.
+  const input = gunzipSync(readFileSync(fixtures + 'node-jit-damaged.perf-script.txt.gz'));
+  const golden = lines(gunzipSync(readFileSync(fixtures + 'node-jit-damaged.stackcollapse-perf.folded.gz')).toString('latin1'));
+  const warned = lines(readFileSync(fixtures + 'node-jit-damaged.stackcollapse-perf.warned-lines', 'utf8')).map(Number);
+  const f = foldBytes(input, 1 << 16);
+  assert.deepEqual(new Set(f.lines()), new Set(golden));
+  assert.equal(f.stats.badLines, warned.length);
+  assert.deepEqual(f.stats.badSamples.map((b) => b.line), warned.slice(0, f.stats.badSamples.length));
+  const t = new PerfScriptFolder();
+  t.push(input.toString('latin1'));
+  t.end();
+  assert.deepEqual(t.lines(), f.lines());
+  assert.equal(t.stats.badLines, warned.length);
+});

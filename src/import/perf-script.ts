@@ -113,6 +113,8 @@ export class PerfScriptFolder {
   private arenaView = new DataView(this.bArena.buffer);
   private lastBuf: Uint8Array | null = null;
   private lastView: DataView | null = null;
+  /** What frame() decided for the last frame line: a group id, NO_FRAMES or NEEDS_REGEX. */
+  private lastFrameGroup = NEEDS_REGEX;
   private bCount = 0;
   // The current sample: group ids, leaf first.
   private seq = new Int32Array(256);
@@ -393,15 +395,10 @@ export class PerfScriptFolder {
       else this.line(latin1(buf, start, eol));
       return eol + 1;
     }
-    // Frame line: ws, \w+ address, ws, then the key bytes up to the end of the line.
+    // Frame line. The whole line is the cache key, address included: a few more distinct
+    // keys than the text after the address would give, but no per-byte parsing on a hit.
     let i = start;
     let c = 0;
-    while (i < len && (c = buf[i]!) !== 10 && isWs(c)) i++;
-    const pcStart = i;
-    while (i < len && isWord(buf[i]!)) i++;
-    const pcEnd = i;
-    while (i < len && (c = buf[i]!) !== 10 && isWs(c)) i++;
-    const s1 = i;
     const java = this.pname === 'java' ? 1 : 0;
     let h = 2166136261 ^ java;
     // Four bytes at a time while no byte of the word is a newline (the classic has-zero-byte
@@ -420,18 +417,8 @@ export class PerfScriptFolder {
     }
     if (i === len) return -1;
     const eol = i;
-    if (pcEnd === pcStart) {
-      this.line(latin1(buf, start, eol));
-      return eol + 1;
-    }
-    if (this.pname === undefined) {
-      // Frames of a filtered sample are skipped, but a line that would not parse is still bad.
-      this.lineNo++;
-      const text = latin1(buf, start, eol);
-      if (!STACK_RE.test(text)) this.bad(text);
-      return eol + 1;
-    }
     h >>>= 0;
+    const s1 = start;
     const klen = eol - s1;
     const mask = this.bSlots.length - 1;
     let slot = h & mask;
@@ -450,7 +437,8 @@ export class PerfScriptFolder {
           if (g === NEEDS_REGEX) this.line(latin1(buf, start, eol));
           else {
             this.lineNo++;
-            this.addGroup(g);
+            // Frames of a filtered sample (no process name) are skipped, as the Perl skips them.
+            if (this.pname !== undefined) this.addGroup(g);
           }
           return eol + 1;
         }
@@ -459,10 +447,8 @@ export class PerfScriptFolder {
     }
     // Miss: decide through the text path, then remember the answer for these bytes.
     const text = latin1(buf, start, eol);
-    const badBefore = this.st.badLines;
     this.line(text);
-    const cached = (java ? this.javaCache : this.cache).get(text.slice(s1 - start));
-    const g = this.st.badLines !== badBefore || cached === undefined ? NEEDS_REGEX : cached;
+    const g = this.lastFrameGroup;
     const e = this.bCount++;
     if (e >= this.bHash.length) {
       this.bHash = grow(this.bHash, e + 1);
@@ -505,6 +491,7 @@ export class PerfScriptFolder {
   }
 
   private frame(l: string): void {
+    this.lastFrameGroup = NEEDS_REGEX;
     // Fast split: ws, \w+ address, ws, then the function and ` (module)` found from the right.
     const len = l.length;
     let i = 0;
@@ -538,6 +525,7 @@ export class PerfScriptFolder {
       }
       cache.set(key, g);
     }
+    this.lastFrameGroup = g;
     if (g === NEEDS_REGEX) {
       // Rare: let the exact regex decide (it may backtrack into the address).
       const m = STACK_RE.exec(l);
