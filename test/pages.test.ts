@@ -311,6 +311,28 @@ describe('thaw pages view in headless Chromium', { skip: !isRoot && 'needs a roo
     await page.close();
   });
 
+  test('served on localhost: the page answers until interrupted', async () => {
+    const out = join(dir, 'srv');
+    let url = '';
+    let got!: () => void;
+    const printed = new Promise<void>((r) => (got = r));
+    const c = start([process.execPath, join(root, 'dist/src/cli/main.js'), 'pages', 'view', join(out, 'node.json'), '--port', '0'], {
+      onOutput: (s, chunk) => {
+        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(chunk);
+        if (m) {
+          url = m[0];
+          got();
+        }
+      },
+    });
+    await printed;
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<script type="application\/json" id="thaw-data">/);
+    assert.equal((await fetch(url + 'nothing')).status, 404);
+    await c.kill();
+  });
+
   test('a file thaw cannot read: one error naming it', async () => {
     const bad = join(dir, 'notes.txt');
     writeFileSync(bad, 'hello\n');

@@ -91,16 +91,6 @@ export class FaultTraceBuilder {
   }
 }
 
-/** Distinct pages touched: key `pid:page` for perf traces, the physical page for uffd. */
-export function touchedPages(trace: FaultTrace): number {
-  const seen = new Set<string>();
-  for (const f of trace.faults) {
-    const page = Math.floor((f.physAddr ?? f.addr) / trace.pageSize);
-    seen.add(f.physAddr !== undefined ? `p${page}` : `${f.pid ?? 0}:${page}`);
-  }
-  return seen.size;
-}
-
 /** Share of faults attributed to a named mapping (0..1). */
 export function attributedShare(trace: FaultTrace): number {
   if (trace.faults.length === 0) return 0;

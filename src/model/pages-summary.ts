@@ -7,11 +7,6 @@ import type { Fault, FaultTrace } from './faults.js';
 import { findMapping, KERNEL_PID, PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PAGECACHE_PID, physicalIndex, type Mapping, type Owner, type PageMap } from './pages.js';
 import { nmtCategory, nmtRegionAt, type NmtReport } from './pages-nmt.js';
 
-export const CATEGORIES = [
-  'java heap', 'metaspace', 'code cache', 'class data archive', 'jit code', 'executable', 'libraries', 'files',
-  'native heap', 'stacks', 'anonymous', 'kernel-provided', 'kernel', 'page cache',
-] as const;
-
 function basename(p: string): string {
   const i = p.lastIndexOf('/');
   return i < 0 ? p : p.slice(i + 1);

@@ -122,11 +122,6 @@ export function readPresentPages(pid: number, mappings: readonly ProcMapping[], 
   }
 }
 
-/** Does this reader see physical frame numbers? (Zero without CAP_SYS_ADMIN since Linux 4.2.) */
-export function canSeePfns(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
 /** The kpageflags word of each pfn (pfns ascending or not); unreadable ones map to 0. */
 export function readKpageflags(pfns: Iterable<number>): Map<number, number> {
   const sorted = [...new Set(pfns)].sort((a, b) => a - b);
