@@ -290,6 +290,11 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
     assertCleanFailure(r, 'E_APP_INIT', out('init'));
     assert.match(r.stderr, /database URL missing \(at test\/fixtures\/core\/throws-init\.js:4:\d+\)/);
   });
+  test('an app that calls process.exit during init', async () => {
+    const r = await thaw(['build', fx('exits.js'), '-o', out('exit')]);
+    assertCleanFailure(r, 'E_APP_EXIT', out('exit'));
+    assert.match(r.stderr, /process\.exit\(2\) during the build \(at test\/fixtures\/core\/exits\.js:4:\d+\)/);
+  });
   test('warm-up answered 5xx fails the build, naming the request', async () => {
     const wu = join(work, 'wu-500.json');
     writeFileSync(wu, JSON.stringify([{ method: 'GET', path: '/ok' }, { method: 'GET', path: '/boom' }]));

@@ -223,11 +223,12 @@ function fail(kind: string, e: unknown, blockers: LiveHandle[] = []): void {
     writeReport();
   } finally {
     // Exit without a snapshot. The CLI reads the report and explains.
-    process.exit(3);
+    realExit.call(process, 3);
   }
 }
 
 // --- process-level listeners ------------------------------------------------------------------
+const realExit = process.exit;
 let savedWarningListeners: Function[] = [];
 let buildListeners: Record<string, Function> = {};
 
@@ -392,6 +393,7 @@ async function flow(): Promise<void> {
 }
 
 function finish(): void {
+  process.exit = realExit;
   hook.disable();
   hookOn = false;
   tracked.clear();
@@ -471,6 +473,14 @@ export function begin(cfg: BuildConfig): void {
   };
   for (const [event, fn] of Object.entries(buildListeners)) process.on(event as 'warning', fn as (w: Error) => void);
   deferSignals();
+  // An app that exits during init (a CLI, or `process.exit(1)` on bad config) makes no snapshot:
+  // say so with the place, rather than a bare exit code.
+  process.exit = function (code?: number | string | null) {
+    if (state().phase === 'building' || state().phase === 'checkpointing') {
+      fail('app-exit', Object.assign(new Error(`the app called process.exit(${code ?? ''}) during the build`), { code: 'E_APP_EXIT' }));
+    }
+    return realExit.call(process, code as number);
+  } as typeof process.exit;
   guardEntropy();
   trackEnv();
   configureDeferred(cfg.shapes, () => envRead);

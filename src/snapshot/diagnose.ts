@@ -90,6 +90,8 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
       if (e.code === 'E_BUILD_TIME_USE') return new ThawError('E_BUILD_TIME_USE', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'defer it: thaw.onRestore(() => …) runs in every restored process', detail: frames || undefined });
       if (e.code === 'E_NATIVE_ADDON') return new ThawError('E_NATIVE_ADDON', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'require the addon lazily after restore (inside onRestore() or a handler), or use a pure-JS alternative' });
       return new ThawError('E_APP_INIT', `the app threw during init: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}${at ? ` (at ${at})` : ''}`, { hint: `make sure \`node ${relative(process.cwd(), entry)}\` starts cleanly`, detail: frames || undefined });
+    case 'app-exit':
+      return new ThawError('E_APP_EXIT', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'a server must keep running after init; if it exits on bad configuration, give the build that configuration', detail: frames || undefined });
     case 'warmup-5xx':
       return new ThawError('E_WARMUP_5XX', e.message, { hint: 'fix the handler or the request in the warm-up file; no image was written' });
     case 'warmup-threw':
