@@ -12,7 +12,7 @@ export const foldCommand: CommandSpec = {
     'Output: one `frame;frame;… weight` line per distinct stack, weighted by sample period.',
     'Unrecognised or truncated lines are skipped and reported on stderr with their line numbers.',
   ].join('\n'),
-  options: [{ flags: '--threads <n>', description: 'worker threads for large files (default: the cores available; 1 = none)', parse: (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new ThawError('E_USAGE', `--threads wants a whole number >= 1, not ${v}`, { hint: 'e.g. --threads 2' }); return n; } }],
+  options: [{ flags: '--threads <n>', description: 'threads for large files (default: the idle cores, i.e. cores minus the load average; 1 = no workers)', parse: (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new ThawError('E_USAGE', `--threads wants a whole number >= 1, not ${v}`, { hint: 'e.g. --threads 2' }); return n; } }],
   async run([path], opts) {
     const tty = process.stderr.isTTY;
     let last = 0;

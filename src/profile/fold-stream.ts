@@ -3,13 +3,13 @@
  * input is read in 1 MiB byte chunks (bytes in = bytes out, as Perl reads them), and only the
  * distinct stacks stay in memory.
  *
- * A large regular file is cut at sample boundaries (a blank line) into one part per core, each
- * folded by a worker thread; their counts add up to the same lines, since a blank line resets
+ * A large regular file is cut at sample boundaries (a blank line) into one part per idle core,
+ * each folded by a worker thread; their counts add up to the same lines, since a blank line resets
  * all of the Perl script's per-sample state. The one state that crosses a cut, the event type
  * kept ("the first one seen"), is read from the head of the file and handed to every worker.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ThawError } from '../errors.js';
 import { PerfScriptFolder, type FoldStats } from '../import/perf-script.js';
@@ -103,7 +103,7 @@ async function countLines(path: string, start: number, end: number): Promise<num
 }
 
 export interface FoldOptions {
-  /** Worker threads for large files; 1 folds in this thread. Default: the cores available. */
+  /** Worker threads for large files; 1 folds in this thread. Default: the idle cores (cores − load average). */
   threads?: number;
   onProgress?: (bytes: number, size: number) => void;
 }
@@ -122,7 +122,10 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
       throw new ThawError('E_FOLD_INPUT', `cannot read ${path}: ${(e as Error).message}`, { hint: 'give the file written by: perf script -i perf.data > out.txt' });
     }
   }
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), 8));
+  // By default only as many threads as there are idle cores: on a busy machine a second thread
+  // competes with the first and costs more (a second isolate, the merge) than it saves.
+  const idle = Math.round(availableParallelism() - loadavg()[0]!);
+  const threads = Math.max(1, Math.min(opts.threads ?? idle, 8));
   let done = 0;
   const progress = (n: number): void => {
     done += n;
