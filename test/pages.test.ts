@@ -77,6 +77,32 @@ describe('thaw pages snapshot', () => {
     await c.kill();
   });
 
+  const thp = (() => {
+    try {
+      return !/\[never\]/.test(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'));
+    } catch {
+      return false;
+    }
+  })();
+  test('huge pages: a JVM with -XX:+UseTransparentHugePages shows its THP-backed memory', { skip: (!isRoot || !thp) && 'needs root and THP (madvise or always)' }, async () => {
+    const src = join(dir, 'Thp.java');
+    writeFileSync(src, 'public class Thp { public static void main(String[] a) throws Exception { byte[] b = new byte[48 << 20]; for (int i = 0; i < b.length; i += 4096) b[i] = 1; System.out.println("ready"); Thread.sleep(60000); } }\n');
+    let ready!: () => void;
+    const seen = new Promise<void>((r) => (ready = r));
+    const c = start(['java', '-XX:+UseTransparentHugePages', '-Xms96m', '-Xmx96m', src], { onOutput: (_s, chunk) => chunk.includes('ready') && ready() });
+    await seen;
+    const out = join(dir, 'thp.json');
+    const r = await thaw(['pages', 'snapshot', String(c.pid), '-o', out, '--no-kernel', '--pagecache', 'none', '--summary']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /huge pages/);
+    const rollup = Number(/^AnonHugePages:\s+(\d+)/m.exec(readFileSync(`/proc/${c.pid}/smaps_rollup`, 'utf8'))![1]);
+    const s = await thaw(['pages', 'summary', '--json', out]);
+    const rows = (JSON.parse(s.stdout) as { panels: Array<{ rows: Array<{ category: string; hugeKb?: number }> }> }).panels[0]!.rows;
+    const anonHuge = rows.filter((x) => x.category === 'anonymous' || x.category === 'jit code').reduce((t, x) => t + (x.hugeKb ?? 0), 0);
+    assert.ok(rollup >= 2048 && Math.abs(anonHuge - rollup) / rollup < 0.1, `THP anonymous ${anonHuge} kB vs AnonHugePages ${rollup} kB`);
+    await c.kill();
+  });
+
   test('a pid that does not exist: one clear error line, non-zero exit, no file', async () => {
     const out = join(dir, 'none.txt');
     const r = await thaw(['pages', 'snapshot', '999999999', '-o', out]);

@@ -4,7 +4,7 @@
  * No `node:` or DOM imports.
  */
 import type { Fault, FaultTrace } from './faults.js';
-import { findMapping, KERNEL_PID, PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PAGECACHE_PID, physicalIndex, type Mapping, type Owner, type PageMap } from './pages.js';
+import { findMapping, KERNEL_PID, PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PAGE_THP, PAGECACHE_PID, physicalIndex, type Mapping, type Owner, type PageMap } from './pages.js';
 import { nmtCategory, nmtRegionAt, type NmtReport } from './pages-nmt.js';
 
 function basename(p: string): string {
@@ -123,6 +123,8 @@ export interface SummaryRow {
   sharedKb: number;
   /** Pages that are also in the page cache (file pages). */
   pageCacheKb: number;
+  /** Pages that are part of a transparent huge page (JSON snapshots; kpageflags). */
+  hugeKb?: number;
 }
 
 export interface Summary {
@@ -182,6 +184,7 @@ export function summarize(map: PageMap | undefined, trace?: FaultTrace, nmt: rea
         r.rssKb += kb;
         const f = o.flags[i]!;
         if (!(f & PAGE_EXCLUSIVE)) r.sharedKb += kb;
+        if (f & PAGE_THP) r.hugeKb = (r.hugeKb ?? 0) + kb;
         if (cache ? cachePages.has(o.paddr[i]!) : f & PAGE_FILE_SHARED && cat !== 'anonymous') r.pageCacheKb += kb;
       }
     }
@@ -223,8 +226,9 @@ function fmtKb(kb: number): string {
 /** The summary as an aligned text table for the terminal. */
 export function formatSummary(s: Summary): string {
   const nmt = s.rows.some((r) => r.committedKb !== undefined);
-  const head = ['pid', 'process', 'category', 'virtual', ...(nmt ? ['committed'] : []), 'rss', 'touched', 'shared', 'page cache'];
-  const lines = s.rows.map((r) => [String(r.pid), basename(r.exe), r.category, fmtKb(r.virtualKb), ...(nmt ? [fmtKb(r.committedKb ?? 0)] : []), fmtKb(r.rssKb), fmtKb(r.touchedKb), fmtKb(r.sharedKb), fmtKb(r.pageCacheKb)]);
+  const huge = s.rows.some((r) => r.hugeKb);
+  const head = ['pid', 'process', 'category', 'virtual', ...(nmt ? ['committed'] : []), 'rss', 'touched', 'shared', 'page cache', ...(huge ? ['huge pages'] : [])];
+  const lines = s.rows.map((r) => [String(r.pid), basename(r.exe), r.category, fmtKb(r.virtualKb), ...(nmt ? [fmtKb(r.committedKb ?? 0)] : []), fmtKb(r.rssKb), fmtKb(r.touchedKb), fmtKb(r.sharedKb), fmtKb(r.pageCacheKb), ...(huge ? [fmtKb(r.hugeKb ?? 0)] : [])]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [fmt(head), ...lines.map(fmt)];

@@ -17,6 +17,8 @@ export const PAGECACHE_PID = -1;
 /** Bits of `ProcessPages.flags` for process pages (kernel doc admin-guide/mm/pagemap.rst). */
 export const PAGE_EXCLUSIVE = 1; // pagemap bit 56: page exclusively mapped
 export const PAGE_FILE_SHARED = 2; // pagemap bit 61: page is file-page or shared-anon
+/** thaw's own bit (JSON form only): part of a transparent huge page (kpageflags THP). */
+export const PAGE_THP = 4;
 
 /** /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
 export const KPF = {
@@ -101,6 +103,10 @@ export class OwnerBuilder {
   }
   get pageCount(): number {
     return this.v.length;
+  }
+  /** Rewrite every page's flags (e.g. to add bits learnt from /proc/kpageflags). */
+  mapFlags(fn: (flags: number, paddr: number) => number): void {
+    for (let i = 0; i < this.f.length; i++) this.f.data[i] = fn(this.f.data[i]!, this.p.data[i]!);
   }
   build(): Owner {
     return Object.freeze({

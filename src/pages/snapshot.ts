@@ -3,7 +3,7 @@
  * fireCRaCer's virt2phys collects it (tools/mem_mapping.sh), read straight from /proc.
  */
 import { ThawError } from '../errors.js';
-import { KPF, kpfBit, PAGECACHE_PID, KERNEL_PID, OwnerBuilder, PageMapBuilder, type PageMap } from '../model/pages.js';
+import { KPF, kpfBit, PAGE_THP, PAGECACHE_PID, KERNEL_PID, OwnerBuilder, PageMapBuilder, type PageMap } from '../model/pages.js';
 import { listUserPids, PAGE_SIZE, readExe, readIomem, readKpageflags, readMappings, readPresentPages, scanKpageflags } from './proc.js';
 
 export type PageCacheMode = 'all' | 'mapped' | 'none';
@@ -13,6 +13,8 @@ export interface SnapshotOptions {
   kernel?: boolean;
   /** 'all' scans every physical page; 'mapped' only the pages the processes map; 'none'. */
   pagecache?: PageCacheMode;
+  /** Read /proc/kpageflags for process pages (huge pages, page cache); default true. */
+  kpageflags?: boolean;
   /** Skip processes that exit while being read (for --all). */
   skipGone?: boolean;
   /** Progress lines for a terminal. */
@@ -29,6 +31,11 @@ export function isPageCache(flags: number): boolean {
   return kpfBit(flags, KPF.MAPPEDTODISK) || (kpfBit(flags, KPF.LRU) && !kpfBit(flags, KPF.SWAPBACKED));
 }
 
+/** Part of a transparent (or hugetlbfs) huge page. */
+export function isHuge(flags: number): boolean {
+  return kpfBit(flags, KPF.THP) || kpfBit(flags, KPF.HUGE);
+}
+
 const KERNEL_RANGES = /^Kernel (code|rodata|data|bss)$/;
 
 export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): PageMap {
@@ -36,6 +43,8 @@ export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): P
   const pagecache = opts.pagecache ?? 'all';
   const b = new PageMapBuilder(PAGE_SIZE, `thaw pages snapshot at ${new Date().toISOString()}`);
   const mappedPfns = new Set<number>();
+  const owners: OwnerBuilder[] = [];
+  let mappedFlags: Map<number, number> | undefined;
   let done = 0;
   for (const pid of pids) {
     try {
@@ -48,13 +57,8 @@ export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): P
       const mappings = readMappings(pid);
       const o = new OwnerBuilder(pid, exe);
       for (const m of mappings) o.addMapping({ start: m.start, end: m.end, name: m.name, perms: m.perms, offset: m.offset });
-      const pfns: number[] = [];
-      readPresentPages(pid, mappings, (p) => {
-        o.addPage(p.vaddr, p.paddr, p.flags);
-        if (pagecache === 'mapped') pfns.push(p.paddr / PAGE_SIZE);
-      });
-      b.addOwner(o.build());
-      for (const pfn of pfns) mappedPfns.add(pfn);
+      readPresentPages(pid, mappings, (p) => o.addPage(p.vaddr, p.paddr, p.flags));
+      owners.push(o);
     } catch (e) {
       // With --all, processes come and go while we read: skip those that went.
       if (!(opts.skipGone && e instanceof ThawError && (e.code === 'E_NO_PROCESS' || e.code === 'E_PROC_PERMISSION'))) throw e;
@@ -63,6 +67,23 @@ export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): P
     done++;
     if (pids.length > 1) opts.progress?.(`pages: ${done}/${pids.length} processes`);
   }
+  // Huge pages and the page cache, from the kpageflags of every page the processes map.
+  if (opts.kpageflags !== false) {
+    const pfns: number[] = [];
+    for (const o of owners) o.mapFlags((f, paddr) => (pfns.push(paddr / PAGE_SIZE), f));
+    let flags: Map<number, number> | undefined;
+    try {
+      flags = readKpageflags(pfns);
+    } catch (e) {
+      if (!(e instanceof ThawError && e.code === 'E_PROC_PERMISSION')) throw e;
+    }
+    if (flags) {
+      for (const o of owners) o.mapFlags((f, paddr) => (isHuge(flags!.get(paddr / PAGE_SIZE) ?? 0) ? f | PAGE_THP : f));
+      if (pagecache === 'mapped') for (const pfn of pfns) if (isPageCache(flags.get(pfn) ?? 0)) mappedPfns.add(pfn);
+      mappedFlags = flags;
+    }
+  }
+  for (const o of owners) b.addOwner(o.build());
   if (!kernel && pagecache === 'none') return b.build();
   const iomem = readIomem();
   if (kernel) {
@@ -81,11 +102,7 @@ export function snapshot(pids: readonly number[], opts: SnapshotOptions = {}): P
     const c = b.owner(PAGECACHE_PID, 'pagecache');
     c.addMapping({ start: 0, end: ramEnd, name: '/proc/kpageflags' });
     if (pagecache === 'mapped') {
-      const flags = readKpageflags(mappedPfns);
-      for (const pfn of [...mappedPfns].sort((x, y) => x - y)) {
-        const f = flags.get(pfn) ?? 0;
-        if (isPageCache(f)) c.addPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, f);
-      }
+      for (const pfn of [...mappedPfns].sort((x, y) => x - y)) c.addPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, mappedFlags?.get(pfn) ?? 0);
     } else {
       const maxPfn = Math.ceil(ramEnd / PAGE_SIZE);
       let last = 0;

@@ -422,7 +422,7 @@ function hover(v: PanelView, e: MouseEvent): void {
     const cat = data.categories[v.panel.pageCategory[oi]![i]!] ?? '';
     if (o.pid > 0) {
       const m = o.mappings[mi];
-      const bits = o.flags[i]! & 1 ? 'exclusive' : 'shared';
+      const bits = (o.flags[i]! & 1 ? 'exclusive' : 'shared') + (o.flags[i]! & 4 ? ', huge page' : '');
       lines.push(`${o.pid} ${esc(base(o.exe))} @ ${hex(o.vaddr[i]!)} ${m ? esc(m.name || '[anon]') : ''} <i>${cat}, ${bits}</i>`);
     } else {
       lines.push(`${o.pid === 0 ? 'kernel' : 'page cache'} <i>kpageflags 0x${o.flags[i]!.toString(16)}</i>${o.pid === 0 && o.mappings[mi] ? ' ' + esc(o.mappings[mi]!.name) : ''}`);
