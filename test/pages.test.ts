@@ -157,6 +157,7 @@ describe('thaw pages trace', { skip: !isRoot && 'perf tracepoints need root' }, 
     assert.ok(summary.readyMs > 0 && summary.faults > 1000);
     const j = JSON.parse(readFileSync(join(out, 'node.json'), 'utf8')) as TraceJson;
     assert.ok(j.map && j.map.owners.length >= 1, 'snapshot at readiness');
+    assert.ok(j.faults.every((f) => f.time <= j.readyMs!), 'only the faults up to readiness');
     assert.ok(j.faults.filter((f) => f.physAddr !== undefined).length > j.faults.length / 2, 'faults located in physical memory');
     assert.ok(existsSync(join(out, 'node.mem_mapping.txt')));
     assert.ok(j.pid && !existsSync(`/proc/${j.pid}/status`), 'the traced server was stopped');

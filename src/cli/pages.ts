@@ -149,7 +149,7 @@ const traceCmd: CommandSpec = {
       files.push(txt);
     }
     const share = attributedShare(r.trace);
-    const end = r.trace.readyMs !== undefined ? `ready at ${r.trace.readyMs.toFixed(1)} ms` : `exited with ${r.exitStatus}`;
+    const end = r.trace.readyMs !== undefined ? `ready at ${r.trace.readyMs.toFixed(1)} ms (${r.afterReady} later faults left out)` : `exited with ${r.exitStatus}`;
     const majors = r.trace.faults.filter((f) => f.major).length;
     if (opts.json) {
       process.stdout.write(JSON.stringify({ files, name, faults: r.trace.faults.length, majorFaults: majors, readyMs: r.trace.readyMs, exitStatus: r.exitStatus, attributed: share, summary }, null, 2) + '\n');

@@ -54,6 +54,8 @@ export interface TraceResult {
   port: number;
   /** NMT of traced JVMs started with -XX:NativeMemoryTracking=detail (read with jcmd at readiness). */
   nmt: NmtReport[];
+  /** Faults recorded after readiness and left out of the trace. */
+  afterReady: number;
 }
 
 /** `jcmd PID VM.native_memory detail` for every traced JVM that has NMT at detail level. */
@@ -207,9 +209,13 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
     if (readyMono !== undefined) builder.readyMs = Math.round((readyMono - originMs) * 1000) / 1000;
     let trace = builder.build();
     const leader = trace.faults[0]?.pid;
-    trace = Object.freeze({ ...trace, pid: leader });
+    // Faults after readiness (the snapshot, jcmd attaching, perf stopping) are not the start's.
+    const readyMs = trace.readyMs;
+    const kept = readyMs === undefined ? trace.faults : trace.faults.filter((f) => f.time <= readyMs);
+    const afterReady = trace.faults.length - kept.length;
+    trace = Object.freeze({ ...trace, pid: leader, faults: Object.freeze(kept) });
     trace = attributeFaults(trace, map, nmt);
-    return { trace, map, exitStatus: readyMono === undefined ? exit.status : undefined, port, nmt };
+    return { trace, map, exitStatus: readyMono === undefined ? exit.status : undefined, port, nmt, afterReady };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
