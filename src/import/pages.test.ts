@@ -113,3 +113,8 @@ test('uffd faults are attributed through the page map to the process and mapping
   assert.equal(heap.touchedKb, 4);
   assert.equal(s.totals.attributedFaults, 2);
 });
+
+test('dispatcher: a damaged thaw JSON document is one clear error', () => {
+  const broken = JSON.stringify({ format: 'thaw.pagemap/1', pageSize: 4096, source: 'x', owners: [{ pid: 1, exe: '/bin/x', mappings: [], pages: { count: 5, vaddr: 'AA', paddr: 'AA', flags: 'AA' } }] });
+  assert.throws(() => importPagesFile('x.json', broken), /E_PAGES_JSON|damaged thaw\.pagemap\/1 document: column ends/);
+});

@@ -25,10 +25,15 @@ function importJson(text: string, name: string): PagesInput | null {
   } catch (e) {
     throw new ThawError('E_PAGES_JSON', `${name} is not valid JSON: ${(e as Error).message}`);
   }
-  if (j.format === PAGEMAP_FORMAT) return { kind: 'map', name, map: pageMapFromJson(j as PageMapJson) };
-  if (j.format === TRACE_FORMAT) {
-    const t = traceFromJson(j as TraceJson);
-    return { kind: 'trace', name, trace: t.trace, map: t.map, nmt: t.nmt };
+  try {
+    if (j.format === PAGEMAP_FORMAT) return { kind: 'map', name, map: pageMapFromJson(j as PageMapJson) };
+    if (j.format === TRACE_FORMAT) {
+      const t = traceFromJson(j as TraceJson);
+      return { kind: 'trace', name, trace: t.trace, map: t.map, nmt: t.nmt };
+    }
+  } catch (e) {
+    // Recognised by its format field, but damaged (truncated columns, missing fields).
+    throw new ThawError('E_PAGES_JSON', `${name} is a damaged ${j.format} document: ${(e as Error).message}`, { hint: 'write it again with thaw pages snapshot / trace' });
   }
   return null;
 }
