@@ -13,7 +13,7 @@
  * The Perl script is not shipped with thaw: point STACKCOLLAPSE_PERF at a copy
  * (default /tmp/FlameGraph/stackcollapse-perf.pl). Without it the bench says so and exits 1.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ let input = process.env.FOLD_INPUT;
 if (!input) {
   input = join(work, 'fold-capture.perf-script.txt');
   const data = join(work, 'fold-capture.data');
+  rmSync(data, { force: true });
+  rmSync(data + '.old', { force: true }); // perf record keeps an earlier file as .old
   console.error(`bench:fold: recording ${seconds} s of a Node workload at 2999 Hz…`);
   const rec = await run(['perf', 'record', '-e', 'cpu-clock', '-g', '-F', '2999', '-o', data, '--', process.execPath, '--perf-basic-prof', '--interpreted-frames-native-stack', join(root, 'bench/fold.workload.mjs'), String(seconds * 1000)], { cwd: work, timeoutMs: (seconds + 120) * 1000 });
   if (rec.status !== 0) throw new Error(`perf record failed: ${rec.stderr}`);
