@@ -52,7 +52,7 @@ export const bench: CommandSpec = {
     { flags: '-H, --request-header <header>', description: '"Name: value" header of the probe (repeat)', repeat: true, parse: parseHeader },
     { flags: '--expect <text>', description: 'the ready response body must contain this text' },
     { flags: '--ready-regex <regex>', description: 'ready when a line of stdout/stderr matches (instead of a network probe)' },
-    { flags: '--probe-interval <ms>', description: 'milliseconds between probe attempts (resolution vs. CPU taken from the server)', default: 0.8, parse: num('--probe-interval', 0.05, false) },
+    { flags: '--probe-interval <ms>', description: 'milliseconds between probe attempts (resolution vs. CPU taken from the server)', default: 0.5, parse: num('--probe-interval', 0.05, false) },
     { flags: '--after <n>', description: 'also time the Nth response and the latency of requests 1..N (warm-up curve)', default: 1, parse: num('--after', 1) },
     { flags: '--prepare <cmd>', description: 'shell command before every run (once for all, or once per -c)', repeat: true },
     { flags: '--cleanup <cmd>', description: "shell command after each configuration's last run (once for all, or once per -c)", repeat: true },

@@ -3,21 +3,21 @@
  * with a body text), TCP (a connect succeeds) or a regex on the child's stdout/stderr.
  *
  * Resolution: while nothing listens a connect is refused within microseconds on loopback, so
- * the probe starts an attempt every PROBE_INTERVAL_MS on a fixed schedule. Each attempt costs
- * the probe ~0.2 ms of CPU (a Node socket is not free), so the period trades resolution against
- * CPU taken from the measured server: ~20% of one core at 0.8 ms, which on a 2-core machine can
- * slow a CPU-bound start by a few per cent (`--probe-interval` to choose). Node timers cannot wait
+ * the probe starts an attempt every PROBE_INTERVAL_MS on a fixed schedule; on a loaded machine
+ * an attempt's own event-loop turn stretches the period to ~1 ms at worst. Each attempt costs
+ * the probe ~0.2 ms of CPU (a Node socket is not free): ~30% of one core while waiting, which
+ * `--probe-interval` trades against resolution on small machines. Node timers cannot wait
  * less than 1 ms, so the pause blocks on Atomics.wait (a sleeping futex, no CPU burnt that the
  * measured server on a 2-core machine would miss) and then yields one event-loop turn so child
- * output and exit events are still handled. Polling is on cheap TCP connects; the HTTP request goes out on the
- * first socket that connects, so its time is the server's, not the probe's.
+ * output and exit events are still handled. Polling is on TCP connects; the HTTP request goes
+ * out on the first socket that connects, so its time is the server's, not the probe's.
  */
 import { request, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ThawError } from '../errors.js';
 
-export const PROBE_INTERVAL_MS = 0.8;
+export const PROBE_INTERVAL_MS = 0.5;
 
 export type ProbeKind = 'http' | 'tcp' | 'regex';
 
@@ -74,7 +74,7 @@ export function resolveProbe(spec: ProbeSpec, port: number): ResolvedProbe {
   const method = (spec.method ?? 'GET').toUpperCase();
   const intervalMs = spec.intervalMs ?? PROBE_INTERVAL_MS;
   if (!(intervalMs >= 0.05 && intervalMs <= 1000)) {
-    throw new ThawError('E_USAGE', `--probe-interval ${intervalMs} is out of range`, { hint: 'give milliseconds between 0.05 and 1000, e.g. --probe-interval 0.8' });
+    throw new ThawError('E_USAGE', `--probe-interval ${intervalMs} is out of range`, { hint: 'give milliseconds between 0.05 and 1000, e.g. --probe-interval 1' });
   }
   const headers = { ...(spec.headers ?? {}) };
   if (spec.regex !== undefined) {
