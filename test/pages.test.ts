@@ -315,6 +315,11 @@ describe('thaw pages view in headless Chromium', { skip: !isRoot && 'needs a roo
     const tipText = (await page.textContent('#tip')) ?? '';
     assert.match(tipText, /physical 0x[0-9a-f]+/);
     assert.match(tipText, new RegExp(`${c.pid} node @ 0x[0-9a-f]+`));
+    // The full physical layout (every physical page of the machine) draws too.
+    await page.selectOption('[data-testid="layout"]', 'physical');
+    assert.ok((await drawnPixels(page, 0)) > 100, 'full physical layout draws pages');
+    assert.equal(await page.textContent('[data-testid="counter"]'), `${shown} / 1000`, 'the playhead survives a layout change');
+    await page.selectOption('[data-testid="layout"]', 'compact');
     const shot = join(dir, 'view.png');
     await page.screenshot({ path: shot });
     assert.ok(readFileSync(shot).length > 10_000);
