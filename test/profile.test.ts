@@ -86,6 +86,14 @@ console.log(t>0)
   const pair = metric.metric.pairs[0];
   assert.ok(pair.similarity >= 0 && pair.similarity < 0.9, `jit ~ jitless similarity ${pair.similarity}`);
   assert.match(r.stdout, /jit ~ jitless: \d\.\d{3} \(jaccard \d\.\d{3}\)/);
+  // Coverage grows (never shrinks) with runs and rates, and ends at the configuration's count.
+  for (const c of metric.metric.configs) {
+    const g: number[] = metric.growth[c.name];
+    assert.equal(g.length, 4);
+    for (let i = 1; i < g.length; i++) assert.ok(g[i]! >= g[i - 1]!);
+    assert.equal(g[g.length - 1], c.distinct);
+  }
+  assert.match(r.stdout, /distinct normalised stacks after each run[^\n]*\n  jit: \d+ → \d+ → \d+ → \d+\n/);
   // Aggregate = both configurations added up.
   const sum = (s: Array<{ weight: number }>): number => s.reduce((a, x) => a + x.weight, 0);
   assert.equal(sum(folded(join(out, 'aggregate.folded'))), sum(jit) + sum(jitless));

@@ -5,7 +5,7 @@ import { freePort } from '../launch/port.js';
 import { profileFromStacks, type PerfScriptFolder } from '../import/perf-script.js';
 import { diffProfiles } from '../model/profile-diff.js';
 import { ProfileBuilder, type FrameKind, type Profile } from '../model/profile.js';
-import { coverageMetric, formatMetric } from '../profile/metric.js';
+import { coverageMetric, formatMetric, normaliseStack } from '../profile/metric.js';
 import { recordOnce, type StopWhen } from '../profile/record.js';
 import { serializeFolded } from '../profile/export/folded.js';
 import { diffFlameData, flameData, renderFlameHtml } from '../render/flame.js';
@@ -142,6 +142,8 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
   };
 
   const perConfig = new Map<string, { stacks: Map<string, number>; kinds: Map<string, FrameKind>; profile?: Profile }>();
+  // Distinct normalised stacks seen so far, after each run: do more runs and rates find more?
+  const growth: Record<string, number[]> = {};
   const runInfo: RunInfo[] = [];
   let event = '';
   const total = configs.length * freqs.length * runs;
@@ -189,6 +191,9 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
         event ||= f.stats.event;
         for (const [s, w] of f.stacks) acc.stacks.set(s, (acc.stacks.get(s) ?? 0) + w);
         for (const [n, kd] of f.kinds) if (!acc.kinds.has(n)) acc.kinds.set(n, kd);
+        const seen = new Set<string>();
+        for (const k of acc.stacks.keys()) seen.add(normaliseStack(k));
+        (growth[c.name] ??= []).push(seen.size);
         runInfo.push({ config: c.name, nodePerfMap: nodeFlags, freq, run: r, samples: f.stats.samples, distinctStacks: f.stacks.size, wallMs: Math.round(res.wallMs), readyMs: res.readyMs === undefined ? undefined : Math.round(res.readyMs), exitStatus: res.exitStatus, badLines: f.stats.badLines });
         if (f.stats.samples === 0) {
           throw new ThawError('E_PROFILE_EMPTY', `${c.name}: no samples at ${freq} Hz (run ${r})`, { hint: 'the command ended too soon to be sampled: use a higher --freq or a longer run' });
@@ -230,9 +235,13 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
     /* kept files */
   }
   const metric = coverageMetric(new Map([...perConfig].map(([n, a]) => [n, a.stacks])));
-  writeAtomic(join(out, 'metric.json'), JSON.stringify({ event, freqs, runs, metric, runInfo }, null, 2) + '\n');
+  writeAtomic(join(out, 'metric.json'), JSON.stringify({ event, freqs, runs, metric, growth, runInfo }, null, 2) + '\n');
   written.push('metric.json');
   process.stdout.write(formatMetric(metric) + '\n');
+  if (freqs.length * runs > 1) {
+    process.stdout.write('\ndistinct normalised stacks after each run (rates in order, runs within a rate)\n');
+    for (const [name, g] of Object.entries(growth)) process.stdout.write(`  ${name}: ${g.join(' → ')}\n`);
+  }
   process.stderr.write(`thaw profile: wrote ${written.length} files to ${out}\n`);
   return 0;
 }
