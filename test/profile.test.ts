@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killAll, run } from '../src/launch/spawn.js';
-import { root, scratch, thaw } from './helpers.js';
+import { nodes, root, scratch, thaw } from './helpers.js';
 
 after(killAll);
 const dir = scratch('thaw-profile-');
@@ -100,6 +100,21 @@ console.log(t>0)
   for (const f of ['jit.html', 'jitless.html', 'aggregate.html', 'jit.diff.html', 'jitless.diff.html']) assert.ok(existsSync(join(out, f)), f);
   assert.match(readFileSync(join(out, 'jit.diff.html'), 'utf8'), /jit against all configurations/);
   assert.ok(!existsSync(join(out, 'raw')), 'no perf.data left without --keep');
+});
+
+test('Node 22, 24 and 26 all give named JIT frames; three configurations give three pairs', async () => {
+  const work = join(dir, 'work.js');
+  if (!existsSync(work)) writeFileSync(work, 'function fib(n){return n<2?n:fib(n-1)+fib(n-2)}\nconst end=Date.now()+Number(process.argv[2]);let t=0;while(Date.now()<end)t+=fib(18);console.log(t>0)\n');
+  const out = join(dir, 'matrix-out');
+  const majors = ['22', '24', '26'];
+  const r = await thaw(['profile', '-o', out, ...majors.flatMap((m) => ['-c', `node${m}=${nodes[m]} ${work} 300`])]);
+  assert.equal(r.status, 0, r.stderr);
+  for (const m of majors) {
+    const stacks = folded(join(out, `node${m}.folded`));
+    assert.ok(stacks.some((s) => s.frames.some((f) => /^JS:[*^+~]fib .*work\.js:\d+:\d+$/.test(f))), `node ${m}: fib by name`);
+  }
+  const metric = JSON.parse(readFileSync(join(out, 'metric.json'), 'utf8'));
+  assert.deepEqual(metric.metric.pairs.map((p: { a: string; b: string }) => `${p.a}~${p.b}`), ['node22~node24', 'node22~node26', 'node24~node26']);
 });
 
 test('a server profiled until it answers, on its $PORT', async () => {
