@@ -42,6 +42,8 @@ describe('bench: probes', () => {
     assert.throws(() => resolveProbe({ url: 'https://x:1/' }, 1), /unsupported scheme https:/);
     assert.throws(() => resolveProbe({ url: 'nonsense' }, 1), /--ready "nonsense" is not a URL/);
     assert.throws(() => resolveProbe({ regex: '[' }, 1), /--ready-regex "\[" is not a valid regular expression/);
+    assert.throws(() => resolveProbe({ intervalMs: 0 }, 1), /--probe-interval 0 is out of range/);
+    assert.equal(resolveProbe({ intervalMs: 2 }, 1).intervalMs, 2);
   });
 
   it('pauses well under a millisecond (the probe resolution)', async () => {
