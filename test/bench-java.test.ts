@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { freePort } from '../src/launch/port.js';
 import { killAll, run } from '../src/launch/spawn.js';
 import { root, scratch, thaw } from './helpers.js';
 
@@ -15,7 +16,7 @@ describe('thaw bench on examples/java-hello (JDK)', () => {
   it('builds, archives with AppCDS and benches three JVM configurations', async () => {
     const build = await run([join(ex, 'build.sh')], { timeoutMs: 120_000 });
     assert.equal(build.status, 0, build.stderr);
-    const cds = await run([join(ex, 'appcds.sh')], { timeoutMs: 120_000 });
+    const cds = await run([join(ex, 'appcds.sh')], { timeoutMs: 120_000, env: { PORT: String(await freePort()) } });
     assert.equal(cds.status, 0, cds.stderr);
     assert.ok(existsSync(join(ex, 'build/app.jsa')));
     const json = join(scratch(), 'java.json');
