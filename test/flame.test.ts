@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { killAll } from '../src/launch/spawn.js';
@@ -113,6 +114,27 @@ test('HTML flame graph: search shows the matched share, click zooms, hover expla
   await page.check('#icicle');
   const rootAfter = (await frames(page)).find((f) => f.depth === 0)!;
   assert.ok(rootAfter.y < rootBefore.y);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('from perf script text, tooltips give CPU time and the samples it was counted from', async () => {
+  const txt = join(dir, 'node-jit.perf-script.txt');
+  writeFileSync(txt, gunzipSync(readFileSync(join(root, 'src/import/fixtures/perf-script/node-jit.perf-script.txt.gz'))));
+  const html = join(dir, 'perf.html');
+  const r = await thaw(['flame', txt, '-o', html]);
+  assert.equal(r.status, 0, r.stderr);
+  const { page, errors } = await open(html);
+  const sort = (await frames(page)).find((f) => /^JS:\*sortit /.test(f.name))!;
+  const at = await pointAt(page, sort);
+  await page.mouse.move(at.x, at.y);
+  const tip = (await page.textContent('#tooltip'))!;
+  const m = /\n([\d.]+) (m?s) in ([\d,]+) samples, [\d.]+% of all/.exec(tip);
+  assert.ok(m, JSON.stringify(tip));
+  // cpu-clock at 997 Hz: each sample stands for about 1.003 ms of CPU.
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  const samples = Number(m[3]!.replace(/,/g, ''));
+  assert.ok(Math.abs(ms / samples - 1.003) < 0.02, `${ms} ms over ${samples} samples`);
   assert.deepEqual(errors, []);
   await page.close();
 });

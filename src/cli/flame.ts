@@ -20,8 +20,7 @@ export function loadProfile(file: string, unit?: WeightUnit): Profile {
     const err = e as NodeJS.ErrnoException;
     throw new ThawError('E_PROFILE_INPUT', `cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { hint: 'give a perf script text, .folded, .collapsed or .cpuprofile file' });
   }
-  const p = importProfile(file, text, basename(file).replace(/\.(folded|collapsed|cpuprofile|txt|stacks)$/i, ''));
-  return unit && p.unit === 'samples' ? { ...p, unit } : p;
+  return importProfile(file, text, basename(file).replace(/\.(folded|collapsed|cpuprofile|txt|stacks)$/i, ''), unit);
 }
 
 /** Several inputs become one profile: their stacks added up. */

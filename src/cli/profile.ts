@@ -141,7 +141,7 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
     if (tty) process.stderr.write(`\r\x1b[Kthaw profile: ${s}`);
   };
 
-  const perConfig = new Map<string, { stacks: Map<string, number>; kinds: Map<string, FrameKind>; profile?: Profile }>();
+  const perConfig = new Map<string, { stacks: Map<string, number>; counts: Map<string, number>; kinds: Map<string, FrameKind>; profile?: Profile }>();
   // Distinct normalised stacks seen so far, after each run: do more runs and rates find more?
   const growth: Record<string, number[]> = {};
   const runInfo: RunInfo[] = [];
@@ -150,7 +150,7 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
   let k = 0;
   for (const c of configs) {
     let nodeFlags = true;
-    const acc = { stacks: new Map<string, number>(), kinds: new Map<string, FrameKind>() };
+    const acc = { stacks: new Map<string, number>(), counts: new Map<string, number>(), kinds: new Map<string, FrameKind>() };
     perConfig.set(c.name, acc);
     for (const freq of freqs) {
       for (let r = 1; r <= runs; r++) {
@@ -190,6 +190,7 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
         const f: PerfScriptFolder = res.folder;
         event ||= f.stats.event;
         for (const [s, w] of f.stacks) acc.stacks.set(s, (acc.stacks.get(s) ?? 0) + w);
+        for (const [s, n] of f.sampleCounts) acc.counts.set(s, (acc.counts.get(s) ?? 0) + n);
         for (const [n, kd] of f.kinds) if (!acc.kinds.has(n)) acc.kinds.set(n, kd);
         const seen = new Set<string>();
         for (const k of acc.stacks.keys()) seen.add(normaliseStack(k));
@@ -212,7 +213,7 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
   const aggStacks = new Map<string, number>();
   const written: string[] = [];
   for (const [name, acc] of perConfig) {
-    const p = buildProfile(name, unit, acc.stacks, acc.kinds);
+    const p = profileFromStacks(name, unit, acc.stacks, acc.kinds, acc.counts);
     acc.profile = p;
     agg.addProfile(p);
     for (const [s, w] of acc.stacks) aggStacks.set(s, (aggStacks.get(s) ?? 0) + w);
@@ -244,8 +245,4 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
   }
   process.stderr.write(`thaw profile: wrote ${written.length} files to ${out}\n`);
   return 0;
-}
-
-function buildProfile(name: string, unit: Profile['unit'], stacks: Map<string, number>, kinds: Map<string, FrameKind>): Profile {
-  return profileFromStacks(name, unit, stacks, kinds);
 }

@@ -35,7 +35,7 @@ export function importCollapsed(text: string, name = 'collapsed'): Profile | nul
       kinds.push(classifyFrame(f));
       return f;
     });
-    b.add(frames, l.weight, kinds);
+    b.add(frames, l.weight, kinds, l.weight);
   }
   return b.build();
 }

@@ -82,12 +82,12 @@ export function importCpuProfile(text: string, name = 'cpuprofile'): Profile | n
     for (let i = 0; i < samples.length; i++) {
       const w = i + 1 < deltas.length ? deltas[i + 1]! : Math.max(0, p.endTime - (p.startTime + deltas.slice(0, i + 1).reduce((a, x) => a + x, 0)));
       const { frames, kinds } = pathOf(samples[i]!);
-      b.add(frames, w > 0 ? w : 1, kinds);
+      b.add(frames, w > 0 ? w : 1, kinds, 1);
     }
   } else {
     for (const n of p.nodes) if (n.hitCount) {
       const { frames, kinds } = pathOf(n.id);
-      b.add(frames, n.hitCount, kinds);
+      b.add(frames, n.hitCount, kinds, n.hitCount);
     }
   }
   return b.build();

@@ -51,7 +51,7 @@ export function importFolded(text: string, name = 'folded', unit: WeightUnit = '
   for (const l of parsed.lines) {
     const kinds = classifyFoldedStack(l.frames);
     if (kinds.length > 0 && /^[\w.-]+$/.test(l.frames[0]!) && kinds[0] === 'native') kinds[0] = 'process';
-    b.add(l.frames, l.weight, kinds);
+    b.add(l.frames, l.weight, kinds, unit === 'samples' ? l.weight : 0);
   }
   return b.build();
 }

@@ -65,6 +65,9 @@ test('importPerfScript builds a profile with frame kinds from the modules', () =
   const p = importPerfScript(text, 'node')!;
   assert.ok(p);
   assert.equal(p.unit, 'nanoseconds');
+  // Samples are counted apart from their summed periods: one event line, one sample.
+  const events = text.split('\n').filter((l) => / cpu-clock: *$/.test(l)).length;
+  assert.equal(p.root.samples, events);
   const kinds = new Set<string>();
   const walk = (n: typeof p.root): void => {
     kinds.add(n.kind);

@@ -125,10 +125,14 @@ export class PerfScriptFolder {
   private sOff = new Int32Array(256);
   private sLen = new Int32Array(256);
   private sWeight = new Float64Array(256);
+  private sSamples = new Float64Array(256);
   private sArena = new Int32Array(1 << 14);
   private sArenaUsed = 0;
   private sCount = 0;
   private built: Map<string, number> | null = null;
+  private builtCounts: Map<string, number> | null = null;
+  private readonly mergedStacks = new Map<string, number>();
+  private readonly mergedCounts = new Map<string, number>();
 
   /**
    * @param keepBad how many bad lines to remember for the report
@@ -151,9 +155,10 @@ export class PerfScriptFolder {
   }
 
   /** Adds another folder's stacks (a part of the same input folded elsewhere). */
-  merge(stacks: Iterable<[string, number]>, kinds: Iterable<[string, FrameKind]>, st: FoldStats): void {
-    const mine = this.stacks;
-    for (const [k, w] of stacks) mine.set(k, (mine.get(k) ?? 0) + w);
+  merge(stacks: Iterable<[string, number]>, kinds: Iterable<[string, FrameKind]>, st: FoldStats, counts: Iterable<[string, number]> = []): void {
+    for (const [k, w] of stacks) this.mergedStacks.set(k, (this.mergedStacks.get(k) ?? 0) + w);
+    for (const [k, n] of counts) this.mergedCounts.set(k, (this.mergedCounts.get(k) ?? 0) + n);
+    this.built = null;
     for (const [k, v] of kinds) if (!this.kinds.has(k)) this.kinds.set(k, v);
     this.st.samples += st.samples;
     this.st.filteredSamples += st.filteredSamples;
@@ -247,6 +252,7 @@ export class PerfScriptFolder {
   get stacks(): Map<string, number> {
     if (this.built) return this.built;
     const m = new Map<string, number>();
+    const counts = new Map<string, number>();
     const parts: string[] = [];
     for (let i = 0; i < this.sCount; i++) {
       const off = this.sOff[i]!;
@@ -257,9 +263,19 @@ export class PerfScriptFolder {
       const key = parts.join(';');
       // Different group sequences can spell the same stack (inline chains): sum them.
       m.set(key, (m.get(key) ?? 0) + this.sWeight[i]!);
+      counts.set(key, (counts.get(key) ?? 0) + this.sSamples[i]!);
     }
+    for (const [k, n] of this.mergedCounts) counts.set(k, (counts.get(k) ?? 0) + n);
+    for (const [k, w] of this.mergedStacks) m.set(k, (m.get(k) ?? 0) + w);
     this.built = m;
+    this.builtCounts = counts;
     return m;
+  }
+
+  /** Folded stack → number of samples (the weights are their summed periods). */
+  get sampleCounts(): Map<string, number> {
+    void this.stacks;
+    return this.builtCounts!;
   }
 
   /** The folded lines, sorted byte-wise as the Perl script sorts them. */
@@ -309,6 +325,7 @@ export class PerfScriptFolder {
         for (let i = 0; same && i < this.seqLen; i++) same = this.sArena[off + 1 + i] === this.seq[i];
         if (same) {
           this.sWeight[e]! += this.period;
+          this.sSamples[e]! += 1;
           this.finishSample();
           return;
         }
@@ -321,6 +338,7 @@ export class PerfScriptFolder {
       this.sOff = grow(this.sOff, e + 1);
       this.sLen = grow(this.sLen, e + 1);
       this.sWeight = grow(this.sWeight, e + 1);
+      this.sSamples = grow(this.sSamples, e + 1);
     }
     this.sArena = grow(this.sArena, this.sArenaUsed + n);
     const off = this.sArenaUsed;
@@ -331,6 +349,7 @@ export class PerfScriptFolder {
     this.sOff[e] = off;
     this.sLen[e] = n;
     this.sWeight[e] = this.period;
+    this.sSamples[e] = 1;
     this.sSlots[slot] = e + 1;
     if (this.sCount * 2 > this.sSlots.length) this.sSlots = this.rehash(this.sSlots, this.sHash, this.sCount);
     this.finishSample();
@@ -617,12 +636,12 @@ export function looksLikePerfScript(text: string): boolean {
 }
 
 /** Folded stacks (+ frame kinds from perf's modules) → Profile. */
-export function profileFromStacks(name: string, unit: WeightUnit, stacks: ReadonlyMap<string, number>, kinds: ReadonlyMap<string, FrameKind>): Profile {
+export function profileFromStacks(name: string, unit: WeightUnit, stacks: ReadonlyMap<string, number>, kinds: ReadonlyMap<string, FrameKind>, counts?: ReadonlyMap<string, number>): Profile {
   const b = new ProfileBuilder(name, unit);
   for (const [key, w] of stacks) {
     const frames = key.split(';');
     const ks = frames.map((fr, i) => (i === 0 ? 'process' : (kinds.get(fr) ?? classifyFrame(fr))));
-    b.add(frames, w, ks);
+    b.add(frames, w, ks, counts?.get(key) ?? 0);
   }
   return b.build();
 }
@@ -630,7 +649,7 @@ export function profileFromStacks(name: string, unit: WeightUnit, stacks: Readon
 /** A folder's stacks → Profile. Weights are perf periods (ns for cpu-clock). */
 export function profileFromFolder(name: string, f: PerfScriptFolder): Profile {
   const unit = f.stats.event.startsWith('cpu-clock') || f.stats.event.startsWith('task-clock') ? 'nanoseconds' : 'samples';
-  return profileFromStacks(name, unit, f.stacks, f.kinds);
+  return profileFromStacks(name, unit, f.stacks, f.kinds, f.sampleCounts);
 }
 
 /** importX(text) → Profile | null (STYLE 2). Text must be latin1-decoded for byte-exact names. */

@@ -21,6 +21,8 @@ export interface ProfileNode {
   readonly total: number;
   /** Weight of stacks ending at this node. */
   readonly self: number;
+  /** Samples through this node, when the source counts them apart from the weight (perf: weight = Σ periods). */
+  readonly samples: number;
   readonly children: readonly ProfileNode[];
 }
 
@@ -39,11 +41,12 @@ interface MutableNode {
   kind: FrameKind;
   total: number;
   self: number;
+  samples: number;
   children: Map<string, MutableNode>;
 }
 
 function newNode(name: string, kind: FrameKind): MutableNode {
-  return { name, kind, total: 0, self: 0, children: new Map() };
+  return { name, kind, total: 0, self: 0, samples: 0, children: new Map() };
 }
 
 /**
@@ -103,13 +106,17 @@ export class ProfileBuilder {
     readonly unit: WeightUnit = 'samples',
   ) {}
 
-  /** Adds one stack, root frame first. kinds, when given, is parallel to frames. */
-  add(frames: readonly string[], weight: number, kinds?: readonly FrameKind[]): void {
+  /**
+   * Adds one stack, root frame first. kinds, when given, is parallel to frames; samples is how
+   * many samples the weight sums (0 when the source does not say).
+   */
+  add(frames: readonly string[], weight: number, kinds?: readonly FrameKind[], samples = 0): void {
     if (this.frozen) throw new Error('ProfileBuilder: add() after build()');
     if (!(weight > 0)) return;
     this.stacks++;
     let node = this.root;
     node.total += weight;
+    node.samples += samples;
     for (let i = 0; i < frames.length; i++) {
       const name = frames[i]!;
       let next = node.children.get(name);
@@ -118,6 +125,7 @@ export class ProfileBuilder {
         node.children.set(name, next);
       }
       next.total += weight;
+      next.samples += samples;
       node = next;
     }
     node.self += weight;
@@ -126,7 +134,8 @@ export class ProfileBuilder {
   /** Adds every stack of a frozen profile (used to build aggregates). */
   addProfile(p: Profile, scale = 1): void {
     const walk = (n: ProfileNode, path: string[], kinds: FrameKind[]): void => {
-      if (n.self > 0) this.add(path, n.self * scale, kinds);
+      // A node's own samples: its samples less its children's.
+      if (n.self > 0) this.add(path, n.self * scale, kinds, n.samples - n.children.reduce((a, c) => a + c.samples, 0));
       for (const c of n.children) walk(c, [...path, c.name], [...kinds, c.kind]);
     };
     walk(p.root, [], []);
@@ -137,7 +146,7 @@ export class ProfileBuilder {
     const freeze = (n: MutableNode): ProfileNode => {
       // Children sorted by name, as flamegraph.pl does: the picture is stable run to run.
       const children = [...n.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(freeze);
-      return Object.freeze({ name: n.name, kind: n.kind, total: n.total, self: n.self, children: Object.freeze(children) });
+      return Object.freeze({ name: n.name, kind: n.kind, total: n.total, self: n.self, samples: n.samples, children: Object.freeze(children) });
     };
     const root = freeze(this.root);
     return Object.freeze({ name: this.name, unit: this.unit, root, total: root.total, stacks: this.stacks });

@@ -29,6 +29,7 @@ export interface FoldPart {
 
 export interface FoldPartResult {
   stacks: Array<[string, number]>;
+  counts: Array<[string, number]>;
   kinds: Array<[string, FrameKind]>;
   stats: FoldStats;
 }
@@ -158,7 +159,7 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
           for (const b of r.stats.badSamples) b.line += offset;
         }
         r.stats.lines += base;
-        first.merge(r.stacks, r.kinds, r.stats);
+        first.merge(r.stacks, r.kinds, r.stats, r.counts);
         base = r.stats.lines;
       }
       done = size;

@@ -207,7 +207,8 @@ export function flameClient(data: FlameData): void {
     }
     const t = data.total[i]!;
     const s = data.self[i]!;
-    return `${name} (${kind})\n${fmtWeight(t)}, ${pct(t, data.total[0]!)} of all${state.zoom ? `, ${pct(t, data.total[state.zoom]!)} of zoom` : ''}\nself: ${fmtWeight(s)}, ${pct(s, data.total[0]!)}`;
+    const n = data.count ? ` in ${data.count[i]!.toLocaleString('en-US')} samples` : '';
+    return `${name} (${kind})\n${fmtWeight(t)}${n}, ${pct(t, data.total[0]!)} of all${state.zoom ? `, ${pct(t, data.total[state.zoom]!)} of zoom` : ''}\nself: ${fmtWeight(s)}, ${pct(s, data.total[0]!)}`;
   }
 
   function updateSearch(): void {

@@ -24,6 +24,8 @@ export interface FlameData {
   self: number[];
   baseTotal?: number[];
   baseSelf?: number[];
+  /** Samples per node, when the source counts them apart from the weight. */
+  count?: number[];
   samples?: number;
   baseName?: string;
   targetName?: string;
@@ -56,6 +58,7 @@ function flatten(root: AnyNode, title: string, unit: FlameData['unit'], diff: bo
     d.depth.push(depth);
     d.total.push(node.total);
     d.self.push(node.self);
+    if (!diff) (d.count ??= []).push((node as ProfileNode).samples ?? 0);
     if (diff) {
       d.baseTotal!.push(node.baseTotal ?? 0);
       d.baseSelf!.push(node.baseSelf ?? 0);
@@ -69,6 +72,8 @@ function flatten(root: AnyNode, title: string, unit: FlameData['unit'], diff: bo
 export function flameData(p: Profile, title = p.name): FlameData {
   const d = flatten(p.root, title, p.unit, false);
   d.samples = p.stacks;
+  // Weights that are sample counts already need no second number.
+  if (p.unit === 'samples' || !(p.root.samples > 0)) delete d.count;
   return d;
 }
 
