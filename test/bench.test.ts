@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { killAll, start } from '../src/launch/spawn.js';
-import { root, scratch, thaw, thawBin } from './helpers.js';
+import { killAll, run, start } from '../src/launch/spawn.js';
+import { nodes, root, scratch, thaw, thawBin } from './helpers.js';
 
 const server = join(root, 'test/fixtures/bench/slow-server.js');
 const node = process.execPath;
@@ -179,6 +179,19 @@ describe('thaw bench (end to end)', () => {
     // SIGKILL lands asynchronously; allow the kernel a moment.
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(alive(pid), false, 'the server was killed with thaw');
+  });
+
+  it('runs under Node 22, 24 and 26 too (thaw itself and the server)', async () => {
+    for (const v of ['22', '24', '26']) {
+      const json = join(dir, `node${v}.json`);
+      const r = await thaw(['bench', '-c', `a=${nodes[v]} ${server}`, '--runs', '2', '--after', '3', '--json', json], { env: { THAW_CLI_NODE: nodes[v]! } });
+      assert.equal(r.status, 0, `Node ${v}: ${r.stderr}`);
+      const a = JSON.parse(readFileSync(json, 'utf8')).results[0];
+      assert.equal(a.times.length, 2);
+      assert.equal(a.warmup_curve.length, 3);
+      const version = (await run([nodes[v]!, '-p', 'process.version'])).stdout.trim();
+      assert.equal(JSON.parse(readFileSync(json, 'utf8')).thaw.machine.node, version); // thaw ran on that Node
+    }
   });
 
   it('writes a self-contained HTML report that Chromium renders with every run and the warm-up curve', async () => {
