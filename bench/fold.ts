@@ -10,9 +10,12 @@
  *    peak RSS, the machine and the command, as a markdown block for BENCHMARKS.md; writes
  *    bench/fold.results.json. The capture stays in $TMPDIR/thaw-bench-fold.
  *
- * The Perl script is not shipped with thaw: point STACKCOLLAPSE_PERF at a copy
- * (default /tmp/FlameGraph/stackcollapse-perf.pl). Without it the bench says so and exits 1.
+ * The Perl script is not shipped with thaw: give a copy with `-- --perl PATH` or
+ * STACKCOLLAPSE_PERF=PATH (default /tmp/FlameGraph-upstream/stackcollapse-perf.pl, where the
+ * upstream script as found in the search index, Thaumy/FlameGraph at ca26a74, was saved). The
+ * output names the script and its SHA-256. Without it the bench says so and exits 1.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +23,14 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../src/launch/spawn.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const perl = process.env.STACKCOLLAPSE_PERF ?? '/tmp/FlameGraph/stackcollapse-perf.pl';
+const perlFlag = process.argv.indexOf('--perl');
+const perl = (perlFlag >= 0 ? process.argv[perlFlag + 1] : undefined) ?? process.env.STACKCOLLAPSE_PERF ?? '/tmp/FlameGraph-upstream/stackcollapse-perf.pl';
 if (!existsSync(perl)) {
-  console.error(`bench:fold: stackcollapse-perf.pl not found at ${perl}; save FlameGraph's script there or set STACKCOLLAPSE_PERF=/path/to/stackcollapse-perf.pl`);
+  console.error(`bench:fold: stackcollapse-perf.pl not found at ${perl}; save FlameGraph's script there, or run npm run bench:fold -- --perl /path/to/stackcollapse-perf.pl (or set STACKCOLLAPSE_PERF)`);
   process.exit(1);
 }
+const perlSha256 = createHash('sha256').update(readFileSync(perl)).digest('hex');
+console.error(`bench:fold: reference script ${perl} (sha256 ${perlSha256.slice(0, 16)}…)`);
 const runs = Number(process.env.FOLD_RUNS ?? 5);
 const seconds = Number(process.env.FOLD_SECONDS ?? 20);
 const work = join(tmpdir(), 'thaw-bench-fold');
@@ -95,6 +101,7 @@ const result = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`,
   input: { bytes: size, lines: readFileSync(input, 'latin1').split('\n').length - 1, distinctStacks: a.size },
   identical: same,
+  perlScript: { path: perl, sha256: perlSha256 },
   runs,
   perlMedianMs: median(times.perl),
   thawMedianMs: median(times.thaw),
@@ -105,11 +112,12 @@ const result = {
   thawPeakRssKb: Math.max(...times.thawRssKb),
   perlPeakRssKb: Math.max(...times.perlRssKb),
   times,
-  command: 'npm run bench:fold',
+  command: perlFlag >= 0 ? `npm run bench:fold -- --perl ${perl}` : 'npm run bench:fold',
 };
 writeFileSync(join(root, 'bench/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
 const sec = (ms: number): string => (ms / 1000).toFixed(2) + ' s';
-console.log(`Input: ${(size / 1e6).toFixed(0)} MB of perf script (${result.input.lines} lines, ${a.size} distinct stacks); outputs identical as sets of lines: ${same ? 'yes' : '**NO**'}.
+console.log(`Reference: \`perl ${perl}\` (sha256 ${perlSha256}).
+Input: ${(size / 1e6).toFixed(0)} MB of perf script (${result.input.lines} lines, ${a.size} distinct stacks); outputs identical as sets of lines: ${same ? 'yes' : '**NO**'}.
 
 | median of ${runs} | stackcollapse-perf.pl | thaw fold | speed-up |
 |---|---|---|---|

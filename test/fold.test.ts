@@ -1,6 +1,7 @@
 /**
- * `thaw fold` end to end: a real perf capture of a Node workload with JIT frames folds to the
- * same set of lines as Brendan Gregg's stackcollapse-perf.pl (its output is the golden file),
+ * `thaw fold` end to end: real perf captures of a Node and a JVM workload with JIT frames fold to
+ * the same set of lines as Brendan Gregg's stackcollapse-perf.pl (the golden files are the output
+ * of the upstream script as found in the search index: Thaumy/FlameGraph at ca26a74),
  * the parallel path agrees with the single-threaded one, and bad input is reported, not fatal.
  */
 import assert from 'node:assert/strict';
@@ -28,6 +29,22 @@ test('thaw fold prints the lines stackcollapse-perf.pl prints for a real Node ca
   // The capture has JIT frames from the perf map, named by V8.
   assert.ok([...mine].some((l) => /;JS:\*\w+ \/tmp\/prof\/work\.js:\d+:\d+/.test(l)), 'optimised JS frames by name');
   assert.equal(r.stderr, '');
+});
+
+test('thaw fold prints the lines stackcollapse-perf.pl prints for a real JVM capture', async () => {
+  // perf record -e cpu-clock -g -F 997 -- java -XX:+PreserveFramePointer
+  //   -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit Spin (two CPU-bound threads)
+  const javaCapture = join(dir, 'java-jit.perf-script.txt');
+  writeFileSync(javaCapture, gunzipSync(readFileSync(join(fixtures, 'java-jit.perf-script.txt.gz'))));
+  const r = await thaw(['fold', javaCapture]);
+  assert.equal(r.status, 0, r.stderr);
+  const golden = lineSet(gunzipSync(readFileSync(join(fixtures, 'java-jit.stackcollapse-perf.folded.gz'))).toString('latin1'));
+  const mine = lineSet(r.stdout);
+  assert.equal(mine.size, golden.size);
+  assert.deepEqual(mine, golden);
+  // Both threads (the `java` main thread and `worker-maps`) reach the program's methods by name.
+  assert.ok([...mine].some((l) => l.startsWith('java;') && l.includes('Spin.sortRandom')));
+  assert.ok([...mine].some((l) => l.startsWith('worker-maps;') && l.includes('Spin.maps')));
 });
 
 test('a large file folded by worker threads gives the same lines as one thread', async () => {

@@ -21,8 +21,13 @@ test('edge cases fold exactly as stackcollapse-perf.pl folds them', () => {
   const golden = lines(readFileSync(fixtures + 'edge.stackcollapse-perf.folded', 'latin1'));
   const f = foldBytes(input, 1 << 20);
   assert.deepEqual(new Set(f.lines()), new Set(golden));
-  // Java tidy-up only for the `java` process, inline chains, Go methods, quotes, [unknown] → module.
+  // Java tidy-up for threads named java*, inline chains, Go methods, quotes, [unknown] → module.
   assert.ok(f.lines().includes('java;[libjvm.so];com/example/Hot:.main;com/example/Hot:.spin 1003009'));
+  // The upstream script's m/^java/ (not eq "java"), and its greedy `\((.*)\)` module: spaces and
+  // parentheses inside a module path (`/opt/my app/…`, `(deleted)`) still make a frame.
+  assert.ok(f.lines().includes('java-worker;StubRoutines ;[unknown] ;[libnative.so];com/example/Hot:.spin 1003009'));
+  assert.ok(f.lines().includes('javac;main ;com/sun/tools/javac/Main:.compile 2000'));
+  assert.ok(f.lines().includes('node;main;Lcom/not/Java:.x  3000'));
   assert.ok(f.lines().some((l) => l.includes('net/http.(*Client).Do;inlined_leaf;middle_[i];outer_[i]')));
   const st = f.stats;
   assert.equal(st.badLines, 2);

@@ -13,8 +13,10 @@
  * only the first event type kept, `+0x…` offsets stripped, `[unknown]` replaced by the module's
  * base name, `a->b` inline chains split (`b_[i]`), `;` → `:`, everything from the first `(` cut
  * (except Go's `pkg.(*T).m` and C++'s `(anonymous namespace)`), quotes dropped, and Java's
- * leading `L` dropped for the `java` thread. Where the Perl script silently skips or warns,
- * thaw counts the line and remembers its number.
+ * leading `L` dropped for threads whose name starts with `java`. Where the Perl script silently
+ * skips or warns, thaw counts the line and remembers its number. The reference is the upstream
+ * script as found in the search index (Thaumy/FlameGraph at ca26a74, current upstream logic);
+ * the golden files under fixtures/perf-script/ are its output.
  *
  * Speed: the Perl runs three regexes on every frame line. Here a frame line is split by hand,
  * byte-exact (text is decoded as latin1, as Perl reads bytes), and the processed frame is
@@ -30,8 +32,12 @@ const NS = '[^ \\t\\n\\r\\f\\v]';
 const EVENT_RE = new RegExp(`^(${NS}.+?)${S}+(\\d+)\\/*(\\d+)*${S}+`, 's');
 /** The tail of an event line: `: 10309278 cpu-clock:` — period and event name. */
 const EVENT_TYPE_RE = new RegExp(`:${S}*(\\d+)*${S}+(${NS}+):${S}*$`, 's');
-/** A frame line, exactly as the Perl script reads it: address, function, (module). */
-const STACK_RE = new RegExp(`^${S}*(\\w+)${S}*(.+) \\((${NS}*)\\)`, 's');
+/**
+ * A frame line, exactly as the Perl script reads it: address, function, (module). Both `.+` and
+ * `.*` are greedy, so the module runs from the last ` (` that has a `)` after it to the line's
+ * last `)`, spaces included (`/opt/my app/lib.so`, `/memfd:doublemapper (deleted)`).
+ */
+const STACK_RE = new RegExp(`^${S}*(\\w+)${S}*(.+) \\((.*)\\)`, 's');
 
 function isWs(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -91,6 +97,8 @@ export class PerfScriptFolder {
   private lineNo = 0;
   private pname: string | undefined;
   private pnameId = -1;
+  /** 1 while the current thread's name matches m/^java/ (Java tidy-up applies). */
+  private javaThread = 0;
   private period = 1;
   private eventFilter = '';
   private readonly st: FoldStats = { lines: 0, samples: 0, filteredSamples: 0, event: '', badLines: 0, badSamples: [], danglingFrames: 0 };
@@ -360,6 +368,7 @@ export class PerfScriptFolder {
     this.built = null;
     this.seqLen = 0;
     this.pname = undefined;
+    this.javaThread = 0;
   }
 
   private rehash(old: Int32Array, hashes: Uint32Array, count: number): Int32Array<ArrayBuffer> {
@@ -418,7 +427,7 @@ export class PerfScriptFolder {
     // keys than the text after the address would give, but no per-byte parsing on a hit.
     let i = start;
     let c = 0;
-    const java = this.pname === 'java' ? 1 : 0;
+    const java = this.javaThread;
     let h = 2166136261 ^ java;
     // Four bytes at a time while no byte of the word is a newline (the classic has-zero-byte
     // test on word ^ 0x0a0a0a0a), then byte by byte up to the newline.
@@ -506,6 +515,7 @@ export class PerfScriptFolder {
     }
     this.period = period === '' || period === '0' ? 1 : Number(period);
     this.pname = comm.includes(' ') ? comm.replaceAll(' ', '_') : comm;
+    this.javaThread = isJavaName(this.pname) ? 1 : 0;
     this.pnameId = this.intern(this.pname);
   }
 
@@ -521,27 +531,16 @@ export class PerfScriptFolder {
     while (i < len && isWs(l.charCodeAt(i))) i++;
     const s1 = i;
     const key = l.slice(s1);
-    const java = this.pname === 'java';
+    const java = this.javaThread === 1;
     const cache = java ? this.javaCache : this.cache;
     let g = cache.get(key);
     if (g === undefined) {
       g = NEEDS_REGEX;
-      let p = l.lastIndexOf(' (', len - 2);
-      while (p >= s1 + 1) {
-        let j = p + 2;
-        let close = -1;
-        while (j < len) {
-          const c = l.charCodeAt(j);
-          if (isWs(c)) break;
-          if (c === 41 /* ) */) close = j;
-          j++;
-        }
-        if (close >= 0) {
-          g = this.group(l.slice(s1, p), l.slice(p + 2, close), java);
-          break;
-        }
-        p = l.lastIndexOf(' (', p - 1);
-      }
+      // Perl: (.+) \((.*)\) — greedy both: the module ends at the line's last `)`, and starts
+      // after the last ` (` before it; the function is the rest (at least one character).
+      const close = l.lastIndexOf(')');
+      const p = close >= 2 ? l.lastIndexOf(' (', close - 2) : -1;
+      if (p >= s1 + 1) g = this.group(l.slice(s1, p), l.slice(p + 2, close), java);
       cache.set(key, g);
     }
     this.lastFrameGroup = g;
@@ -604,6 +603,11 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = 0; i < sub.length; i += 8192) s += String.fromCharCode.apply(null, sub.subarray(i, i + 8192) as unknown as number[]);
   return s;
+}
+
+/** Perl's Java tidy applies to threads whose name (spaces made `_`) matches m/^java/. */
+function isJavaName(pname: string | undefined): boolean {
+  return pname !== undefined && pname.startsWith('java');
 }
 
 /** Perl: m/\.\(.*\)\./ — a Go method such as `net/http.(*Client).Do`. */
