@@ -348,8 +348,7 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
     const blocker = createServer().listen(port, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     const child = start([join(img, 'start')], { env: { PORT: String(port) } });
-    const exit = await child.exited;
-    blocker.close();
+    const exit = await child.exited.finally(() => blocker.close());
     assertCleanFailure({ status: exit.status, stderr: child.stderr(), stdout: child.stdout() }, 'E_PORT_IN_USE');
     assert.match(child.stderr(), new RegExp(`port ${port} is already in use`));
   });

@@ -41,7 +41,10 @@ export async function main(argv: string[]): Promise<void> {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `thaw: ${s}` : s) });
-  for (const spec of commands) build(spec, program);
+  // Only the command being run is loaded; `thaw`, `thaw --help` and unknown words load all.
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = commands.filter((c) => c.name === word);
+  for (const c of wanted.length ? wanted : commands) build(await c.load(), program);
   try {
     await program.parseAsync(argv, { from: 'node' });
   } catch (err) {
