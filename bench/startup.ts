@@ -9,6 +9,7 @@
  */
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
@@ -43,6 +44,7 @@ async function rawBlob(example: string): Promise<string | undefined> {
   return blob;
 }
 
+const loadBefore = loadavg()[0]!.toFixed(1);
 const rows: Row[] = [];
 for (const example of examples) {
   const dir = join(root, 'examples', example);
@@ -74,7 +76,7 @@ const nodeVersion = (await run([node, '--version'])).stdout.trim();
 const lines = [
   `Time to the first representative response (spawn → complete response to the example's first`,
   `warm-up request), median of ${runs} runs each, configurations interleaved, Node ${nodeVersion}.`,
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu}, ${m.nproc} cores, Linux ${m.kernel}, with:`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu}, ${m.nproc} cores, Linux ${m.kernel} (1-minute load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after), with:`,
   '',
   '```sh',
   `npm run bench:startup -- --runs ${runs}${opt('node', '') ? ` --node ${node}` : ''}`,
@@ -92,6 +94,12 @@ for (const { example, report } of rows) {
   const ci = pair ? `${pair.slower === 'cold' ? '' : '1 / '}${pair.median.ratio.toFixed(2)} (${pair.median.lo.toFixed(2)} … ${pair.median.hi.toFixed(2)})` : '—';
   lines.push(`| ${example} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '')}\` | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${raw ? ms(raw.median) : 'n/a¹'} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${thaw && raw ? (thaw.median / raw.median).toFixed(2) : '—'} | ${ci} |`);
 }
+lines.push(
+  '',
+  'cold: `node examples/NAME/server.js`; thaw: `thaw build … --warmup examples/NAME/warmup.json`, started through `IMG/start`;',
+  'raw snapshot: bench/raw/NAME.cjs, the same app snapshotted by hand (dependencies loaded and the same warm-up run in the',
+  'builder, the server made in the deserialize main), bundled with esbuild and started with `node --snapshot-blob`.',
+);
 lines.push('', "¹ Express loads node:http when it is required, so a raw snapshot of it cannot be made without deferring node:http by hand — which is what thaw does.");
 const section = lines.join('\n');
 process.stdout.write('\n' + section + '\n');
