@@ -4,7 +4,7 @@
  * dump, and no image (or half-written temp directory) left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -238,6 +238,24 @@ describe('thaw build → IMG/start', () => {
     // bin/thaw exec'd IMG/start, which exec'd node: the process we started is Node itself.
     assert.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /--snapshot-blob/);
     await child.kill();
+  });
+
+  test('--node-flags are used at build and at every restore (--perf-basic-prof names JIT frames)', async () => {
+    const img = join(work, 'perfmap');
+    const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--node-flags', '--perf-basic-prof', '--warmup', ex('hello/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8')).flags.restore.filter((f: string) => f === '--perf-basic-prof'), ['--perf-basic-prof']);
+    const s = await serve(img, '/hello');
+    const map = `/tmp/perf-${s.child.pid}.map`;
+    try {
+      assert.ok(existsSync(map), 'the restored process writes a perf map');
+      assert.match(readFileSync(map, 'utf8'), /JS:/);
+    } finally {
+      await s.child.kill();
+      rmSync(map, { force: true });
+    }
+    const bad = await thaw(['build', ex('hello/server.js'), '-o', join(work, 'badflags'), '--node-flags', '--interpreted-frames-native-stack']);
+    assertCleanFailure(bad, 'E_USAGE', join(work, 'badflags'));
   });
 
   test('a single executable (--sea) restores with nothing but itself', async () => {

@@ -23,19 +23,21 @@ app's own handler in memory before the checkpoint; a 5xx answer fails the build.
 Examples:
   thaw build server.js -o img && img/start
   thaw build src/main.ts -o img --warmup warmup.json --node ~/.nvm/versions/node/v24/bin/node
-  thaw build server.js -o img --sea     # img/start is a single executable with Node inside`,
+  thaw build server.js -o img --sea     # img/start is a single executable with Node inside
+  thaw build server.js -o img --node-flags --perf-basic-prof   # restores profile with JS names`,
   options: [
     { flags: '-o, --out <dir>', description: 'image directory to write (replaced atomically)' },
     { flags: '--warmup <file.json>', description: 'warm-up requests served in memory before the checkpoint' },
     { flags: '--node <path>', description: 'Node binary to build with (and to restore with)', default: process.execPath },
     { flags: '--sea', description: 'make IMG/start a single executable holding Node and the snapshot' },
+    { flags: '--node-flags <flags>', description: 'Node/V8 flags for the build and every restore, e.g. "--perf-basic-prof" (V8 restores only under the flags that built it)' },
     { flags: '--settle-ms <ms>', description: 'how long init may sit unchanged with open handles before warm-up starts anyway', parse: positiveMs('--settle-ms') },
     { flags: '--drain-ms <ms>', description: 'how long handles may stay open after beforeCheckpoint before the build fails', parse: positiveMs('--drain-ms') },
   ],
   async run([entry], opts) {
     if (!opts.out) throw new (await import('../errors.js')).ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
     const p = progressLine();
-    const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, settleMs: opts.settleMs, drainMs: opts.drainMs, progress: p.say }).finally(p.done);
+    const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, progress: p.say }).finally(p.done);
     const m = r.manifest;
     const img = relative(process.cwd(), r.dir) || '.';
     const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ThawError } from '../errors.js';
 import { freePort } from '../launch/port.js';
@@ -179,8 +179,10 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
         } catch (e) {
           if (!(e instanceof ThawError && e.code === 'E_SNAPSHOT_FLAGS')) throw e;
           nodeFlags = false;
+          // An image built with `--node-flags --perf-basic-prof` names its JIT frames itself.
+          const named = imageHasPerfMap(c.command);
           process.stderr.write(
-            `${tty ? '\r\x1b[K' : ''}thaw profile: note: ${c.name} restores a V8 snapshot, which loads only under the V8 flags it was built with; profiling it without --perf-basic-prof (its JIT frames stay unnamed)\n`,
+            `${tty ? '\r\x1b[K' : ''}thaw profile: note: ${c.name} restores a V8 snapshot, which loads only under the V8 flags it was built with; ${named ? 'profiling it with its own --perf-basic-prof (JIT frames named)' : 'profiling it without --perf-basic-prof (its JIT frames stay unnamed; build it with --node-flags --perf-basic-prof to name them)'}\n`,
           );
           res = await once();
         }
@@ -245,4 +247,15 @@ async function profileAll(configs: ProfileConfig[], opts: Record<string, any>, o
   }
   process.stderr.write(`thaw profile: wrote ${written.length} files to ${out}\n`);
   return 0;
+}
+
+/** Was this thaw image built with --perf-basic-prof (so its restores write a perf map)? */
+function imageHasPerfMap(command: string | string[]): boolean {
+  const dir = Array.isArray(command) ? command[0] : command;
+  try {
+    const m = JSON.parse(readFileSync(join(String(dir), 'manifest.json'), 'utf8')) as { flags?: { restore?: string[] } };
+    return !!m.flags?.restore?.includes('--perf-basic-prof');
+  } catch {
+    return false;
+  }
 }

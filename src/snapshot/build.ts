@@ -27,6 +27,11 @@ export interface BuildOptions {
   warmupFile?: string;
   node?: string;
   sea?: boolean;
+  /**
+   * Node/V8 flags for the build and for every restore: V8 restores a snapshot only under the
+   * flags that built it (e.g. --perf-basic-prof, so a restored process can be profiled by name).
+   */
+  v8Flags?: string[];
   settleMs?: number;
   drainMs?: number;
   requestTimeoutMs?: number;
@@ -91,6 +96,11 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   const out = resolve(opts.out);
   if (!scratch) checkOut(out);
   const warmup = opts.warmupFile ? readWarmup(opts.warmupFile) : [];
+  for (const f of opts.v8Flags ?? []) {
+    if (!/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(f)) throw new ThawError('E_USAGE', `--node-flags: "${f}" is not a --flag or --flag=value`, { hint: 'e.g. --node-flags "--perf-basic-prof --max-old-space-size=512"' });
+    if (/^--(snapshot-blob|build-snapshot|interpreted-frames-native-stack)\b/.test(f)) throw new ThawError('E_USAGE', `--node-flags: ${f} cannot be used with a thaw image`, { hint: f.startsWith('--interpreted') ? 'V8 crashes restoring a snapshot under it; --perf-basic-prof alone names JIT frames' : 'thaw sets it itself' });
+  }
+  if (opts.sea && opts.v8Flags?.length) throw new ThawError('E_USAGE', '--node-flags cannot go with --sea (a single executable takes no Node flags)', { hint: 'drop one of them' });
   const say = opts.progress ?? (() => undefined);
   const node = await probeNode(resolve(opts.node ?? process.execPath));
   const major = Number(node.version.slice(1).split('.')[0]);
@@ -118,7 +128,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
     const t1 = performance.now();
     const blobPath = join(tmp, 'snapshot.blob');
-    let buildFlags: string[] = [];
+    const userFlags = opts.v8Flags ?? [];
+    let buildFlags: string[] = [...userFlags];
     const env: Record<string, string | undefined> = { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined };
     const notes: string[] = [];
     const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string }> => {
@@ -133,7 +144,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     if (outcome.status !== 0 && !opts.sea && applies('regexp-code-unserializable', node.version) && REGEXP_CODE_ABORT.test(outcome.stderr)) {
       // node-features.ts 'regexp-code-unserializable': V8 11.3 cannot serialise compiled RegExp
       // code. Interpreted regexps have none; the flag must then be used at every restore too.
-      buildFlags = ['--regexp-interpret-all'];
+      buildFlags = [...userFlags, '--regexp-interpret-all'];
       notes.push(`Node ${node.version} cannot snapshot compiled RegExp code, so this image runs regular expressions interpreted (--regexp-interpret-all, at build and restore); Node 22+ has no such limit`);
       say('rebuilding with interpreted regular expressions (Node 20)');
       outcome = await runBuilder();
