@@ -151,6 +151,23 @@ describe('thaw build → IMG/start', () => {
     assert.match(d.stdout, /crypto\.randomUUID at test\/fixtures\/core\/entropy\.mjs:6:\d+/);
   });
 
+  test('outside a build the runtime API is inert: the same app runs cold with plain node', async () => {
+    const port = await freePort();
+    const child = start([process.execPath, fx('resources.mjs')], { env: { PORT: String(port) } });
+    let j: any;
+    for (let i = 0; i < 500 && !j; i++) {
+      try {
+        j = await (await fetch(`http://127.0.0.1:${port}/`)).json();
+      } catch {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    assert.deepEqual(j.log, [], 'no hook ran in a cold start');
+    assert.equal(j.builtWhileBuilding, false);
+    assert.equal(j.timerRunning, true);
+    await child.kill();
+  });
+
   test('resources: checkpoint in reverse order, restore in order, timers closed and reopened', async () => {
     const img = join(work, 'resources');
     const b = await thaw(['build', fx('resources.mjs'), '-o', img]);
@@ -266,6 +283,12 @@ describe('thaw build → IMG/start', () => {
     const s = await serve(img, '/hello', { PATH: '/nonexistent' });
     assert.equal(s.body, 'Hello World\n');
     await s.child.kill();
+    // argv has the cold shape in a single executable too.
+    const e = join(work, 'sea-argv');
+    assert.equal((await thaw(['build', fx('entropy.mjs'), '-o', e, '--sea'])).status, 0);
+    const a = await serve(e, '/', {}, ['one']);
+    assert.deepEqual(JSON.parse(a.body).argv, [fx('entropy.mjs'), 'one']);
+    await a.child.kill();
   });
 });
 

@@ -412,6 +412,14 @@ function fatal(code: string, message: string, hint: string): never {
   process.exit(1);
 }
 
+function isSea(): boolean {
+  try {
+    return (process as any).getBuiltinModule('node:sea')?.isSea?.() === true;
+  } catch {
+    return false;
+  }
+}
+
 function restoreMain(): void {
   const s = state();
   s.phase = 'restoring';
@@ -426,8 +434,9 @@ function restoreMain(): void {
     : undefined;
   trace?.('main');
   reseedEntropy();
-  // A cold start has the script at argv[1]; `node --snapshot-blob B -- ARGS` has none.
-  process.argv.splice(1, 0, config.argv1);
+  // A cold start has the script at argv[1]; `node --snapshot-blob B -- ARGS` has none, and a
+  // single executable has itself there.
+  process.argv.splice(1, isSea() ? 1 : 0, config.argv1);
   restoreDeferred();
   restoreSignals();
   trace?.('deferred');
