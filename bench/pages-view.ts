@@ -12,11 +12,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+
 import { FaultTraceBuilder } from '../src/model/faults.js';
 import { PageMapBuilder, PAGE_EXCLUSIVE, PAGE_FILE_SHARED } from '../src/model/pages.js';
 import { buildView } from '../src/model/pages-view.js';
 import { renderHtml } from '../src/pages/view.js';
+import { launchChromium } from '../src/launch/chromium.js';
 
 const PAGES = Number(process.env.PAGES ?? 1_000_000);
 const FAULTS = Number(process.env.FAULTS ?? 100_000);
@@ -80,10 +81,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'thaw-bench-pages-'));
   const file = join(dir, 'view.html');
   writeFileSync(file, html);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     const errors: string[] = [];

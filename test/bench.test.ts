@@ -5,9 +5,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
+
 import { killAll, run, start } from '../src/launch/spawn.js';
 import { nodes, root, scratch, thaw, thawBin } from './helpers.js';
+import { launchChromium } from '../src/launch/chromium.js';
 
 const server = join(root, 'test/fixtures/bench/slow-server.js');
 const node = process.execPath;
@@ -198,10 +199,7 @@ describe('thaw bench (end to end)', () => {
     const html = join(dir, 'r.html');
     const r = await thaw(['bench', '-c', `a=${srv()}`, '-c', `b=${srv('WORK_MS=50')}`, '--runs', '3', '--after', '4', '--html', html]);
     assert.equal(r.status, 0, r.stderr);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const requests: string[] = [];

@@ -8,19 +8,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { killAll } from '../src/launch/spawn.js';
 import { root, scratch, thaw } from './helpers.js';
+import { launchChromium } from '../src/launch/chromium.js';
 
 const dir = scratch('thaw-flame-');
 const folded = join(root, 'src/import/fixtures/perf-script/node-jit.stackcollapse-perf.folded');
 let browser: Browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { importMemMapping } from '../src/import/mem-mapping.js';
 import { importPagesFile } from '../src/import/pages.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { hex16 } from '../src/model/pages-format.js';
 import type { TraceJson } from '../src/model/pages-format.js';
 import { root, scratch, thaw } from './helpers.js';
+import { launchChromium } from '../src/launch/chromium.js';
 
 const dir = scratch('thaw-pages-');
 const isRoot = process.getuid?.() === 0;
@@ -236,10 +237,7 @@ function uffdLogFor(text: string, withTid: boolean, count: number): string {
 describe('thaw pages view in headless Chromium', { skip: !isRoot && 'needs a root snapshot' }, () => {
   let browser: Browser;
   before(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
