@@ -14,7 +14,7 @@
  *   -XX:+DumpPerfMapAtExit` (HotSpot writes /tmp/perf-PID.map at exit; JDK 17+).
  */
 import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { request } from 'node:http';
+import { resolveProbe, waitReady as waitProbe } from '../launch/probe.js';
 import { join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { descendants, run, start, type Child } from '../launch/spawn.js';
@@ -96,30 +96,15 @@ export interface RecordResult {
   stderrTail: string;
 }
 
-function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
-
-/** A minimal HTTP readiness poll (src/launch/probe.ts has the full probes). */
+/** Poll `url` (launch/probe.ts, as thaw bench and thaw pages do) until a 2xx answer. */
 async function waitReady(url: string, child: Child, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.done) throw new ThawError('E_PROFILE_EXITED', `the command exited before ${url} answered`, { hint: 'check the command runs on its own, and that it listens on $PORT', detail: tail(child.stderr()) });
-    if (await httpOk(url)) return;
-    await new Promise((r) => setTimeout(r, 5));
+  try {
+    await waitProbe(resolveProbe({ url }, 0), { deadline: performance.now() + timeoutMs, abort: () => (child.done ? 'exited' : null) });
+  } catch (e) {
+    if (!(e instanceof ThawError)) throw e;
+    if (e.code === 'E_PROBE_ABORTED') throw new ThawError('E_PROFILE_EXITED', `the command exited before ${url} answered`, { hint: 'check the command runs on its own, and that it listens on $PORT', detail: tail(child.stderr()) });
+    throw new ThawError('E_PROFILE_NOT_READY', `${url} did not answer 2xx within ${timeoutMs / 1000} s (${e.message})`, { hint: 'give the URL the server answers with --ready, or use --duration', detail: tail(child.stderr()) });
   }
-  throw new ThawError('E_PROFILE_NOT_READY', `${url} did not answer 2xx within ${timeoutMs / 1000} s`, { hint: 'give the URL the server answers with --ready, or use --duration', detail: tail(child.stderr()) });
 }
 
 /**
