@@ -20,14 +20,14 @@ const work = scratch('thaw-core-');
 after(killAll);
 
 /** Start an image and wait until GET path answers; returns the child and the first body. */
-async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = [], attempt = 1): Promise<{ child: Child; port: number; body: string; status: number }> {
+async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = [], attempt = 1, cwd?: string): Promise<{ child: Child; port: number; body: string; status: number }> {
   const port = await freePort();
-  const child = start([join(img, 'start'), ...args], { env: { PORT: String(port), ...env } });
+  const child = start([join(img, 'start'), ...args], { env: { PORT: String(port), ...env }, cwd });
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.done) {
       // Another test process may take the free port between freePort() and listen(): retry.
-      if (/E_PORT_IN_USE/.test(child.stderr()) && attempt < 3) return serve(img, path, env, args, attempt + 1);
+      if (/E_PORT_IN_USE/.test(child.stderr()) && attempt < 3) return serve(img, path, env, args, attempt + 1, cwd);
       throw new Error(`image exited early: ${child.stderr()}`);
     }
     try {
@@ -262,7 +262,7 @@ describe('thaw build → IMG/start', () => {
     const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--node-flags', '--perf-basic-prof', '--warmup', ex('hello/warmup.json')]);
     assert.equal(b.status, 0, b.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8')).flags.restore.filter((f: string) => f === '--perf-basic-prof'), ['--perf-basic-prof']);
-    const s = await serve(img, '/hello');
+    const s = await serve(img, '/hello', {}, [], 1, work);
     const map = `/tmp/perf-${s.child.pid}.map`;
     try {
       assert.ok(existsSync(map), 'the restored process writes a perf map');
