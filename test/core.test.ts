@@ -236,7 +236,7 @@ describe('thaw build → IMG/start', () => {
     const crashed = await t.child.exited;
     assert.equal(crashed.status, 1, 'an uncaught error exits 1, as in a cold start');
     assert.match(t.child.stderr(), /Error: boom after restore/);
-    assert.match(t.child.stderr(), new RegExp(`at Immediate.<anonymous> \\(${img}/bundle\\.cjs:\\d+:\\d+\\)`), 'the stack names the image\'s bundle');
+    assert.match(t.child.stderr(), new RegExp(`at Immediate.<anonymous> \\(${fx('graceful.js')}:5:\\d+\\)`), 'the stack names the app\'s own source line');
   });
 
   test('thaw run IMG -- ARGS execs the image with its arguments', async () => {

@@ -16,8 +16,11 @@ import v8 from 'node:v8';
 import { configureDeferred, deferredUse, deliver, listenServers, restoreDeferred, serverCount, warmupTarget, type ModuleShape, type WarmupRequest, type WarmupResult } from './deferred.js';
 import { entropyDraws, guardEntropy, reseedEntropy } from './entropy.js';
 import { notifyCheckpoint, notifyRestore, nowMs, state } from './state.js';
+import { mapRestoredStacks } from './stacks.js';
 
 export interface BuildConfig {
+  /** The bundle's //# sourceURL: how frames of the app name it (see stacks.ts). */
+  bundleUrl: string;
   /** What process.argv[1] is in a cold start; restored processes get it back at argv[1]. */
   argv1: string;
   reportPath: string;
@@ -439,6 +442,7 @@ function restoreMain(): void {
   process.argv.splice(1, isSea() ? 1 : 0, config.argv1);
   restoreDeferred();
   restoreSignals();
+  mapRestoredStacks(config.bundleUrl);
   trace?.('deferred');
   const done = (): void => {
     listenServers(fatal);

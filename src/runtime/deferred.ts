@@ -371,28 +371,26 @@ function standInClass(module: string, name: string, impl: (new (...a: any[]) => 
     ds.instances.push({ obj: obj as BuildInstance['obj'], module, className: name, args, ownKeys: new Set(Reflect.ownKeys(obj)) });
   };
   // A computed class name keeps stack traces and `constructor.name` readable.
-  const holder = {
-    [name]: class extends (base as new (...a: any[]) => object) {
-      constructor(...args: any[]) {
-        // Classes behind a lazy getter (web globals, Node 22+'s http.WebSocket) are re-parented
-        // on first use: reading them loads undici (~30 ms), which a restore should not pay.
-        if (ds.restored && Object.getPrototypeOf(cls) === base) reparent(module, name, cls);
-        if (!ds.restored && !impl) {
-          noteUse(module, name);
-          throw new BuildTimeUseError(`new ${module}.${name}()`, `it needs the real node:${module}, which cannot be loaded before restore — construct it in onRestore() or a Resource's afterRestore()`);
-        }
-        // After restore the parent of this class is the real one, so super() initialises for real.
-        super(...args);
-        if (!ds.restored) {
-          noteUse(module, name);
-          // Servers and agents outlive the build and are initialised in place after restore;
-          // request/response objects are per request and are not.
-          if (name === 'Server' || name === 'Agent') record(this, args);
-        }
-      }
-    },
+  const before = (): void => {
+    // Classes behind a lazy getter (web globals, Node 22+'s http.WebSocket) are re-parented
+    // on first use: reading them loads undici (~30 ms), which a restore should not pay.
+    if (ds.restored && Object.getPrototypeOf(cls) === base) reparent(module, name, cls);
+    if (!ds.restored && !impl) {
+      noteUse(module, name);
+      throw new BuildTimeUseError(`new ${module}.${name}()`, `it needs the real node:${module}, which cannot be loaded before restore — construct it in onRestore() or a Resource's afterRestore()`);
+    }
   };
-  const cls = holder[name]!;
+  const after = (self: object, args: unknown[]): void => {
+    if (ds.restored) return;
+    noteUse(module, name);
+    // Servers and agents outlive the build and are initialised in place after restore;
+    // request/response objects are per request and are not.
+    if (name === 'Server' || name === 'Agent') record(self, args);
+  };
+  // A class declared with the real name: V8 names frames after it (`Server.emit`), and after
+  // restore super() reaches the real constructor, since the class is re-parented onto it.
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`thaw: bad export name ${name}`);
+  const cls = new Function('base', 'before', 'after', `return class ${name} extends base { constructor(...args) { before(); super(...args); after(this, args); } };`)(base, before, after) as Function;
   if (module === 'globalThis' && name === 'Response') {
     // Response's static factories, reachable before the class is first constructed.
     for (const f of ['json', 'error', 'redirect']) {

@@ -118,6 +118,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   try {
     const reportPath = join(tmp, 'report.json');
     const config: BuildConfig = {
+      bundleUrl: join(out, 'bundle.cjs'),
       argv1: entry,
       reportPath,
       warmup,
@@ -129,7 +130,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     say(`bundling ${basename(entry)}`);
     const t0 = performance.now();
     const bundlePath = join(tmp, 'bundle.cjs');
-    const b = await bundle(entry, bundlePath, config, major, join(out, 'bundle.cjs'));
+    const b = await bundle(entry, bundlePath, config, major, config.bundleUrl);
     const bundleMs = performance.now() - t0;
 
     say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
