@@ -231,10 +231,15 @@ describe('thaw build → IMG/start', () => {
     const exit = await s.child.exited;
     assert.equal(exit.status, 0);
     assert.match(s.child.stdout(), /shutting down/);
-    const t = await serve(img, '/');
+    const plain = await serve(img, '/');
+    await fetch(`http://127.0.0.1:${plain.port}/throw`).catch(() => undefined);
+    assert.equal((await plain.child.exited).status, 1, 'an uncaught error exits 1, as in a cold start');
+    assert.match(plain.child.stderr(), new RegExp(`Error: boom after restore\\n\\s+at Immediate.<anonymous> \\(${img}/bundle\\.cjs:\\d+:\\d+\\)`), 'by default the stack names the image\'s bundle');
+    // With Node's own switch, frames are mapped back to the source.
+    const t = await serve(img, '/', { NODE_OPTIONS: '--enable-source-maps' });
     await fetch(`http://127.0.0.1:${t.port}/throw`).catch(() => undefined);
     const crashed = await t.child.exited;
-    assert.equal(crashed.status, 1, 'an uncaught error exits 1, as in a cold start');
+    assert.equal(crashed.status, 1);
     assert.match(t.child.stderr(), /Error: boom after restore/);
     assert.match(t.child.stderr(), new RegExp(`at Immediate.<anonymous> \\(${fx('graceful.js')}:5:\\d+\\)`), 'the stack names the app\'s own source line');
   });

@@ -1,9 +1,12 @@
 /**
- * Stack traces in a restored process point at the app's own source. The app runs as one
- * bundle, named IMG/bundle.cjs by its //# sourceURL; when a stack is formatted (only then),
- * frames in the bundle are mapped through IMG/bundle.cjs.map with node:module's SourceMap,
- * loaded once on first use. An app that installs its own Error.prepareStackTrace later replaces
- * this one, as it would any other.
+ * Stack traces in a restored process can point at the app's own source. The app runs as one
+ * bundle, named IMG/bundle.cjs by its //# sourceURL. With Node's own switch for this,
+ * --enable-source-maps (e.g. NODE_OPTIONS=--enable-source-maps IMG/start), frames in the bundle
+ * are mapped through IMG/bundle.cjs.map with node:module's SourceMap when a stack is formatted,
+ * the map loaded once on first use. Like Node, thaw leaves it off by default: parsing a large
+ * map costs hundreds of milliseconds (ts-service: 4.8 MB, ~460 ms), which a restore should not
+ * pay because some library formatted a stack. An app that installs its own
+ * Error.prepareStackTrace later replaces this one, as it would any other.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +18,7 @@ interface Entry {
 }
 
 export function mapRestoredStacks(bundleUrl: string): void {
+  if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled && !process.execArgv.includes('--enable-source-maps')) return;
   // The image may have moved since the build: find the map beside the blob being restored.
   const blobArg = process.execArgv.indexOf('--snapshot-blob');
   const imageDir = blobArg >= 0 ? dirname(resolve(process.execArgv[blobArg + 1] ?? '')) : dirname(process.execPath);
