@@ -89,8 +89,12 @@ function checkOut(out: string): void {
   if (entries.length && !entries.includes('manifest.json')) throw new ThawError('E_OUTPUT_EXISTS', `${out} exists and is not a thaw image; refusing to replace it`, { hint: 'choose another -o, or empty it' });
 }
 
-/** V8 11.3 (Node 20) writes isolate-ADDR-PID-v8.log into the cwd under --perf-basic-prof. */
-function removeIsolateLogs(pid: number): void {
+/**
+ * Under --perf-basic-prof the builder writes /tmp/perf-PID.map, and V8 11.3 (Node 20) also an
+ * isolate-ADDR-PID-v8.log into the cwd: neither is of use once the builder is gone.
+ */
+function removeBuilderJitFiles(pid: number): void {
+  rmSync(`/tmp/perf-${pid}.map`, { force: true });
   for (const f of readdirSync(process.cwd())) {
     if (f.startsWith('isolate-0x') && f.endsWith(`-${pid}-v8.log`)) rmSync(join(process.cwd(), f), { force: true });
   }
@@ -146,7 +150,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       const child = start([node.path, ...buildFlags, '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
       const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
       const exit = await child.exited.finally(() => clearTimeout(timer));
-      removeIsolateLogs(child.pid);
+      if (buildFlags.includes('--perf-basic-prof')) removeBuilderJitFiles(child.pid);
       return { status: exit.status, signal: exit.signal, stderr: child.stderr() };
     };
     let outcome = await runBuilder();
