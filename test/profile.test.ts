@@ -68,7 +68,10 @@ console.log(t>0)
 `,
   );
   const out = join(dir, 'node-out');
-  const r = await thaw(['profile', '-o', out, '-c', `jit=node ${work} 400`, '-c', `jitless=node --jitless ${work} 400`, '--freq', '499,997', '--runs', '2']);
+  // The Node that runs the tests (a bare `node` is Node 22 under npm, whose node_modules/.bin
+  // has the matrix packages), busy long enough that the workload outweighs start-up.
+  const node = process.execPath;
+  const r = await thaw(['profile', '-o', out, '-c', `jit=${node} ${work} 700`, '-c', `jitless=${node} --jitless ${work} 700`, '--freq', '499,997', '--runs', '2']);
   assert.equal(r.status, 0, r.stderr);
   const jit = folded(join(out, 'jit.folded'));
   assert.ok(jit.some((s) => s.frames.some((f) => /^JS:\*(fib|sortit) .*work\.js:\d+:\d+$/.test(f))), 'optimised JS frames by name');
@@ -103,11 +106,13 @@ console.log(t>0)
 });
 
 test('Node 22, 24 and 26 all give named JIT frames; three configurations give three pairs', async () => {
-  const work = join(dir, 'work.js');
-  if (!existsSync(work)) writeFileSync(work, 'function fib(n){return n<2?n:fib(n-1)+fib(n-2)}\nconst end=Date.now()+Number(process.argv[2]);let t=0;while(Date.now()<end)t+=fib(18);console.log(t>0)\n');
+  // Its own workload (not the mixed one above), long enough at 997 Hz that every Node version
+  // is sampled inside fib many times: 300 ms at the default rate left it to luck.
+  const work = join(dir, 'fibwork.js');
+  writeFileSync(work, 'function fib(n){return n<2?n:fib(n-1)+fib(n-2)}\nconst end=Date.now()+Number(process.argv[2]);let t=0;while(Date.now()<end)t+=fib(18);console.log(t>0)\n');
   const out = join(dir, 'matrix-out');
   const majors = ['22', '24', '26'];
-  const r = await thaw(['profile', '-o', out, ...majors.flatMap((m) => ['-c', `node${m}=${nodes[m]} ${work} 300`])]);
+  const r = await thaw(['profile', '-o', out, '--freq', '997', ...majors.flatMap((m) => ['-c', `node${m}=${nodes[m]} ${work} 700`])]);
   assert.equal(r.status, 0, r.stderr);
   for (const m of majors) {
     const stacks = folded(join(out, `node${m}.folded`));
