@@ -416,6 +416,9 @@ function fatal(code: string, message: string, hint: string): never {
 }
 
 function isSea(): boolean {
+  // An image started through IMG/start names its blob; only a single executable does not
+  // (and only then is node:sea worth loading).
+  if (process.execArgv.includes('--snapshot-blob')) return false;
   try {
     return (process as any).getBuiltinModule('node:sea')?.isSea?.() === true;
   } catch {
