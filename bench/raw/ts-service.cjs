@@ -2,23 +2,11 @@
 // transpiles as examples/ts-service/warmup.json) in the builder; the server starts in main.
 const v8 = require('node:v8');
 const ts = require('typescript');
-const sample = `
-interface Point { x: number; y: number }
-enum Dir { Up = 1, Down, Left, Right }
-export class Path<T extends Point = Point> {
-  private readonly pts: T[] = [];
-  constructor(public name: string) {}
-  add(p: T): this { this.pts.push(p); return this; }
-  get length(): number {
-    let n = 0;
-    for (let i = 1; i < this.pts.length; i++) n += Math.hypot(this.pts[i].x - this.pts[i - 1].x, this.pts[i].y - this.pts[i - 1].y);
-    return n;
-  }
-  async *walk(dir: Dir = Dir.Up): AsyncGenerator<T> { for (const p of this.pts) yield p; }
-}
-export const route = new Path<Point>('home').add({ x: 0, y: 0 }).add({ x: 3, y: 4 });
-`;
-const second = 'type Id = string | number;\nexport function pick<T, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {\n  const out = {} as Pick<T, K>;\n  for (const k of keys) out[k] = o[k];\n  return out;\n}\n';
+// The same sample as the example (read from its source at build time, not copied).
+const { readFileSync } = require('node:fs');
+const src = readFileSync(require('node:path').join(__THAW_EXAMPLES__, 'ts-service/server.js'), 'utf8');
+const sample = eval(src.slice(src.indexOf('const sample = ') + 15, src.indexOf('`;', src.indexOf('const sample = ')) + 1));
+const second = JSON.parse(readFileSync(require('node:path').join(__THAW_EXAMPLES__, 'ts-service/warmup.json'), 'utf8'))[1].body;
 function transpile(source) {
   const out = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.ESNext, sourceMap: false }, reportDiagnostics: true });
   return { code: out.outputText, diagnostics: (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')) };

@@ -2,19 +2,10 @@
  * Summarise: raw samples → BenchReport (pure; the runner measures, exporters serialise).
  */
 import { bootstrapMedianRatio, distinguishable, median, ratioWithError, summarize, type Summary } from './stats.js';
-import type { BenchFailure, BenchReport, ConfigResult, MachineInfo, PairRatio, RawResult, RunSample } from './types.js';
+import type { BenchFailure, BenchReport, ConfigResult, PairRatio, RawResult, RunSample } from './types.js';
 
-export interface ReportMeta {
-  version: string;
-  startedAt: string;
-  machine: MachineInfo;
-  probe: string;
-  runs: number;
-  warmup: number;
-  after: number;
-  interleave: boolean;
-  complete: boolean;
-}
+/** What a report says about the run itself: BenchReport's own fields, minus the results. */
+export type ReportMeta = Pick<BenchReport, 'version' | 'startedAt' | 'machine' | 'probe' | 'runs' | 'warmup' | 'after' | 'interleave' | 'complete'>;
 
 function summaryOf(samples: RunSample[], pick: (s: RunSample) => number | undefined): Summary | null {
   const xs = samples.map(pick).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
