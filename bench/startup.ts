@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
 import { run } from '../src/launch/spawn.js';
-import { buildImage } from '../src/snapshot/build.js';
+import { buildImage, readWarmup, warmupProbe } from '../src/snapshot/build.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -49,7 +49,6 @@ const rows: Row[] = [];
 for (const example of examples) {
   const dir = join(root, 'examples', example);
   const warmupFile = join(dir, 'warmup.json');
-  const first = (JSON.parse(readFileSync(warmupFile, 'utf8')) as Array<{ method: string; path: string; body?: unknown }>)[0]!;
   process.stderr.write(`bench:startup: ${example}: building the thaw image and the raw snapshot with ${node}\n`);
   const img = join(out, example);
   await buildImage({ entry: join(dir, 'server.js'), out: img, warmupFile, node });
@@ -63,7 +62,7 @@ for (const example of examples) {
     configs,
     runs,
     warmup: 1,
-    probe: { url: `http://127.0.0.1:$PORT${first.path}`, method: first.method, body: first.body === undefined ? undefined : JSON.stringify(first.body), headers: first.body === undefined ? undefined : { 'content-type': 'application/json' } },
+    probe: warmupProbe(readWarmup(warmupFile)[0]!),
     progress: true,
   });
   process.stdout.write(`\n## ${example}\n${formatTable(report)}\n`);

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFailures, formatTable, runBench } from '../bench/index.js';
 import { ThawError } from '../errors.js';
-import { buildImage } from '../snapshot/build.js';
+import { buildImage, readWarmup, warmupProbe } from '../snapshot/build.js';
 import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 
@@ -36,13 +36,8 @@ export const demo: CommandSpec = {
     const m = built.manifest;
     process.stdout.write(`thaw: built ${relative(process.cwd(), img)}/ from examples/${opts.example} with Node ${m.node.version}: ${m.warmup.requests} warm-up requests served before the checkpoint\n`);
     // The first warm-up request is the representative one: the probe waits for its answer.
-    const first = (JSON.parse((await import('node:fs')).readFileSync(warmupFile, 'utf8')) as Array<{ method: string; path: string; body?: unknown; headers?: Record<string, string> }>)[0]!;
-    const probe = {
-      url: `http://127.0.0.1:$PORT${first.path}`,
-      method: first.method,
-      body: first.body === undefined ? undefined : typeof first.body === 'string' ? first.body : JSON.stringify(first.body),
-      headers: first.body !== undefined && typeof first.body !== 'string' ? { 'content-type': 'application/json', ...first.headers } : first.headers,
-    };
+    const first = readWarmup(warmupFile)[0]!;
+    const probe = warmupProbe(first);
     process.stdout.write(`thaw: starting it ${runs}× cold and ${runs}× restored (interleaved), timing ${first.method} ${first.path} from spawn to complete response\n\n`);
     const report = await runBench({
       configs: [

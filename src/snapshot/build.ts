@@ -11,6 +11,7 @@ import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js
 import { STAT_FORMAT, startScript } from '../image/start.js';
 import type { BuildConfig, BuildReport } from '../runtime/builder.js';
 import type { WarmupRequest } from '../runtime/deferred.js';
+import type { ProbeSpec } from '../launch/probe.js';
 import { bundle } from './bundle.js';
 import { buildFailure, StackMapper } from './diagnose.js';
 import { probeNode, type NodeInfo } from './probe.js';
@@ -74,6 +75,21 @@ export function readWarmup(file: string): WarmupRequest[] {
     if (r.repeat !== undefined && !(Number.isInteger(r.repeat) && r.repeat >= 1 && r.repeat <= 100000)) throw new ThawError('E_WARMUP_FILE', `${where}: "repeat" must be a whole number from 1`, { hint: '"repeat": 10' });
     return { method: r.method.toUpperCase(), path: r.path, headers: r.headers, body: r.body, repeat: r.repeat };
   });
+}
+
+/**
+ * A readiness probe that waits for the answer to a warm-up request, sent as the builder sends
+ * it (runtime/deferred.ts deliver(): a string body as is, anything else as JSON): the
+ * representative request `npm start` and bench:startup time.
+ */
+export function warmupProbe(r: WarmupRequest): ProbeSpec {
+  const json = r.body !== undefined && typeof r.body !== 'string';
+  return {
+    url: `http://127.0.0.1:$PORT${r.path}`,
+    method: r.method,
+    body: r.body === undefined ? undefined : json ? JSON.stringify(r.body) : (r.body as string),
+    headers: json ? { 'content-type': 'application/json', ...r.headers } : r.headers,
+  };
 }
 
 function checkEntry(entry: string): void {
