@@ -23,18 +23,25 @@ after(killAll);
 async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = [], attempt = 1, cwd?: string): Promise<{ child: Child; port: number; body: string; status: number }> {
   const port = await freePort();
   const child = start([join(img, 'start'), ...args], { env: { PORT: String(port), ...env }, cwd });
+  try {
+    return { child, port, ...(await answer(child, port, path)) };
+  } catch (e) {
+    // Another test process may take the free port between freePort() and listen(): retry.
+    if (child.done && /E_PORT_IN_USE/.test(child.stderr()) && attempt < 3) return serve(img, path, env, args, attempt + 1, cwd);
+    throw e;
+  }
+}
+
+/** Poll GET path on the child's port until it answers (or the child exits, or 20 s pass). */
+async function answer(child: Child, port: number, path = '/'): Promise<{ body: string; status: number }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.done) {
-      // Another test process may take the free port between freePort() and listen(): retry.
-      if (/E_PORT_IN_USE/.test(child.stderr()) && attempt < 3) return serve(img, path, env, args, attempt + 1, cwd);
-      throw new Error(`image exited early: ${child.stderr()}`);
-    }
+    if (child.done) throw new Error(`${child.argv[0]} exited early: ${child.stderr()}`);
     try {
       const r = await fetch(`http://127.0.0.1:${port}${path}`);
-      return { child, port, body: await r.text(), status: r.status };
+      return { body: await r.text(), status: r.status };
     } catch {
-      if (Date.now() > deadline) throw new Error(`no answer from ${img} on ${port}: ${child.stderr()}`);
+      if (Date.now() > deadline) throw new Error(`no answer from ${child.argv[0]} on ${port}: ${child.stderr()}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -154,14 +161,7 @@ describe('thaw build → IMG/start', () => {
   test('outside a build the runtime API is inert: the same app runs cold with plain node', async () => {
     const port = await freePort();
     const child = start([process.execPath, fx('resources.mjs')], { env: { PORT: String(port) } });
-    let j: any;
-    for (let i = 0; i < 500 && !j; i++) {
-      try {
-        j = await (await fetch(`http://127.0.0.1:${port}/`)).json();
-      } catch {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
+    const j = JSON.parse((await answer(child, port)).body);
     assert.deepEqual(j.log, [], 'no hook ran in a cold start');
     assert.equal(j.builtWhileBuilding, false);
     assert.equal(j.timerRunning, true);
@@ -248,14 +248,7 @@ describe('thaw build → IMG/start', () => {
     const img = join(work, 'entropy');
     const port = await freePort();
     const child = start([join(root, 'bin/thaw'), 'run', img, '--', 'one', 'two'], { env: { PORT: String(port) } });
-    let body = '';
-    for (let i = 0; i < 500 && !body; i++) {
-      try {
-        body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-      } catch {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
+    const { body } = await answer(child, port);
     assert.deepEqual(JSON.parse(body).argv, [fx('entropy.mjs'), 'one', 'two']);
     // bin/thaw exec'd IMG/start, which exec'd node: the process we started is Node itself.
     assert.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /--snapshot-blob/);
