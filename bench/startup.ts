@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
 import { run } from '../src/launch/spawn.js';
-import { buildImage, readWarmup, warmupProbe } from '../src/snapshot/build.js';
+import { buildImage } from '../src/snapshot/build.js';
+import { readWarmup, warmupProbe } from '../src/snapshot/warmup-file.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);

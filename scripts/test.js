@@ -22,5 +22,13 @@ if (files.length === 0) {
   console.error(`thaw tests: no test file matches ${filters.join(' ')}`);
   process.exit(1);
 }
+// The compatibility corpus has its own lockfiles: install what is missing first.
+if (files.some((f) => f.includes('compat'))) {
+  const install = spawnSync(process.execPath, [join(root, 'scripts/compat-install.js')], { stdio: 'inherit', cwd: root });
+  if (install.status !== 0) {
+    console.error('thaw tests: npm run compat:install failed (the corpus apps need the npm registry once)');
+    process.exit(1);
+  }
+}
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -9,6 +9,12 @@ const positiveMs = (flag: string) => (v: string): number => {
   return n;
 };
 
+/** `kafkajs, mqtt and 3 more` from `name (imported by file)` entries. */
+function missingNames(missing: string[]): string {
+  const names = [...new Set(missing.map((x) => x.split(' ')[0]!.split('/').slice(0, x.startsWith('@') ? 2 : 1).join('/')))];
+  return `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
+}
+
 export const build: CommandSpec = {
   name: 'build',
   args: '<entry>',
@@ -20,6 +26,12 @@ restore, and a server created during the build listens after restore on the rest
 process's PORT. Warm-up requests ({method, path, headers?, body?, repeat?}) are served by the
 app's own handler in memory before the checkpoint; a 5xx answer fails the build.
 
+Before the image is kept, thaw verifies it: the image is started restored and the app cold
+(twice, each cold start given the same warm-up over HTTP), the warm-up's GET/HEAD requests
+and those of --verify FILE.json (GET / when there are none) go to all three, and status,
+content type and body must agree. Values that differ between the two cold starts too (ids,
+timestamps, nonces) are shown, not failed. A difference fails the build and no image is kept.
+
 Examples:
   thaw build server.js -o img && img/start
   thaw build src/main.ts -o img --warmup warmup.json --node ~/.nvm/versions/node/v24/bin/node
@@ -30,6 +42,8 @@ Examples:
     { flags: '--warmup <file.json>', description: 'warm-up requests served in memory before the checkpoint' },
     { flags: '--node <path>', description: 'Node binary to build with (and to restore with)', default: process.execPath },
     { flags: '--sea', description: 'make IMG/start a single executable holding Node and the snapshot' },
+    { flags: '--verify <file.json>', description: 'more requests (warm-up format) to compare restored vs cold before the image is kept' },
+    { flags: '--no-verify', description: 'keep the image without starting it restored and cold to compare their answers' },
     { flags: '--node-flags <flags>', description: 'Node/V8 flags for the build and every restore, e.g. "--perf-basic-prof" (V8 restores only under the flags that built it)' },
     { flags: '--settle-ms <ms>', description: 'how long init may sit unchanged with open handles before warm-up starts anyway', parse: positiveMs('--settle-ms') },
     { flags: '--drain-ms <ms>', description: 'how long handles may stay open after beforeCheckpoint before the build fails', parse: positiveMs('--drain-ms') },
@@ -37,7 +51,7 @@ Examples:
   async run([entry], opts) {
     if (!opts.out) throw new (await import('../errors.js')).ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
     const p = progressLine();
-    const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, progress: p.say }).finally(p.done);
+    const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, verify: opts.verify !== false, verifyFile: typeof opts.verify === 'string' ? opts.verify : undefined, progress: p.say }).finally(p.done);
     const m = r.manifest;
     const img = relative(process.cwd(), r.dir) || '.';
     const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');
@@ -46,11 +60,24 @@ Examples:
       `  snapshot ${formatBytes(m.blob.bytes)}, bundle ${formatBytes(m.bundle.bytes)}; init ${m.timings.initMs} ms, build ${m.timings.snapshotMs} ms`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths into the snapshot)',
     ];
+    const writes = r.report.warmup.filter((w) => !['GET', 'HEAD', 'OPTIONS'].includes(w.method));
+    if (writes.length) lines.push(`  note: ${writes.length} warm-up request(s) were not reads (${[...new Set(writes.map((w) => `${w.method} ${w.path}`))].slice(0, 3).join(', ')}): what they changed is in every restore`);
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.join(', ')}`);
     if (r.report.entropy.length) lines.push(`  warning: ${r.report.entropy.length} random value(s) drawn during the build are shared by every restore; see thaw doctor`);
+    if (r.report.nodeEnv !== undefined) lines.push(`  note: the app read NODE_ENV=${r.report.nodeEnv ?? '(unset)'} during the build and frameworks keep what they read then${r.report.nodeEnv === 'production' ? '' : '; for production build with NODE_ENV=production thaw build …'}`);
+    if (r.report.runtimeRequires.length) lines.push(`  loaded by a computed require during the build: ${[...new Set(r.report.runtimeRequires.map((x) => x.request))].join(', ')}`);
+    if (r.report.reopened.length) lines.push(`  reopened in every restore (append-mode streams): ${r.report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);
+    if (r.missing.length) lines.push(`  not installed, fail only if reached (as under node): ${missingNames(r.missing)}`);
     for (const n of m.notes) lines.push(`  note: ${n}`);
+    const v = r.verified;
+    if (v && 'skipped' in v) lines.push(`  verify: skipped, ${v.skipped}`);
+    else if (v) {
+      const vol = v.volatile.length ? `; ${v.volatile.reduce((n, x) => n + x.values, 0)} value(s) in ${v.volatile.length} answer(s) differ as between two cold starts (${v.volatile.slice(0, 2).map((x) => x.request).join(', ')})` : '';
+      const uns = v.unstable.length ? `; ${v.unstable.length} answer(s) vary in shape between cold starts (status and type compared)` : '';
+      lines.push(`  verified: ${v.compared} request(s) answered alike restored and cold${vol}${uns}`);
+    }
     lines.push(`  start it: ${img}/start   (or: thaw run ${img})`);
     process.stdout.write(lines.join('\n') + '\n');
   },

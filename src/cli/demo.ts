@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFailures, formatTable, runBench } from '../bench/index.js';
 import { ThawError } from '../errors.js';
-import { buildImage, readWarmup, warmupProbe } from '../snapshot/build.js';
+import { buildImage } from '../snapshot/build.js';
+import { readWarmup, warmupProbe } from '../snapshot/warmup-file.js';
 import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 

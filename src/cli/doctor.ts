@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ThawError } from '../errors.js';
-import type { BuildReport } from '../runtime/builder.js';
+import type { BuildReport } from '../runtime/protocol.js';
 import { buildImage } from '../snapshot/build.js';
 import { describeHandles, StackMapper } from '../snapshot/diagnose.js';
 import { progressLine } from './progress.js';

@@ -6,10 +6,10 @@
  *   import { register, onRestore } from 'thaw';
  *   register({ beforeCheckpoint() { pool.close(); }, afterRestore() { pool.open(); } });
  */
-import { globalContext, state, type Context, type Resource } from './state.js';
+import { globalContext, state, type Context, type Resource } from './lifecycle.js';
 
-export { CheckpointError, RestoreError, LifecycleError } from './state.js';
-export type { Context, Resource } from './state.js';
+export { CheckpointError, RestoreError, LifecycleError } from './lifecycle.js';
+export type { Context, Resource } from './lifecycle.js';
 
 /** The global context, as org.crac.Core.getGlobalContext(). */
 export function getGlobalContext(): Context {

@@ -1,5 +1,5 @@
 /**
- * Node-version differences that matter to snapshots, in one table (STYLE 8, after tsx's
+ * Node-version differences that matter to snapshots, in one table (after tsx's
  * node-features.ts). Each entry says which releases behave how, and how we know.
  * Pure data plus tiny predicates: the runtime, the builder and the CLI all read it.
  */
@@ -56,6 +56,30 @@ export const quirks: Quirk[] = [
     handling: 'snapshot/build.ts rebuilds once with --regexp-interpret-all and records it as a restore flag in the manifest and IMG/start',
   },
 ];
+
+quirks.push(
+  {
+    id: 'builder-lacks-flagged-builtins',
+    majors: [20, 26],
+    what: "the builder's context lacks built-ins V8 installs only when it deserialises a context: Node 20 Array/TypedArray toSorted/toReversed/toSpliced/with; Node 22 Object.groupBy, Map.groupBy, Set methods, Array.fromAsync, iterator helpers; Node 24 Promise.try, Error.isError (and SharedArrayBuffer, Atomics, WebAssembly everywhere)",
+    source: 'measured on v20.20.2, v22.23, v24.21: own property names in --build-snapshot vs a normal start vs a restored process (restored processes have them all)',
+    handling: 'runtime/guest/builtins.ts adds them while building and removes them at the checkpoint',
+  },
+  {
+    id: 'unformatted-error-stack-aborts',
+    majors: [22, 22],
+    what: 'an Error whose .stack was never read, still reachable at the checkpoint, crashes the builder (std::length_error in vector::_M_range_insert); graphql keeps one at module load',
+    source: 'measured on v22.23.3 (not on 20.20, 24.21, 26.10): `globalThis.e = new Error()` in a plain --build-snapshot',
+    handling: 'runtime/guest/errors.ts formats the stack of every reachable Error at the checkpoint (inspector Runtime.queryObjects)',
+  },
+  {
+    id: 'intl-objects-unserializable',
+    majors: [20, 26],
+    what: 'an Intl object (DateTimeFormat, NumberFormat, Collator, Locale …) reachable at the checkpoint aborts the builder: its ICU object sits behind a global handle',
+    source: 'measured on v20.20.2 and v24.21 (CheckGlobalAndEternalHandles, [Foreign])',
+    handling: 'runtime/guest/intl.ts makes build-time Intl objects lazy and lets go of their ICU objects at the checkpoint',
+  },
+);
 
 export function applies(id: string, version: string): boolean {
   const major = Number(version.replace(/^v/, '').split('.')[0]);

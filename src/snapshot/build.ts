@@ -9,18 +9,20 @@ import { ThawError, tail } from '../errors.js';
 import { run, start } from '../launch/spawn.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
 import { STAT_FORMAT, startScript } from '../image/start.js';
-import type { BuildConfig, BuildReport } from '../runtime/builder.js';
-import type { WarmupRequest } from '../runtime/deferred.js';
-import type { ProbeSpec } from '../launch/probe.js';
+import { STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
+import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle.js';
 import { buildFailure, StackMapper } from './diagnose.js';
 import { probeNode, type NodeInfo } from './probe.js';
 import { buildSea } from './sea.js';
+import { readWarmup } from './warmup-file.js';
+import { verifyImage, type VerifyOutcome } from './verify.js';
+import { plainBundle } from './bundle.js';
 import { applies } from '../runtime/node-features.js';
+import { thawVersion } from '../version.js';
 
 /** How V8 11.3 (Node 20) dies on compiled RegExp code in the heap (see node-features.ts). */
 const REGEXP_CODE_ABORT = /unreachable code[\s\S]*Serializer::ObjectSerializer::SerializeObject[\s\S]*VisitCodePointer/;
-import { thawVersion } from '../version.js';
 
 export interface BuildOptions {
   entry: string;
@@ -37,6 +39,10 @@ export interface BuildOptions {
   drainMs?: number;
   requestTimeoutMs?: number;
   buildTimeoutMs?: number;
+  /** Start the image restored and the app cold, and compare their answers (default on). */
+  verify?: boolean;
+  /** More requests to compare (a warm-up-format file), beside the warm-up's GET/HEAD ones. */
+  verifyFile?: string;
   /** Progress lines ("bundling…") for a terminal. */
   progress?: (msg: string) => void;
 }
@@ -45,52 +51,16 @@ export interface BuildOutcome {
   manifest: Manifest;
   report: BuildReport;
   warnings: string[];
+  /** Packages imported somewhere but not installed (they throw only if reached). */
+  missing: string[];
+  /** What verification compared, or why it did not run. */
+  verified?: VerifyOutcome | { skipped: string };
   node: NodeInfo;
   /** Where the image is (opts.out), or the scratch dir for doctor. */
   dir: string;
 }
 
 const ENTRY_EXT = new Set(['.js', '.cjs', '.mjs', '.ts', '.mts', '.cts', '.jsx', '.tsx']);
-
-export function readWarmup(file: string): WarmupRequest[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ThawError('E_WARMUP_FILE', `warm-up file ${file} does not exist`, { hint: 'pass --warmup with a JSON file: [{ "method": "GET", "path": "/" }]' });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ThawError('E_WARMUP_FILE', `warm-up file ${file} is not valid JSON: ${(e as Error).message}`, { hint: 'it must be a JSON array of { "method", "path", "headers"?, "body"?, "repeat"? }' });
-  }
-  if (!Array.isArray(data)) throw new ThawError('E_WARMUP_FILE', `warm-up file ${file} must hold a JSON array, not ${typeof data}`, { hint: 'wrap the requests in [ … ]' });
-  return data.map((r: any, i: number) => {
-    const where = `${file} item ${i}`;
-    if (!r || typeof r !== 'object') throw new ThawError('E_WARMUP_FILE', `${where} is not an object`, { hint: '{ "method": "GET", "path": "/" }' });
-    if (typeof r.method !== 'string' || !/^[A-Za-z]+$/.test(r.method)) throw new ThawError('E_WARMUP_FILE', `${where} has no valid "method"`, { hint: 'e.g. "method": "GET"' });
-    if (typeof r.path !== 'string' || !r.path.startsWith('/')) throw new ThawError('E_WARMUP_FILE', `${where} needs a "path" starting with /`, { hint: 'e.g. "path": "/hello"' });
-    if (r.headers !== undefined && (typeof r.headers !== 'object' || Array.isArray(r.headers))) throw new ThawError('E_WARMUP_FILE', `${where}: "headers" must be an object`, { hint: '"headers": { "accept": "text/html" }' });
-    if (r.repeat !== undefined && !(Number.isInteger(r.repeat) && r.repeat >= 1 && r.repeat <= 100000)) throw new ThawError('E_WARMUP_FILE', `${where}: "repeat" must be a whole number from 1`, { hint: '"repeat": 10' });
-    return { method: r.method.toUpperCase(), path: r.path, headers: r.headers, body: r.body, repeat: r.repeat };
-  });
-}
-
-/**
- * A readiness probe that waits for the answer to a warm-up request, sent as the builder sends
- * it (runtime/deferred.ts deliver(): a string body as is, anything else as JSON): the
- * representative request `npm start` and bench:startup time.
- */
-export function warmupProbe(r: WarmupRequest): ProbeSpec {
-  const json = r.body !== undefined && typeof r.body !== 'string';
-  return {
-    url: `http://127.0.0.1:$PORT${r.path}`,
-    method: r.method,
-    body: r.body === undefined ? undefined : json ? JSON.stringify(r.body) : (r.body as string),
-    headers: json ? { 'content-type': 'application/json', ...r.headers } : r.headers,
-  };
-}
 
 function checkEntry(entry: string): void {
   if (!existsSync(entry)) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} does not exist`, { hint: 'give the path of the app\'s main file, e.g. thaw build server.js -o img' });
@@ -123,6 +93,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   const out = resolve(opts.out);
   if (!scratch) checkOut(out);
   const warmup = opts.warmupFile ? readWarmup(opts.warmupFile) : [];
+  const extraRequests = opts.verifyFile ? readWarmup(opts.verifyFile, '--verify') : [];
   for (const f of opts.v8Flags ?? []) {
     if (!/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(f)) throw new ThawError('E_USAGE', `--node-flags: "${f}" is not a --flag or --flag=value`, { hint: 'e.g. --node-flags "--perf-basic-prof --max-old-space-size=512"' });
     if (/^--(snapshot-blob|build-snapshot|interpreted-frames-native-stack)\b/.test(f)) throw new ThawError('E_USAGE', `--node-flags: ${f} cannot be used with a thaw image`, { hint: f.startsWith('--interpreted') ? 'V8 crashes restoring a snapshot under it; --perf-basic-prof alone names JIT frames' : 'thaw sets it itself' });
@@ -140,9 +111,13 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const config: BuildConfig = {
       bundleUrl: join(out, 'bundle.cjs'),
       argv1: entry,
+      entry,
       reportPath,
+      sourcesPath: join(tmp, 'sources.json'),
+      stackmapPath: join(tmp, STACKMAP_FILE),
       warmup,
       shapes: node.shapes,
+      webGlobals: node.webGlobals,
       settleMs: opts.settleMs ?? 1500,
       drainMs: opts.drainMs ?? 2000,
       requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
@@ -151,6 +126,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const t0 = performance.now();
     const bundlePath = join(tmp, 'bundle.cjs');
     const b = await bundle(entry, bundlePath, config, major, config.bundleUrl);
+    writeStackMap(bundlePath, `${bundlePath}.map`, join(tmp, STACKMAP_FILE));
     const bundleMs = performance.now() - t0;
 
     say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
@@ -182,8 +158,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
     const mapper = new StackMapper(bundlePath, join(out, 'bundle.cjs'));
     if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
-      const err = buildFailure(report?.ok ? undefined : report, outcome, outcome.stderr, mapper, opts.entry);
-      throw Object.assign(err, { report, bundleWarnings: b.warnings, mapper });
+      const err = buildFailure(report, outcome, outcome.stderr, mapper, opts.entry);
+      throw Object.assign(err, { report, bundleWarnings: b.warnings, missing: b.missing, mapper });
     }
 
     say('writing the image');
@@ -212,6 +188,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       timings: { bundleMs: Math.round(bundleMs), snapshotMs: Math.round(snapshotMs), initMs: Math.round(report.initMs), warmupMs: Math.round(report.warmupMs) },
     };
     rmSync(reportPath, { force: true });
+    rmSync(config.sourcesPath, { force: true });
     writeFileSync(join(tmp, 'report.json'), JSON.stringify(report, null, 2));
     if (!opts.sea) {
       writeFileSync(join(tmp, 'start'), startScript(manifest, thawVersion), { mode: 0o755 });
@@ -220,13 +197,42 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       if (st.status === 0) writeFileSync(join(tmp, '.verified'), st.stdout + '\n');
     }
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    if (scratch) return { manifest, report, warnings: b.warnings, node, dir: tmp };
+    if (scratch) return { manifest, report, warnings: b.warnings, missing: b.missing, node, dir: tmp };
+    let verified: BuildOutcome['verified'];
+    if (opts.verify !== false) {
+      const server = report.servers.list.find((x) => x.port !== null);
+      if (!server) verified = { skipped: 'the app listens on no TCP port' };
+      else if (server.port === 0 && !server.portFromEnv) verified = { skipped: 'the app listens on a port the system picks (0), so thaw cannot reach it' };
+      else {
+        // What to compare: the warm-up's reads (once each) and the --verify file, else GET /.
+        const seen = new Set<string>();
+        const reads = warmup.filter((r) => ['GET', 'HEAD'].includes(r.method) && !seen.has(JSON.stringify([r.method, r.path, r.headers])) && seen.add(JSON.stringify([r.method, r.path, r.headers])));
+        const requests: WarmupRequest[] = [...reads, ...extraRequests].map((r) => ({ ...r, repeat: undefined }));
+        if (!requests.length) requests.push({ method: 'GET', path: '/' });
+        const cold = /\.[cm]?tsx?$/.test(entry) ? await plainBundle(entry, join(tmp, 'cold'), major) : entry;
+        verified = await verifyImage({
+          restored: [join(tmp, 'start')],
+          cold: [node.path, ...userFlags, cold],
+          cwd: process.cwd(),
+          env: { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined },
+          server,
+          warmup,
+          requests,
+          warmupStatuses: report.warmup.map((w) => w.status),
+          usesRuntime: report.resources > 0 || report.appMain || b.usesRuntime,
+          startTimeoutMs: 60_000,
+          requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+          progress: say,
+        });
+        for (const f of ['cold.cjs', 'cold.mjs']) rmSync(join(tmp, f), { force: true });
+      }
+    }
     // Swap into place: the old image (if any) is moved aside first, then removed.
     const old = existsSync(out) ? `${out}.old-${process.pid}` : undefined;
     if (old) renameSync(out, old);
     renameSync(tmp, out);
     if (old) rmSync(old, { recursive: true, force: true });
-    return { manifest, report, warnings: b.warnings, node, dir: out };
+    return { manifest, report, warnings: b.warnings, missing: b.missing, verified, node, dir: out };
   } catch (err) {
     // THAW_KEEP_FAILED_BUILD=1 keeps the bundle, build.log and report.json for a bug report.
     if (process.env.THAW_KEEP_FAILED_BUILD) process.stderr.write(`thaw: kept the failed build in ${tmp}\n`);

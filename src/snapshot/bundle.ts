@@ -1,138 +1,363 @@
 /**
- * Bundle the app and thaw's builder prelude into the one CommonJS file that
- * `node --build-snapshot` accepts (it cannot load user modules from disk, only built-ins).
+ * Bundle the app and thaw's builder prelude into the one script `node --build-snapshot` accepts
+ * (it loads built-ins only, not the app's modules from disk). The app is bundled as it is:
  *
  * - node:http, https, http2, tls and their _http_* internals resolve to thaw's stand-ins
- *   (src/runtime/deferred.ts); every other built-in stays a real require().
- * - `import 'thaw'` resolves to the same runtime the prelude uses, so there is one state.
- * - import.meta.url/dirname/filename and __dirname/__filename keep meaning the app's own source
- *   file, not the bundle (esbuild leaves them to the output's location).
- * - Native addons and top-level await cannot go into a snapshot: they are named with the fix.
+ *   (runtime/guest/http.ts), node:crypto to its guarded form; other built-ins stay require()s;
+ * - the web fetch globals and the identifiers `globalThis` / `global` are bound to thaw's
+ *   build-time views of them (runtime/guest/web.ts);
+ * - what cannot be bundled stays a run-time require() routed through thaw (the banner,
+ *   runtime/guest/modules.ts): computed `require(name)`, native addons (`.node`, by absolute
+ *   path), and packages that are not installed (optional dependencies: Node throws only when
+ *   one is reached, and so does the image); a bundle line → source file table lets those
+ *   resolve from the file that asked;
+ * - names are kept (esbuild `keepNames`): Nest, TypeORM, class-transformer and error messages
+ *   read `constructor.name`;
+ * - TypeScript with `emitDecoratorMetadata` is compiled by the app's own TypeScript, since
+ *   esbuild does not emit `design:paramtypes` (dependency injection depends on it);
+ * - an ES module graph with top-level await is bundled as ESM and its evaluation awaited by
+ *   the prelude (the builder runs one synchronous script; esbuild's CommonJS output cannot
+ *   express top-level await);
+ * - import.meta.url/dirname/filename and __dirname/__filename keep meaning the app's source
+ *   files, not the bundle; `require.main === module` holds in the entry as in a cold start.
  */
+import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
-import { dirname, extname, join, relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ThawError } from '../errors.js';
-import { DEFERRED_MODULES } from '../runtime/deferred.js';
-import type { BuildConfig } from '../runtime/builder.js';
+import { DEFERRED_MODULES, REQUIRE_BANNER, type BuildConfig, type SourceTable } from '../runtime/protocol.js';
 
 /** thaw's source tree (the runtime is bundled from its TypeScript source). */
 export const srcRoot = fileURLToPath(new URL('../../../src/', import.meta.url));
 const runtimeDir = join(srcRoot, 'runtime');
+const guestDir = join(runtimeDir, 'guest');
 
 export interface BundleResult {
-  /** esbuild warnings worth showing in doctor (dynamic requires and such). */
+  /** esbuild warnings worth showing in doctor. */
   warnings: string[];
-  /** Source files of the app that went into the bundle (relative to cwd), for the manifest. */
-  inputs: number;
+  /** Packages imported somewhere but not installed: they throw only if reached. */
+  missing: string[];
+  /** The bundle is ESM (top-level await): the prelude awaits the entry's evaluation. */
+  esm: boolean;
+  /** The app imports thaw's runtime API. */
+  usesRuntime: boolean;
 }
 
 const LOADERS: Record<string, esbuild.Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
+const TS = /\.[cm]?tsx?$/;
+/** A decorator applied to a class member or parameter (`@Injectable()`, `@Body() dto`). */
+const DECORATOR = /(^|[\s(,])@[A-Za-z_$][\w$.]*\s*(\(|\n|\s+(export|class|async|public|private|protected|readonly|static|get|set|[A-Za-z_$]))/m;
 
 function location(m: esbuild.Message): string {
   const l = m.location;
-  return l ? `${l.file}:${l.line}:${l.column + 1}` : '';
+  return l ? `${relative(process.cwd(), l.file) || l.file}:${l.line}:${l.column + 1}` : '';
+}
+
+/** The nearest tsconfig.json above `file`, parsed by `ts` (extends followed). */
+class TsConfigs {
+  private byDir = new Map<string, { options: Record<string, unknown>; path: string } | null>();
+  constructor(private readonly ts: any) {}
+  for(file: string): { options: Record<string, unknown>; path: string } | null {
+    let dir = dirname(file);
+    const seen: string[] = [];
+    for (;;) {
+      if (this.byDir.has(dir)) break;
+      seen.push(dir);
+      const p = join(dir, 'tsconfig.json');
+      if (existsSync(p)) {
+        const read = this.ts.readConfigFile(p, this.ts.sys.readFile);
+        const parsed = read.error ? null : this.ts.parseJsonConfigFileContent(read.config, this.ts.sys, dir);
+        this.byDir.set(dir, parsed ? { options: parsed.options, path: p } : null);
+        break;
+      }
+      const up = dirname(dir);
+      if (up === dir) {
+        this.byDir.set(dir, null);
+        break;
+      }
+      dir = up;
+    }
+    const found = this.byDir.get(dir) ?? null;
+    for (const d of seen) this.byDir.set(d, found);
+    return found;
+  }
+}
+
+/** Does the nearest tsconfig.json ask for decorator metadata? (Read without TypeScript.) */
+function wantsDecoratorMetadata(file: string): string | null {
+  let dir = dirname(file);
+  for (;;) {
+    const p = join(dir, 'tsconfig.json');
+    if (existsSync(p)) return /"emitDecoratorMetadata"\s*:\s*true/.test(readFileSync(p, 'utf8')) ? p : null;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+/** Bundle line → source file, from the bundle's source map (for run-time requires). */
+function sourceTable(outfile: string): SourceTable {
+  const map = new TraceMap(readFileSync(`${outfile}.map`, 'utf8'));
+  const files = map.sources.map((s) => (s && !s.includes(':') ? resolve(dirname(outfile), s) : (s ?? '')));
+  const lines: number[] = [];
+  let last = -1;
+  decodedMappings(map).forEach((segments, i) => {
+    const seg = segments[0];
+    if (!seg || seg.length < 4) return;
+    const src = seg[1]!;
+    if (src !== last) {
+      lines.push(i + 1, src);
+      last = src;
+    }
+  });
+  return { files, lines };
+}
+
+/** The app's own source as Node would run it: decorator metadata, import.meta, __dirname, require.main. */
+function sourcePlugin(entry: string, typescript: (file: string, tsconfig: string) => { ts: any; tsconfigs: TsConfigs }): esbuild.Plugin {
+  return {
+    name: 'thaw-source',
+    setup(b) {
+      b.onLoad({ filter: /\.(m|c)?[jt]sx?$/ }, (args) => {
+        if (args.path.startsWith(runtimeDir)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        let out = text;
+        let loader = LOADERS[extname(args.path)] ?? 'js';
+        let changed = false;
+        if (TS.test(args.path) && DECORATOR.test(text)) {
+          const tsconfig = wantsDecoratorMetadata(args.path);
+          if (tsconfig) {
+            const { ts: t, tsconfigs } = typescript(args.path, tsconfig);
+            const options = { ...(tsconfigs.for(args.path)?.options ?? {}), module: t.ModuleKind.ESNext, target: t.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: true, inlineSources: false, declaration: false, noEmit: false, emitDecoratorMetadata: true, experimentalDecorators: true, importHelpers: false };
+            out = t.transpileModule(text, { compilerOptions: options, fileName: args.path }).outputText;
+            loader = 'js';
+            changed = true;
+          }
+        }
+        // A package's own source map (dist/*.js → src/*.ts) is not followed: Node names the file it
+    // loads in stack traces, and so must the image (snapshot/stackmap.ts).
+    if (/\.[cm]?js$/.test(args.path) && out.includes('//# sourceMappingURL=')) {
+      out = out.replace(/\/\/# sourceMappingURL=\S*\s*$/, '');
+      changed = true;
+    }
+    const usesMeta = out.includes('import.meta');
+        const usesDir = out.includes('__dirname') || out.includes('__filename');
+        if (usesMeta) {
+          out = out
+            .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+            .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
+            .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
+          changed = true;
+        }
+        const decl: string[] = [];
+        if (usesDir) {
+          // Only where the file does not declare them itself (`const __dirname = …` in ESM).
+          if (out.includes('__dirname') && !/\b(const|let|var)\s+__dirname\b/.test(out)) decl.push(`__dirname = ${JSON.stringify(dirname(args.path))}`);
+          if (out.includes('__filename') && !/\b(const|let|var)\s+__filename\b/.test(out)) decl.push(`__filename = ${JSON.stringify(args.path)}`);
+        }
+        let prefix = decl.length ? `var ${decl.join(', ')};` : '';
+        // `require.main === module` in the entry holds as in a cold start.
+        if (args.path === entry && /\brequire\.main\b/.test(out)) prefix += 'require.main = module;';
+        if (prefix) {
+          // A shebang must stay on the first line.
+          out = out.startsWith('#!') ? out.replace(/^(#![^\n]*\n)/, `$1${prefix}`) : prefix + out;
+          changed = true;
+        }
+        return changed ? { contents: out, loader } : undefined;
+      });
+    },
+  };
+}
+
+/** The app's TypeScript, found from the file (or the entry): needed for decorator metadata. */
+function typescriptFor(entry: string): (file: string, tsconfig: string) => { ts: any; tsconfigs: TsConfigs } {
+  let ts: any;
+  let tsconfigs: TsConfigs | undefined;
+  return (file, tsconfig) => {
+    if (ts === undefined) {
+      for (const from of [file, entry]) {
+        try {
+          ts = createRequire(from)('typescript');
+          break;
+        } catch {
+          ts = null;
+        }
+      }
+    }
+    if (!ts) {
+      throw new ThawError('E_DECORATOR_METADATA', `${relative(process.cwd(), file)} uses decorators and ${relative(process.cwd(), tsconfig)} sets emitDecoratorMetadata, which esbuild cannot emit, and the app has no typescript package to compile it with`, {
+        hint: "npm install --save-dev typescript (thaw then compiles decorated files with it), or build from tsc's output (thaw build dist/main.js)",
+      });
+    }
+    tsconfigs ??= new TsConfigs(ts);
+    return { ts, tsconfigs };
+  };
+}
+
+/**
+ * A package that is not installed fails only when reached, as under Node (optional dependencies
+ * such as @nestjs/microservices' transports); a broken import in the app's own files is still a
+ * build error. Each missing one is added to `missing`.
+ */
+function optionalModules(b: esbuild.PluginBuild, missing: Set<string>): void {
+  b.onResolve({ filter: /.*/ }, async (args) => {
+    if (args.pluginData?.thawProbe || args.kind === 'entry-point' || args.namespace !== 'file' || isBuiltin(args.path)) return undefined;
+    const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { thawProbe: true } });
+    if (r.errors.length === 0) return { path: r.path, external: r.external, namespace: r.namespace, sideEffects: r.sideEffects, suffix: r.suffix, pluginData: r.pluginData };
+    if (/^\.\.?(\/|$)/.test(args.path) && !args.importer.includes('/node_modules/')) return undefined;
+    missing.add(`${args.path} (imported by ${relative(process.cwd(), args.importer)})`);
+    return { path: args.path, namespace: 'thaw-missing', pluginData: { importer: args.importer } };
+  });
+  b.onLoad({ filter: /.*/, namespace: 'thaw-missing' }, (args) => ({
+    contents: `throw Object.assign(new Error(${JSON.stringify(`Cannot find module '${args.path}'\nRequire stack:\n- ${args.pluginData?.importer ?? ''}`)}), { code: 'MODULE_NOT_FOUND' });`,
+    loader: 'js',
+  }));
+}
+
+/**
+ * The app bundled as it is, without thaw's prelude or stand-ins: how a TypeScript entry is
+ * started cold when the image is verified (a .js entry runs as it is). ESM when the graph has
+ * top-level await. Returns the file written (outBase + .cjs or .mjs).
+ */
+export async function plainBundle(entry: string, outBase: string, targetMajor: number): Promise<string> {
+  const build = (esm: boolean): Promise<esbuild.BuildResult> =>
+    esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: esm ? 'esm' : 'cjs',
+      target: `node${targetMajor}`,
+      outfile: `${outBase}${esm ? '.mjs' : '.cjs'}`,
+      logLevel: 'silent',
+      keepNames: true,
+      // What stays a run-time require (computed names, native addons) resolves from the entry,
+      // not from where this file is written.
+      banner: { js: esm ? `import { createRequire as __thawCreateRequire } from 'node:module'; const require = __thawCreateRequire(${JSON.stringify(entry)});` : `require = require('node:module').createRequire(${JSON.stringify(entry)});` },
+      plugins: [
+        {
+          name: 'thaw-native',
+          setup(b) {
+            b.onResolve({ filter: /\.node$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), external: true }));
+            optionalModules(b, new Set());
+          },
+        },
+        sourcePlugin(entry, typescriptFor(entry)),
+      ],
+    });
+  try {
+    await build(false);
+    return `${outBase}.cjs`;
+  } catch (err) {
+    if (!((err as { errors?: esbuild.Message[] }).errors ?? []).some((e) => /top-level await/i.test(e.text))) throw err;
+    await build(true);
+    return `${outBase}.mjs`;
+  }
 }
 
 export async function bundle(entry: string, outfile: string, config: BuildConfig, targetMajor: number, finalPath = outfile): Promise<BundleResult> {
-  const deferredPath = join(runtimeDir, 'deferred.ts');
-  const builderPath = join(runtimeDir, 'builder.ts');
-  const nativeAddons: string[] = [];
-  const plugins: esbuild.Plugin[] = [
+  const mainPath = join(guestDir, 'main.ts');
+  const missing = new Set<string>();
+  let usesRuntime = false;
+  const typescript = typescriptFor(entry);
+
+  const plugins = (esm: boolean): esbuild.Plugin[] => [
     {
-      name: 'thaw-defer',
+      name: 'thaw-modules',
       setup(b) {
         const names = DEFERRED_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
         b.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'thaw-deferred' }));
         b.onLoad({ filter: /.*/, namespace: 'thaw-deferred' }, (args) => ({
-          contents: `module.exports = require(${JSON.stringify(deferredPath)}).deferredModule(${JSON.stringify(args.path)});`,
-          resolveDir: runtimeDir,
+          contents: `module.exports = require(${JSON.stringify(join(guestDir, 'http.ts'))}).deferredModule(${JSON.stringify(args.path)});`,
+          resolveDir: guestDir,
           loader: 'js',
         }));
-        b.onResolve({ filter: /^thaw$/ }, () => ({ path: join(runtimeDir, 'index.ts') }));
-        // node:crypto is the real module, guarded on first load (runtime/entropy.ts).
+        b.onResolve({ filter: /^thaw$/ }, () => {
+          usesRuntime = true;
+          return { path: join(runtimeDir, 'index.ts') };
+        });
+        // node:crypto is the real module, guarded on first load (runtime/guest/entropy.ts).
         b.onResolve({ filter: /^(node:)?crypto$/ }, () => ({ path: 'crypto', namespace: 'thaw-crypto' }));
         b.onLoad({ filter: /.*/, namespace: 'thaw-crypto' }, () => ({
-          contents: `module.exports = require(${JSON.stringify(join(runtimeDir, 'entropy.ts'))}).guardedCrypto();`,
-          resolveDir: runtimeDir,
+          contents: `module.exports = require(${JSON.stringify(join(guestDir, 'entropy.ts'))}).guardedCrypto();`,
+          resolveDir: guestDir,
           loader: 'js',
         }));
+        // A native addon stays a run-time require by absolute path: refused while building,
+        // loaded normally after restore (runtime/guest/modules.ts).
         b.onResolve({ filter: /\.node$/ }, (args) => {
-          nativeAddons.push(`${args.path} (imported by ${relative(process.cwd(), args.importer)})`);
-          return { path: args.path, external: true };
+          if (args.namespace === 'thaw-native') return { path: args.path, external: true };
+          return { path: resolve(args.resolveDir, args.path), namespace: 'thaw-native' };
         });
+        b.onLoad({ filter: /.*/, namespace: 'thaw-native' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, resolveDir: dirname(args.path), loader: 'js' }));
+        // In ESM output an external built-in would become an `import` statement, which the
+        // builder's script cannot hold: it is a require() inside a CommonJS shim instead.
+        if (esm) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (args.namespace === 'thaw-builtin' || !isBuiltin(args.path)) return undefined;
+            return { path: args.path, namespace: 'thaw-builtin' };
+          });
+          b.onLoad({ filter: /.*/, namespace: 'thaw-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+        }
+        optionalModules(b, missing);
       },
     },
-    {
-      name: 'thaw-file-meta',
-      setup(b) {
-        b.onLoad({ filter: /\.(m|c)?[jt]sx?$/ }, (args) => {
-          if (args.path.startsWith(runtimeDir)) return undefined;
-          const text = readFileSync(args.path, 'utf8');
-          const usesMeta = text.includes('import.meta');
-          const usesDir = text.includes('__dirname') || text.includes('__filename');
-          if (!usesMeta && !usesDir) return undefined;
-          let out = text;
-          const url = pathToFileURL(args.path).href;
-          if (usesMeta) {
-            out = out
-              .replace(/\bimport\.meta\.url\b/g, JSON.stringify(url))
-              .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-              .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
-          }
-          if (usesDir) {
-            const decl: string[] = [];
-            // Only where the file does not declare them itself (`const __dirname = …` in ESM).
-            if (text.includes('__dirname') && !/\b(const|let|var)\s+__dirname\b/.test(text)) decl.push(`__dirname = ${JSON.stringify(dirname(args.path))}`);
-            if (text.includes('__filename') && !/\b(const|let|var)\s+__filename\b/.test(text)) decl.push(`__filename = ${JSON.stringify(args.path)}`);
-            // A shebang must stay on the first line.
-            if (decl.length) out = out.startsWith('#!') ? out.replace(/^(#![^\n]*\n)/, `$1var ${decl.join(', ')};`) : `var ${decl.join(', ')};` + out;
-          }
-          return { contents: out, loader: LOADERS[extname(args.path)] ?? 'js' };
-        });
-      },
-    },
+    sourcePlugin(entry, typescript),
   ];
-  const entryCode = [
-    `const thaw = require(${JSON.stringify(builderPath)});`,
-    `thaw.begin(${JSON.stringify(config)});`,
-    `thaw.runApp(() => require(${JSON.stringify(entry)}));`,
-  ].join('\n');
-  let result: esbuild.BuildResult;
-  try {
-    result = await esbuild.build({
-      stdin: { contents: entryCode, resolveDir: dirname(entry), sourcefile: 'thaw-builder-entry.cjs', loader: 'js' },
+
+
+  const run = (esm: boolean): Promise<esbuild.BuildResult> => {
+    const entryCode = esm
+      ? [`import * as thaw from ${JSON.stringify(mainPath)};`, `thaw.begin(${JSON.stringify(config)}, __thaw_require);`, `thaw.runApp(() => import(${JSON.stringify(entry)}));`].join('\n')
+      : [`const thaw = require(${JSON.stringify(mainPath)});`, `thaw.begin(${JSON.stringify(config)}, __thaw_require);`, `thaw.runApp(() => require(${JSON.stringify(entry)}));`].join('\n');
+    return esbuild.build({
+      stdin: { contents: entryCode, resolveDir: dirname(entry), sourcefile: 'thaw-builder-entry.js', loader: 'js' },
       bundle: true,
       platform: 'node',
-      format: 'cjs',
+      format: esm ? 'esm' : 'cjs',
       target: `node${targetMajor}`,
       outfile,
       sourcemap: 'external',
       sourcesContent: false,
       logLevel: 'silent',
-      metafile: true,
       legalComments: 'none',
+      keepNames: true,
+      banner: { js: REQUIRE_BANNER },
       // Stack traces in restored processes name the bundle where the image keeps it, not the
       // temporary directory it was built in.
       footer: { js: `//# sourceURL=${finalPath}` },
-      plugins,
-      // Free references to fetch/Request/Response/… become thaw's stand-ins (see web-globals.ts).
-      inject: [join(runtimeDir, 'web-globals.ts')],
+      plugins: plugins(esm),
+      // Free references to fetch/Request/Response/… and to the global object become thaw's
+      // build-time views (runtime/guest/web.ts).
+      inject: [join(guestDir, 'web-globals.ts')],
+      define: { globalThis: '__thaw_global', global: '__thaw_global' },
     });
-  } catch (err) {
-    const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
-    const tla = errors.find((e) => /top-level await/i.test(e.text));
-    if (tla) {
-      throw new ThawError('E_TOP_LEVEL_AWAIT', `top-level await at ${location(tla)} cannot go into a snapshot (the snapshot entry runs as one synchronous script)`, {
-        hint: 'move the awaited work into an async init function the app calls, or into onRestore() when it must run in every process',
-      });
+  };
+
+  let result: esbuild.BuildResult;
+  let esm = false;
+  try {
+    try {
+      result = await run(false);
+    } catch (err) {
+      const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
+      if (!errors.some((e) => /top-level await/i.test(e.text))) throw err;
+      esm = true;
+      missing.clear();
+      result = await run(true);
     }
+  } catch (err) {
+    if (err instanceof ThawError) throw err;
+    const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
     const first = errors[0];
     if (first) {
+      const own = (first.detail as unknown) instanceof ThawError ? (first.detail as ThawError) : undefined;
+      if (own) throw own;
       const unresolved = /Could not resolve "([^"]+)"/.exec(first.text);
       if (unresolved) {
-        throw new ThawError('E_MODULE_NOT_FOUND', `${location(first)}: cannot resolve "${unresolved[1]}"`, { hint: `install it (npm install ${unresolved[1]}) or fix the import path` });
+        throw new ThawError('E_MODULE_NOT_FOUND', `${location(first)}: cannot resolve "${unresolved[1]}"`, { hint: `fix the import path (node ${relative(process.cwd(), entry)} fails the same way)` });
       }
       throw new ThawError('E_SYNTAX', `${location(first)}: ${first.text}`, {
         hint: 'fix the source; it must also run with plain node',
@@ -141,13 +366,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     }
     throw err;
   }
-  if (nativeAddons.length) {
-    throw new ThawError('E_NATIVE_ADDON', `native addon ${nativeAddons[0]} cannot go into a V8 snapshot (its memory lives outside the JS heap)`, {
-      hint: 'load it lazily after restore (require it inside onRestore() or a request handler), or use a pure-JS alternative',
-    });
-  }
-  const warnings = result.warnings
-    .filter((w) => !w.location?.file.includes('thaw-builder-entry'))
-    .map((w) => `${location(w)}: ${w.text}`);
-  return { warnings, inputs: Object.keys(result.metafile?.inputs ?? {}).length };
+  writeFileSync(config.sourcesPath, JSON.stringify(sourceTable(outfile)));
+  const warnings = result.warnings.filter((w) => !w.location?.file.includes('thaw-builder-entry')).map((w) => `${location(w)}: ${w.text}`);
+  return { warnings, missing: [...missing].sort(), esm, usesRuntime };
 }

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { ThawError, tail } from '../errors.js';
 import { run } from '../launch/spawn.js';
-import { DEFERRED_MODULES, type ModuleShape } from '../runtime/deferred.js';
+import { DEFERRED_GLOBALS, DEFERRED_MODULES, type ModuleShape } from '../runtime/protocol.js';
 
 export interface NodeInfo {
   path: string;
@@ -18,6 +18,8 @@ export interface NodeInfo {
   size: number;
   mtimeS: number;
   shapes: Record<string, ModuleShape>;
+  /** The deferred web globals this Node defines. */
+  webGlobals: string[];
 }
 
 const PROBE = `
@@ -38,8 +40,9 @@ for (const m of mods) {
   }
   shapes[m] = s;
 }
+const webGlobals = ${JSON.stringify(DEFERRED_GLOBALS)}.filter((g) => typeof globalThis[g] !== 'undefined');
 process.stdout.write(JSON.stringify({ version: process.version, v8: process.versions.v8, arch: process.arch,
-  platform: process.platform, modules: process.versions.modules, shapes }));
+  platform: process.platform, modules: process.versions.modules, shapes, webGlobals }));
 `;
 
 export async function probeNode(nodePath: string): Promise<NodeInfo> {

@@ -11,6 +11,9 @@
  * still baked in: each draw is recorded with its stack so `thaw doctor` can point at it.
  */
 
+import { realGlobal } from './real-global.js';
+import { inSession, pair, session } from './session.js';
+
 export interface EntropyDraw {
   fn: string;
   stack: string;
@@ -75,7 +78,7 @@ let cryptoGuarded = false;
  */
 export function guardedCrypto(): Record<string, any> {
   const crypto = (process as any).getBuiltinModule('node:crypto') as Record<string, any>;
-  if (cryptoGuarded || !building) return crypto;
+  if (cryptoGuarded || !building || !inSession()) return crypto;
   cryptoGuarded = true;
   const rawRandomBytes = crypto.randomBytes as (n: number) => Buffer;
   const bytes = (n: number): Uint8Array => rawRandomBytes(n);
@@ -109,15 +112,15 @@ export function guardedCrypto(): Record<string, any> {
 
 /** Guard the Web Crypto global lazily: its getter is wrapped, nothing is loaded until used. */
 function guardWebCrypto(): void {
-  const desc = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  const desc = Object.getOwnPropertyDescriptor(realGlobal, 'crypto');
   if (!desc?.get || !desc.configurable) return;
   const get = desc.get;
   let guarded = false;
-  Object.defineProperty(globalThis, 'crypto', {
+  Object.defineProperty(realGlobal, 'crypto', {
     configurable: true,
     enumerable: desc.enumerable,
     get() {
-      const web = get.call(globalThis) as Record<string, any>;
+      const web = get.call(realGlobal) as Record<string, any>;
       if (!guarded && building && web) {
         guarded = true;
         const grv = web.getRandomValues as (a: Uint8Array) => Uint8Array;
@@ -137,22 +140,21 @@ function guardWebCrypto(): void {
     },
     set: desc.set,
   });
-  originals.push(() => Object.defineProperty(globalThis, 'crypto', desc));
+  originals.push(() => Object.defineProperty(realGlobal, 'crypto', desc));
 }
 
-/** Start guarding. Call before any app code runs. */
+/** Start guarding. Call before any app code runs: its restore step is the first of all. */
 export function guardEntropy(): void {
   building = true;
   guardWebCrypto();
-}
-
-/** Build over: stop recording. Draws so far are kept for the report. */
-export function entropyDraws(): EntropyDraw[] {
-  return draws.slice();
+  session().collectors.push((r) => {
+    r.entropy = draws.slice();
+  });
+  pair('entropy', undefined, reseedEntropy);
 }
 
 /** First thing after restore: the real functions are back, with caches never filled. */
-export function reseedEntropy(): void {
+function reseedEntropy(): void {
   building = false;
   draws.length = 0;
   for (const undo of originals.splice(0).reverse()) undo();

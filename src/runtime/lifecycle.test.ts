@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CheckpointError, notifyCheckpoint, notifyRestore, RestoreError, globalContext, state } from './state.js';
+import { CheckpointError, notifyCheckpoint, notifyRestore, RestoreError, globalContext, state } from './lifecycle.js';
 
 test('checkpoint notifies newest first, restore oldest first; every resource is notified and failures gathered', async () => {
   state().resources.length = 0;

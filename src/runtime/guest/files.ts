@@ -1,0 +1,141 @@
+/**
+ * Files the app opens while building. A file descriptor is only a number in the snapshot: in a
+ * restored process it names nothing (EBADF on the first write) or, worse, another file. So every
+ * descriptor the app opens through node:fs is recorded with the stack that opened it; one still
+ * open at the checkpoint blocks it, named with its path, as CRaC's
+ * CheckpointOpenFileException does. One kind is common enough to handle instead: an append-mode
+ * fs.WriteStream (`createWriteStream('access.log', { flags: 'a' })`, a logger's file) is
+ * flushed and closed at the checkpoint and reopened, same path and flags, in every restore.
+ */
+import type { OpenFile } from '../protocol.js';
+import { pair, session } from './session.js';
+
+interface Opened {
+  path: string;
+  flags: string;
+  mode?: number;
+  stack: string;
+}
+
+interface AppendStream {
+  fd: number | null;
+  path: string;
+  flags: string;
+  mode?: number;
+  destroyed?: boolean;
+  closed?: boolean;
+  writableLength?: number;
+  writableNeedDrain?: boolean;
+  once(event: string, fn: () => void): unknown;
+}
+
+const open = new Map<number, Opened>();
+const appendStreams = new Set<AppendStream>();
+/** Streams closed at the checkpoint, reopened after restore. */
+const parked: AppendStream[] = [];
+
+function stackHere(): string {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 30;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = saved;
+  return stack;
+}
+
+const flagText = (flags: unknown): string => (flags === undefined || flags === null ? 'r' : String(flags));
+
+export function trackFiles(): void {
+  const fs = (process as any).getBuiltinModule('node:fs');
+  const record = (fd: unknown, path: unknown, flags: unknown, mode: unknown, stack: string): void => {
+    if (typeof fd !== 'number' || fd < 0) return;
+    open.set(fd, { path: typeof path === 'string' ? path : Buffer.isBuffer(path) ? path.toString() : String(path), flags: flagText(flags), mode: typeof mode === 'number' ? mode : undefined, stack });
+  };
+  const openSync = fs.openSync;
+  fs.openSync = function (path: unknown, flags?: unknown, mode?: unknown) {
+    const fd = openSync.apply(this, arguments);
+    record(fd, path, flags, mode, stackHere());
+    return fd;
+  };
+  const openAsync = fs.open;
+  fs.open = function (path: unknown, flags?: unknown, mode?: unknown, cb?: unknown) {
+    const args = [...arguments];
+    const i = args.findIndex((a) => typeof a === 'function');
+    const stack = stackHere();
+    if (i >= 0) {
+      const done = args[i] as (err: unknown, fd?: number) => void;
+      args[i] = (err: unknown, fd?: number) => {
+        if (!err) record(fd, path, typeof flags === 'function' ? undefined : flags, typeof mode === 'function' ? undefined : mode, stack);
+        done(err, fd);
+      };
+    }
+    return openAsync.apply(this, args);
+  };
+  const promises = fs.promises;
+  const openPromise = promises.open;
+  promises.open = async function (path: unknown, flags?: unknown, mode?: unknown) {
+    const stack = stackHere();
+    const handle = await openPromise.apply(this, arguments);
+    record(handle.fd, path, flags, mode, stack);
+    return handle;
+  };
+  for (const name of ['close', 'closeSync']) {
+    const orig = fs[name];
+    fs[name] = function (fd: unknown) {
+      if (typeof fd === 'number') open.delete(fd);
+      return orig.apply(this, arguments);
+    };
+  }
+  const createWriteStream = fs.createWriteStream;
+  fs.createWriteStream = function (path: unknown, options?: unknown) {
+    const stream = createWriteStream.apply(this, arguments) as AppendStream;
+    const o = (typeof options === 'string' ? {} : options ?? {}) as { flags?: string; fd?: unknown };
+    if (typeof o.flags === 'string' && o.flags.startsWith('a') && o.fd === undefined && typeof path === 'string') appendStreams.add(stream);
+    return stream;
+  };
+  session().collectors.push((r) => {
+    r.reopened = parked.map((s) => s.path);
+  });
+  pair('append-mode write streams', undefined, reopenStreams);
+}
+
+function stillOpen(fd: number): boolean {
+  try {
+    (process as any).getBuiltinModule('node:fs').fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Flush and close the app's append-mode write streams (called once the checkpoint hooks ran). */
+export async function parkAppendStreams(timeoutMs: number): Promise<void> {
+  const fs = (process as any).getBuiltinModule('node:fs');
+  for (const s of appendStreams) {
+    if (s.destroyed || s.closed || typeof s.fd !== 'number') continue;
+    const deadline = Date.now() + timeoutMs;
+    while ((s.writableLength ?? 0) > 0 && Date.now() < deadline) await new Promise<void>((r) => setImmediate(r));
+    open.delete(s.fd);
+    fs.closeSync(s.fd);
+    s.fd = null;
+    parked.push(s);
+  }
+  appendStreams.clear();
+}
+
+function reopenStreams(): void {
+  const fs = (process as any).getBuiltinModule('node:fs');
+  for (const s of parked.splice(0)) s.fd = fs.openSync(s.path, s.flags, s.mode ?? 0o666);
+}
+
+/** Descriptors the app opened and has not closed. */
+export function openFiles(): OpenFile[] {
+  const out: OpenFile[] = [];
+  for (const [fd, o] of open) {
+    if (!stillOpen(fd)) {
+      open.delete(fd);
+      continue;
+    }
+    out.push({ fd, path: o.path, flags: o.flags, stack: o.stack });
+  }
+  return out;
+}

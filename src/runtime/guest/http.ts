@@ -1,0 +1,211 @@
+/**
+ * Stand-ins for node:http, https, http2, tls and their _http_* internals, which abort the V8
+ * snapshot builder when loaded (their bindings hold native state V8 cannot serialise). While
+ * building the app gets stand-in module objects; in a restored process each becomes the real
+ * thing:
+ *
+ * - plain exports are swapped for the real ones on the stand-in module object;
+ * - stand-in classes captured by reference (Express does
+ *   `Object.create(http.IncomingMessage.prototype)` at load time) are re-parented onto the
+ *   real classes, so objects that inherit from them get the real behaviour;
+ * - servers and agents constructed from stand-ins are initialised in place by the real
+ *   constructor — Node's http/https Server and Agent are classic functions that accept an
+ *   existing `this` — keeping the identity the app holds, its own properties and listeners.
+ */
+import { EventEmitter } from 'node:events';
+import { type DeferredModule } from '../protocol.js';
+import { pair, session, inSession } from './session.js';
+import { BuildServer, registerServer } from './servers.js';
+import { BuildIncomingMessage, BuildServerResponse } from './warmup.js';
+import { webOriginal } from './real-global.js';
+
+/** Thrown when the app uses a deferred built-in in a way that cannot happen before restore. */
+export class BuildTimeUseError extends Error {
+  readonly code = 'E_BUILD_TIME_USE';
+  readonly what: string;
+  constructor(what: string, why: string) {
+    super(`${what} was called while building the snapshot; ${why}`);
+    this.name = 'BuildTimeUseError';
+    this.what = what;
+  }
+}
+
+interface BuildInstance {
+  obj: Record<PropertyKey, unknown>;
+  module: string;
+  className: string;
+  args: unknown[];
+  /** Own keys right after the stand-in constructor ran; anything else the app set. */
+  ownKeys: Set<PropertyKey>;
+}
+
+let restored = false;
+const modules = new Map<string, Record<string, unknown>>();
+const standIns: Array<{ module: string; name: string; cls: Function }> = [];
+const instances: BuildInstance[] = [];
+const used = new Map<string, Set<string>>();
+
+const realModule = (name: string): Record<string, any> => (process as any).getBuiltinModule(`node:${name}`);
+/** The real export a stand-in stands for (`globalThis` is the web fetch globals' "module"). */
+const realExport = (module: string, name: string): unknown => (module === 'globalThis' ? webOriginal(name) : realModule(module)[name]);
+
+export function noteUse(module: string, name: string): void {
+  let s = used.get(module);
+  if (!s) used.set(module, (s = new Set()));
+  s.add(name);
+}
+
+export const outgoing = (m: string, n: string): BuildTimeUseError =>
+  new BuildTimeUseError(`${m}.${n}()`, "an outgoing connection cannot be part of a snapshot — make the call from onRestore(), a Resource's afterRestore(), or a request handler");
+
+/**
+ * A stand-in class: while building it behaves as `impl` (or refuses to be constructed); after
+ * restore it is re-parented onto the real class, so subclasses and captured prototypes work.
+ */
+export function standInClass(module: string, name: string, impl: (new (...a: any[]) => object) | undefined): Function {
+  const base = impl ?? Object;
+  const before = (): void => {
+    // Classes behind a lazy getter (web globals, Node 22+'s http.WebSocket) are re-parented
+    // on first use: reading them loads undici (~30 ms), which a restore should not pay.
+    if (restored && Object.getPrototypeOf(cls) === base) reparent(module, name, cls);
+    if (!restored && !impl) {
+      noteUse(module, name);
+      throw new BuildTimeUseError(`new ${module}.${name}()`, `it needs the real ${module === 'globalThis' ? name : `node:${module}`}, which cannot be loaded before restore — construct it in onRestore() or a Resource's afterRestore()`);
+    }
+  };
+  const after = (self: object, args: unknown[]): void => {
+    if (restored) return;
+    noteUse(module, name);
+    // Servers and agents outlive the build and are initialised in place after restore;
+    // request/response objects are per request and are not.
+    if (name === 'Server' || name === 'Agent') instances.push({ obj: self as BuildInstance['obj'], module, className: name, args, ownKeys: new Set(Reflect.ownKeys(self)) });
+    if (name === 'Server') registerServer(self, module);
+  };
+  // A class declared with the real name: V8 names frames after it (`Server.emit`), and after
+  // restore super() reaches the real constructor, since the class is re-parented onto it.
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`thaw: bad export name ${name}`);
+  const cls = new Function('base', 'before', 'after', `return class ${name} extends base { constructor(...args) { before(); super(...args); after(this, args); } };`)(base, before, after) as Function;
+  // Static members (Response.json …) are inherited: from `impl` while building, from the real
+  // class once re-parented.
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    configurable: true,
+    value(this: Function, v: unknown): boolean {
+      if (restored) {
+        const real = realExport(module, name);
+        if (typeof real === 'function' && v instanceof real) return true;
+      } else if (impl && this === cls && v instanceof impl) {
+        // Objects the build-time implementation made itself (a Response's headers).
+        return true;
+      }
+      return Function.prototype[Symbol.hasInstance].call(this, v);
+    },
+  });
+  standIns.push({ module, name, cls });
+  return cls;
+}
+
+const buildImpls: Record<string, Record<string, new (...a: any[]) => object>> = {
+  http: { Server: BuildServer, IncomingMessage: BuildIncomingMessage, ServerResponse: BuildServerResponse, Agent: EventEmitter as any, OutgoingMessage: EventEmitter as any },
+  https: { Server: BuildServer, Agent: EventEmitter as any },
+  _http_server: { Server: BuildServer, ServerResponse: BuildServerResponse },
+  _http_incoming: { IncomingMessage: BuildIncomingMessage },
+  _http_agent: { Agent: EventEmitter as any },
+};
+
+/** The module object the app gets for `require('http')` (and friends) while building. */
+export function deferredModule(module: DeferredModule | string): Record<string, unknown> {
+  const existing = modules.get(module);
+  if (existing) return existing;
+  const shape = (inSession() ? session().config.shapes[module] : undefined) ?? { functions: [], classes: [], values: {} };
+  const mod: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(shape.values)) mod[k] = v;
+  for (const name of shape.classes) mod[name] = standInClass(module, name, buildImpls[module]?.[name]);
+  for (const name of shape.functions) {
+    const fn = function (this: unknown, ...args: unknown[]): unknown {
+      if (restored) return realModule(module)[name].apply(this, args);
+      noteUse(module, name);
+      if (name === 'createServer' && (module === 'http' || module === 'https')) return new (mod.Server as new (...a: unknown[]) => object)(...args);
+      if (name === 'request' || name === 'get' || name === 'connect' || name === 'fetch') throw outgoing(module, name);
+      throw new BuildTimeUseError(`${module}.${name}()`, `node:${module} cannot be loaded before restore — call it from onRestore() or a Resource's afterRestore()`);
+    };
+    Object.defineProperty(fn, 'name', { value: name });
+    mod[name] = fn;
+  }
+  // The shared agents exist as soon as the module loads in real Node.
+  if (mod.Agent && (module === 'http' || module === 'https')) {
+    mod.globalAgent = new (mod.Agent as new (...a: unknown[]) => object)({ keepAlive: true });
+  }
+  modules.set(module, mod);
+  return mod;
+}
+
+/** The classes the app sees as http.IncomingMessage and http.ServerResponse. */
+export function requestClasses(): { Req: typeof BuildIncomingMessage; Res: typeof BuildServerResponse } {
+  const http = modules.get('http');
+  return {
+    Req: (http?.IncomingMessage as typeof BuildIncomingMessage | undefined) ?? BuildIncomingMessage,
+    Res: (http?.ServerResponse as typeof BuildServerResponse | undefined) ?? BuildServerResponse,
+  };
+}
+
+function listeners(obj: EventEmitter): Array<[string | symbol, Function[]]> {
+  return obj.eventNames().map((e) => [e, obj.rawListeners(e)]);
+}
+
+/** Parent a stand-in class (and its prototype) on the real class. */
+function reparent(module: string, name: string, cls: Function): void {
+  const real = realExport(module, name);
+  if (typeof real !== 'function') return;
+  Object.setPrototypeOf(cls.prototype, real.prototype);
+  Object.setPrototypeOf(cls, real);
+}
+
+/** Turn every stand-in into the real thing: the first step of a restore after entropy. */
+function restoreDeferred(): void {
+  restored = true;
+  for (const [module, mod] of modules) {
+    const real = realModule(module);
+    for (const key of Object.keys(mod)) {
+      // Lazy getters stay lazy: Node 22+'s http.WebSocket loads undici (~30 ms) when read.
+      const desc = Object.getOwnPropertyDescriptor(real, key);
+      if (desc?.get) Object.defineProperty(mod, key, { get: () => real[key], configurable: true, enumerable: true });
+      else mod[key] = real[key];
+    }
+  }
+  for (const { module, name, cls } of standIns) {
+    if (module !== 'globalThis' && !Object.getOwnPropertyDescriptor(realModule(module), name)?.get) reparent(module, name, cls);
+  }
+  // Objects built from stand-ins during the build: initialise them in place (the stand-in
+  // class is a thin subclass now parented on the real class, so nothing of the build-time
+  // implementation stays on the chain).
+  for (const inst of instances) {
+    const real = realModule(inst.module)[inst.className];
+    // Only a classic constructor function can initialise an existing object; a class's
+    // `prototype` is read-only, a function's is writable (and this costs nothing, unlike
+    // Function.prototype.toString on a built-in, which pulls in its source: ~10 ms each).
+    if (typeof real !== 'function' || !Object.getOwnPropertyDescriptor(real, 'prototype')?.writable) continue;
+    const obj = inst.obj;
+    const saved = typeof (obj as unknown as EventEmitter).eventNames === 'function' ? listeners(obj as unknown as EventEmitter) : [];
+    const appProps: Array<[PropertyKey, unknown]> = Reflect.ownKeys(obj)
+      .filter((k) => !inst.ownKeys.has(k) && k !== 'listening')
+      .map((k) => [k, obj[k]]);
+    for (const k of Reflect.ownKeys(obj)) delete obj[k];
+    real.apply(obj, inst.args);
+    const now = new Map(listeners(obj as unknown as EventEmitter).map(([e, l]) => [e, new Set(l)]));
+    for (const [event, fns] of saved) for (const fn of fns) if (!now.get(event)?.has(fn)) (obj as unknown as EventEmitter).on(event, fn as (...a: unknown[]) => void);
+    for (const [k, v] of appProps) obj[k] = v;
+  }
+}
+
+export function deferHttp(): void {
+  session().collectors.push((r) => {
+    const out: Record<string, string[]> = {};
+    for (const [m, names] of used) out[m] = [...names].sort();
+    r.deferred = out;
+  });
+  pair('node:http and friends', undefined, restoreDeferred);
+}
+
+export function isRestored(): boolean {
+  return restored;
+}

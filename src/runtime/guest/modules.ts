@@ -1,0 +1,196 @@
+/**
+ * require() inside the bundle. The snapshot builder gives the bundle a require() that loads
+ * built-ins only, and Node's module loader cannot be used while building (a restore then stops
+ * on `assert(!hasLoadedAnyUserCJSModule)`). Whatever the bundler could not resolve statically
+ * reaches here: a computed `require(name)` (Express's view engine loading `ejs`, plugin
+ * loaders, `bindings`), a native addon, an optional dependency that is not installed. The
+ * bundle's banner routes its require() through `route()`:
+ *
+ * - built-ins go to the builder's require, the deferred ones to their stand-ins (guest/http.ts)
+ *   and node:crypto to its guarded form (guest/entropy.ts);
+ * - a package is resolved from the file that asked for it, as Node would (the file is found
+ *   from the caller's bundle line through a table the host wrote from the source map), then,
+ *   while building, loaded by a small CommonJS loader of thaw's own (vm.compileFunction, Node's
+ *   resolution, module objects as Node makes them) so it is part of the snapshot; in a
+ *   restored process, what the build did not load is required by Node itself;
+ * - a native addon cannot be in a snapshot: while building it is refused, naming the package
+ *   and the fix; in a restored process it loads normally.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
+import type { RuntimeRequire, SourceTable } from '../protocol.js';
+import { deferredModule, isRestored } from './http.js';
+import { guardedCrypto } from './entropy.js';
+import { session } from './session.js';
+import { DEFERRED_MODULES } from '../protocol.js';
+
+/** What the bundle's banner hands over: the builder's require and the slot for thaw's route. */
+export interface RequireSlot {
+  builtin: NodeJS.Require;
+  /** `fn` is the banner's function that was called: the frame above it is the caller. */
+  hook: ((id: string, fn: Function) => unknown) | null;
+  resolve: ((id: string, fn: Function, options?: { paths?: string[] }) => string) | null;
+  main: unknown;
+}
+
+interface LoadedModule {
+  id: string;
+  filename: string;
+  path: string;
+  exports: unknown;
+  loaded: boolean;
+  children: LoadedModule[];
+  paths: string[];
+  require: NodeJS.Require;
+}
+
+const deferred = new Set<string>(DEFERRED_MODULES);
+const cache: Record<string, LoadedModule> = Object.create(null);
+const loadedAtBuild: RuntimeRequire[] = [];
+let slot: RequireSlot;
+let table: SourceTable = { files: [], lines: [] };
+let bundleUrl = '';
+let entry = '';
+
+const nodeModule = (): typeof import('node:module') => (process as any).getBuiltinModule('node:module');
+
+/** The source file of the bundle line `line` (1-based), from the host's table. */
+function fileAtLine(line: number): string | undefined {
+  const l = table.lines;
+  let lo = 0;
+  let hi = l.length / 2 - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (l[mid * 2]! <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? undefined : table.files[l[found * 2 + 1]!];
+}
+
+/** The file whose code called the bundle's require (the frame above `fn`). */
+function callerFile(fn: Function): string | undefined {
+  const holder: { stack?: unknown } = {};
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 1;
+  Error.prepareStackTrace = (_e, sites) => sites;
+  try {
+    Error.captureStackTrace(holder, fn);
+    const site = (holder.stack as NodeJS.CallSite[] | undefined)?.[0];
+    if (!site) return undefined;
+    const file = site.getScriptNameOrSourceURL?.() ?? site.getFileName();
+    if (file && file !== bundleUrl && isAbsolute(file) && !file.endsWith('.cjs')) return file;
+    const line = site.getLineNumber();
+    return line ? fileAtLine(line) : undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function isBuiltin(id: string): boolean {
+  return id.startsWith('node:') || nodeModule().isBuiltin(id);
+}
+
+function builtin(id: string): unknown {
+  const name = id.replace(/^node:/, '');
+  if (deferred.has(name)) return deferredModule(name);
+  if (name === 'crypto') return guardedCrypto();
+  return slot.builtin(id);
+}
+
+/** The package a file belongs to, as `name` (`@scope/name`), for messages. */
+export function packageOf(file: string): string {
+  const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+  return m ? m[1]! : relative(process.cwd(), file);
+}
+
+const resolved = new Map<string, string>();
+function resolveFrom(id: string, from: string | undefined, options?: { paths?: string[] }): string {
+  if (options) return nodeModule().createRequire(from ?? entry).resolve(id, options);
+  const key = `${from ?? entry}\0${id}`;
+  let file = resolved.get(key);
+  if (file === undefined) resolved.set(key, (file = nodeModule().createRequire(from ?? entry).resolve(id)));
+  return file;
+}
+
+function nativeAddonError(file: string, from: string | undefined): Error {
+  const pkg = packageOf(file);
+  return Object.assign(new Error(`native addon ${relative(process.cwd(), file)} (package ${pkg}) was loaded during the build${from ? `, by ${relative(process.cwd(), from)}` : ''}; its memory lives outside the JS heap, so it cannot be part of a snapshot`), {
+    code: 'E_NATIVE_ADDON',
+    addon: file,
+    package: pkg,
+  });
+}
+
+/** Node's CommonJS loading of one file, done by thaw while building. */
+function load(file: string, from: string | undefined): unknown {
+  const hit = cache[file];
+  if (hit) return hit.exports;
+  if (file.endsWith('.node')) throw nativeAddonError(file, from);
+  const text = readFileSync(file, 'utf8');
+  const mod: LoadedModule = { id: file, filename: file, path: dirname(file), exports: {}, loaded: false, children: [], paths: [], require: undefined as unknown as NodeJS.Require };
+  mod.require = makeRequire(file);
+  cache[file] = mod;
+  try {
+    if (file.endsWith('.json')) {
+      mod.exports = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    } else {
+      if (file.endsWith('.mjs')) throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
+      const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
+      const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
+      const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
+      fn.call(mod.exports, mod.exports, mod.require, mod, file, dirname(file));
+    }
+    mod.loaded = true;
+  } catch (e) {
+    delete cache[file];
+    throw e;
+  }
+  return mod.exports;
+}
+
+function makeRequire(from: string): NodeJS.Require {
+  const req = function require(id: string): unknown {
+    return route(id, from);
+  } as NodeJS.Require;
+  req.resolve = ((id: string, options?: { paths?: string[] }) => (isBuiltin(id) ? id : resolveFrom(id, from, options))) as NodeJS.RequireResolve;
+  req.cache = cache as unknown as NodeJS.Require['cache'];
+  Object.defineProperty(req, 'main', { get: () => slot.main, configurable: true });
+  return req;
+}
+
+/** One require() of the bundle or of a module thaw loaded. */
+function route(id: string, from: string | undefined): unknown {
+  if (typeof id !== 'string') return slot.builtin(id);
+  if (isBuiltin(id)) return builtin(id);
+  const file = resolveFrom(id, from);
+  const hit = cache[file];
+  if (hit) return hit.exports;
+  if (isRestored()) return nodeModule().createRequire(from ?? entry)(id);
+  // The requires a loaded module makes itself are its business; the report names the ones the
+  // bundled code made by a computed name.
+  if (!file.endsWith('.node') && !(from && cache[from])) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: file });
+  return load(file, from);
+}
+
+export function routeRequires(s: RequireSlot): void {
+  const { config } = session();
+  slot = s;
+  bundleUrl = config.bundleUrl;
+  entry = config.entry;
+  try {
+    table = JSON.parse(readFileSync(config.sourcesPath, 'utf8')) as SourceTable;
+  } catch {
+    /* no table: computed requires resolve from the entry's directory */
+  }
+  s.hook = (id, fn) => (typeof id === 'string' && isBuiltin(id) ? builtin(id) : route(id, callerFile(fn)));
+  s.resolve = (id, fn, options) => (isBuiltin(id) ? id : resolveFrom(id, callerFile(fn), options));
+  session().collectors.push((r) => {
+    r.runtimeRequires = loadedAtBuild.slice();
+  });
+}
+

@@ -1,0 +1,70 @@
+/**
+ * Signal listeners (`process.on('SIGTERM', …)`, the usual graceful shutdown) make Node open a
+ * signal handle, which a snapshot cannot hold (the builder aborts). While building they are kept
+ * aside; every restored process adds them for real, in the order the app added them.
+ */
+import { pair } from './session.js';
+
+interface Deferred {
+  event: string;
+  fn: Function;
+  once: boolean;
+  prepend: boolean;
+}
+
+const deferred: Deferred[] = [];
+let methods: Array<[string, PropertyDescriptor | undefined]> = [];
+
+function isSignal(event: unknown): event is string {
+  return typeof event === 'string' && /^SIG[A-Z0-9]+$/.test(event) && event in ((process as any).getBuiltinModule('node:os').constants.signals as object);
+}
+
+export function deferSignals(): void {
+  const p = process as unknown as Record<string, Function>;
+  /** Replace process[name]; `handle` returns true when it took care of a signal event. */
+  const intercept = (name: string, handle: (event: string, fn: Function) => boolean): void => {
+    const orig = p[name]!;
+    methods.push([name, Object.getOwnPropertyDescriptor(process, name)]);
+    Object.defineProperty(process, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, event: unknown, fn: Function) {
+        return isSignal(event) && handle(event, fn) ? process : orig.call(this, event, fn);
+      },
+    });
+  };
+  const adders: Array<[string, boolean, boolean]> = [
+    ['on', false, false],
+    ['addListener', false, false],
+    ['once', true, false],
+    ['prependListener', false, true],
+    ['prependOnceListener', true, true],
+  ];
+  for (const [name, once, prepend] of adders) {
+    intercept(name, (event, fn) => {
+      deferred.push({ event, fn, once, prepend });
+      return true;
+    });
+  }
+  for (const name of ['removeListener', 'off']) {
+    intercept(name, (event, fn) => {
+      const i = deferred.findIndex((d) => d.event === event && d.fn === fn);
+      if (i >= 0) deferred.splice(i, 1);
+      return i >= 0;
+    });
+  }
+  pair('signal listeners', undefined, restoreSignals);
+}
+
+/** The real process methods, and the app's signal listeners for real. */
+function restoreSignals(): void {
+  for (const [name, desc] of methods) {
+    if (desc) Object.defineProperty(process, name, desc);
+    else delete (process as unknown as Record<string, unknown>)[name];
+  }
+  methods = [];
+  for (const d of deferred.splice(0)) {
+    const method = d.prepend ? (d.once ? 'prependOnceListener' : 'prependListener') : d.once ? 'once' : 'on';
+    (process as unknown as Record<string, Function>)[method]!.call(process, d.event, d.fn);
+  }
+}
