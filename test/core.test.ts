@@ -11,53 +11,13 @@ import { after, describe, test } from 'node:test';
 import { freePort } from '../src/launch/port.js';
 import { get as httpsGet } from 'node:https';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
-import { nodes, root, scratch, thaw } from './helpers.js';
+import { answer, assertCleanFailure, nodes, root, scratch, serve, thaw } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
 const ex = (name: string): string => join(root, 'examples', name);
 const work = scratch('thaw-core-');
 
 after(killAll);
-
-/** Start an image and wait until GET path answers; returns the child and the first body. */
-async function serve(img: string, path = '/', env: Record<string, string> = {}, args: string[] = [], attempt = 1, cwd?: string): Promise<{ child: Child; port: number; body: string; status: number }> {
-  const port = await freePort();
-  const child = start([join(img, 'start'), ...args], { env: { PORT: String(port), ...env }, cwd });
-  try {
-    return { child, port, ...(await answer(child, port, path)) };
-  } catch (e) {
-    // Another test process may take the free port between freePort() and listen(): retry.
-    if (child.done && /E_PORT_IN_USE/.test(child.stderr()) && attempt < 3) return serve(img, path, env, args, attempt + 1, cwd);
-    throw e;
-  }
-}
-
-/** Poll GET path on the child's port until it answers (or the child exits, or 20 s pass). */
-async function answer(child: Child, port: number, path = '/'): Promise<{ body: string; status: number }> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.done) throw new Error(`${child.argv[0]} exited early: ${child.stderr()}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}${path}`);
-      return { body: await r.text(), status: r.status };
-    } catch {
-      if (Date.now() > deadline) throw new Error(`no answer from ${child.argv[0]} on ${port}: ${child.stderr()}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
-
-function assertCleanFailure(r: { status: number; stderr: string; stdout: string }, code: string, out?: string): void {
-  assert.notEqual(r.status, 0, `expected failure, got exit 0: ${r.stdout}`);
-  const lines = r.stderr.split('\n');
-  assert.match(lines[0]!, new RegExp(`^thaw: error: \\[${code}\\] `), r.stderr);
-  assert.doesNotMatch(r.stderr, /Fatal error|Native stack|==== C stack|at Object\.<anonymous>.*dist\/src/, 'no V8 crash dump or thaw stack');
-  if (out) {
-    assert.equal(existsSync(out), false, `${out} must not exist after a failed build`);
-    const leftovers = readdirSync(join(out, '..')).filter((f) => f.startsWith(`${out.split('/').pop()}.tmp-`));
-    assert.deepEqual(leftovers, [], 'no temporary image directory left behind');
-  }
-}
 
 describe('thaw build → IMG/start', () => {
   test('hello: the unmodified node:http app restores and answers on the restored PORT', async () => {

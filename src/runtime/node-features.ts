@@ -73,6 +73,13 @@ quirks.push(
     handling: 'runtime/guest/errors.ts formats the stack of every reachable Error at the checkpoint (inspector Runtime.queryObjects)',
   },
   {
+    id: 'internal-realm-context',
+    majors: [20, 26],
+    what: "internal/util's SideEffectFreeRegExpPrototype* helpers make a second realm (vm.runInNewContext) on first use and keep it; the builder then aborts (Assertion failed: (contexts_.size()) == (1)). Web streams call one when a reader is released: any completed pipeTo",
+    source: 'measured on v20.20.2, v22.23, v24.21, v26.10 with `new ReadableStream({start(c){c.close()}}).pipeTo(new WritableStream())`; lib/internal/util.js getInternalGlobal()',
+    handling: "the builder runs with --expose-internals and runtime/guest/node-internals.ts replaces those helpers before the app loads",
+  },
+  {
     id: 'intl-objects-unserializable',
     majors: [20, 26],
     what: 'an Intl object (DateTimeFormat, NumberFormat, Collator, Locale …) reachable at the checkpoint aborts the builder: its ICU object sits behind a global handle',

@@ -139,7 +139,9 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string }> => {
       rmSync(reportPath, { force: true });
       if (opts.sea) return buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
-      const child = start([node.path, ...buildFlags, '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
+      // --expose-internals lets the guest fix Node's own snapshot-hostile state
+      // (runtime/guest/node-internals.ts); it is a Node option, so restores do without it.
+      const child = start([node.path, ...buildFlags, '--expose-internals', '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
       const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
       const exit = await child.exited.finally(() => clearTimeout(timer));
       if (buildFlags.includes('--perf-basic-prof')) removeBuilderJitFiles(child.pid);

@@ -90,7 +90,9 @@ export function describeHandles(handles: LiveHandle[], mapper: StackMapper): str
  */
 export function v8Abort(stderr: string): { reason: string; stack: string[] } {
   const lines = stderr.split('\n');
-  const reasons = lines.filter((l) => /^#\s*\S/.test(l) && !/FailureMessage Object/.test(l)).map((l) => l.replace(/^#\s*/, '').trim());
+  // V8 prints `# Check failed: …`, Node's own CHECKs `  #  node[pid]: … at file:line` and
+  // `  #  Assertion failed: …`.
+  const reasons = lines.filter((l) => /^\s*#\s*\S/.test(l) && !/FailureMessage Object/.test(l)).map((l) => l.replace(/^\s*#\s*/, '').replace(/^\S+\[\d+\]: /, '').trim());
   const reason = reasons.filter((r) => !/^Fatal error in\s*,?\s*line 0$/.test(r)).join('; ') || reasons.join('; ');
   const js = lines.findIndex((l) => /JavaScript stack trace/.test(l));
   const stack: string[] = [];
@@ -104,6 +106,8 @@ export function v8Abort(stderr: string): { reason: string; stack: string[] } {
 /** What a V8 check means for the person building, when we know. */
 function explainAbort(reason: string, stderr: string): string | undefined {
   if (/js_promise_hooks/.test(reason)) return 'an async_hooks hook or AsyncLocalStorage was still enabled when the heap was written';
+  if (/contexts_\.size\(\)/.test(reason)) return 'a vm context (vm.createContext) was still reachable: create it after restore (thaw.onRestore)';
+  if (/finalization_registries/.test(reason)) return 'a FinalizationRegistry with registered objects was still reachable: register them after restore (thaw.onRestore)';
   if (/CheckGlobalAndEternalHandles/.test(reason)) {
     const what = /nghttp2|Http2Session/.test(stderr) ? ' (node:http2 — loaded with undici by the web fetch globals)' : /\bWeakRef|FinalizationRegistry/.test(stderr) ? ' (a WeakRef or FinalizationRegistry)' : '';
     return `an object held by a native global handle${what} was still reachable when the heap was written`;

@@ -21,7 +21,7 @@ export async function buildSea(node: NodeInfo, bundlePath: string, tmp: string, 
   const prep = join(tmp, 'sea-prep.blob');
   const config = join(tmp, 'sea-config.json');
   writeFileSync(config, JSON.stringify({ main: bundlePath, output: prep, useSnapshot: true, disableExperimentalSEAWarning: true }));
-  const child = start([node.path, '--experimental-sea-config', config], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
+  const child = start([node.path, '--expose-internals', '--experimental-sea-config', config], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
   const timer = setTimeout(() => void child.kill(), timeoutMs);
   const exit = await child.exited.finally(() => clearTimeout(timer));
   if (exit.status !== 0) return { status: exit.status, signal: exit.signal, stderr: child.stderr() };

@@ -43,6 +43,8 @@ let restored = false;
 const modules = new Map<string, Record<string, unknown>>();
 const standIns: Array<{ module: string; name: string; cls: Function }> = [];
 const instances: BuildInstance[] = [];
+/** Objects made from a build-time implementation of a web class (a Response kept from init). */
+const webObjects: Array<{ ref: WeakRef<object>; cls: Function; impl: Function }> = [];
 const used = new Map<string, Set<string>>();
 
 const realModule = (name: string): Record<string, any> => (process as any).getBuiltinModule(`node:${name}`);
@@ -76,6 +78,7 @@ export function standInClass(module: string, name: string, impl: (new (...a: any
   const after = (self: object, args: unknown[]): void => {
     if (restored) return;
     noteUse(module, name);
+    if (module === 'globalThis' && impl && Object.getPrototypeOf(self) === cls.prototype) webObjects.push({ ref: new WeakRef(self), cls, impl });
     // Servers and agents outlive the build and are initialised in place after restore;
     // request/response objects are per request and are not.
     if (name === 'Server' || name === 'Agent') instances.push({ obj: self as BuildInstance['obj'], module, className: name, args, ownKeys: new Set(Reflect.ownKeys(self)) });
@@ -93,10 +96,9 @@ export function standInClass(module: string, name: string, impl: (new (...a: any
       if (restored) {
         const real = realExport(module, name);
         if (typeof real === 'function' && v instanceof real) return true;
-      } else if (impl && this === cls && v instanceof impl) {
-        // Objects the build-time implementation made itself (a Response's headers).
-        return true;
       }
+      // Objects the build-time implementation made (a Response's headers, one kept from init).
+      if (impl && this === cls && v instanceof impl) return true;
       return Function.prototype[Symbol.hasInstance].call(this, v);
     },
   });
@@ -160,9 +162,30 @@ function reparent(module: string, name: string, cls: Function): void {
   Object.setPrototypeOf(cls, real);
 }
 
+/**
+ * A web object made while building and still held (a Response or Headers the app made at init)
+ * keeps the build-time implementation it was made with: its fields are that implementation's,
+ * which Node's real methods cannot read. Its class's prototype is about to lead to Node's real
+ * class, so it gets a prototype of its own that leads to the implementation.
+ */
+function keepWebObjects(): void {
+  const kept = new Map<Function, object>();
+  for (const { ref, cls, impl } of webObjects.splice(0)) {
+    const obj = ref.deref();
+    if (!obj || Object.getPrototypeOf(obj) !== cls.prototype) continue;
+    let proto = kept.get(cls);
+    if (!proto) {
+      proto = Object.create(impl.prototype, { constructor: { value: cls, writable: true, configurable: true } }) as object;
+      kept.set(cls, proto);
+    }
+    Object.setPrototypeOf(obj, proto);
+  }
+}
+
 /** Turn every stand-in into the real thing: the first step of a restore after entropy. */
 function restoreDeferred(): void {
   restored = true;
+  keepWebObjects();
   for (const [module, mod] of modules) {
     const real = realModule(module);
     for (const key of Object.keys(mod)) {

@@ -32,6 +32,7 @@ import { deferWebGlobals } from './web.js';
 import { wrapIntl } from './intl.js';
 import { fillBuiltins } from './builtins.js';
 import { formatErrorStacks } from './errors.js';
+import { patchNodeInternals } from './node-internals.js';
 
 /** Built-ins V8 cannot serialise; if one got loaded anyway, say which before V8 aborts. */
 const HOSTILE: Record<string, string> = {
@@ -207,6 +208,7 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
   const { report } = openSession(config);
   state().phase = 'building';
   modulesAtStart = new Set(moduleLoadList());
+  patchNodeInternals(slot.builtin);
   // node-features.ts 'builder-no-stack-trace-limit' (Node 20): without it errors have no stack.
   if (typeof Error.stackTraceLimit !== 'number') Error.stackTraceLimit = 10;
   process.argv[1] = config.argv1;

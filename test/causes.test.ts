@@ -1,0 +1,207 @@
+/**
+ * End-to-end, one test per cause that kept ordinary framework apps from building unmodified:
+ * each fixture under test/fixtures/causes/ is the few lines that reproduce it, built through
+ * bin/thaw (which verifies the image against cold starts) and asked after restore.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { killAll } from '../src/launch/spawn.js';
+import { assertCleanFailure, nodes, root, scratch, serve, thaw } from './helpers.js';
+
+const fx = (name: string): string => join(root, 'test/fixtures/causes', name);
+const work = scratch('thaw-causes-');
+after(killAll);
+
+/** Build a fixture (verification on) and return the restored answer to GET path. */
+async function buildAndAsk(name: string, path = '/', opts: { warmup?: unknown[]; node?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<{ body: string; stdout: string }> {
+  const img = join(work, `${name.replace(/\W/g, '_')}-${opts.node ?? 'system'}`);
+  const args = ['build', fx(name), '-o', img, ...(opts.args ?? [])];
+  if (opts.warmup) {
+    const file = join(work, `${name.replace(/\W/g, '_')}.warmup.json`);
+    (await import('node:fs')).writeFileSync(file, JSON.stringify(opts.warmup));
+    args.push('--warmup', file);
+  }
+  if (opts.node) args.push('--node', nodes[opts.node]!);
+  const b = await thaw(args, { env: opts.env });
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stdout, /verified: \d+ request\(s\) answered alike restored and cold/, b.stdout);
+  const s = await serve(img, path, opts.env);
+  await s.child.kill();
+  return { body: s.body, stdout: b.stdout };
+}
+
+describe('causes that kept framework apps from building unmodified', () => {
+  test('1: promises kept from init and made during warm-up do not abort the build', async () => {
+    const { body } = await buildAndAsk('kept-promise.mjs', '/', { warmup: [{ method: 'GET', path: '/', repeat: 5 }] });
+    assert.equal(body, 'hello true');
+  });
+
+  test('2: a V8 abort is reported with V8\'s (or Node\'s) own reason and what it means', async () => {
+    const out = join(work, 'vm-context');
+    const r = await thaw(['build', fx('vm-context.cjs'), '-o', out]);
+    assertCleanFailure(r, 'E_SNAPSHOT_ABORT', out);
+    assert.match(r.stderr, /Assertion failed: \(contexts_\.size\(\)\) == \(1\)/, 'Node\'s own reason');
+    assert.match(r.stderr, /a vm context \(vm\.createContext\) was still reachable/);
+    assert.doesNotMatch(r.stderr, /during start-up/, 'the phase is serialisation, not start-up');
+  });
+
+  test('3 and 6: fetch classes read off globalThis at init work during warm-up and after restore, instanceof included', async () => {
+    const { body } = await buildAndAsk('fetch-classes.mjs', '/hi', { warmup: [{ method: 'GET', path: '/warm', repeat: 3 }] });
+    assert.deepEqual(JSON.parse(body), { requestIsRequest: true, responseIsResponse: true, headers: true, probeOk: true, json: { path: '/hi' } });
+  });
+
+  test('4 and 5: request bodies read during warm-up (for await, pipeTo) and node:dns are not live handles', async () => {
+    const { body } = await buildAndAsk('body-reader.cjs', '/', {
+      warmup: [
+        { method: 'POST', path: '/iter', body: 'x'.repeat(100) },
+        { method: 'POST', path: '/pipe', body: 'y'.repeat(50) },
+      ],
+    });
+    assert.equal(body, '/ 0');
+  });
+
+  test('7 and 8: a computed require during warm-up is bundled into the image; a missing optional package fails only where reached', async () => {
+    const img = join(work, 'computed');
+    const wu = join(work, 'computed.json');
+    (await import('node:fs')).writeFileSync(wu, JSON.stringify([{ method: 'GET', path: '/fr' }]));
+    const b = await thaw(['build', fx('computed-require.cjs'), '-o', img, '--warmup', wu]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /loaded by a computed require during the build: .*lib\/fr\.cjs/);
+    assert.match(b.stdout, /not installed, fail only if reached \(as under node\): thaw-test-not-installed/);
+    const fr = await serve(img, '/fr');
+    assert.equal(fr.body, 'Bonjour (fr) colors=none', 'the module loaded during warm-up is in the snapshot');
+    await fr.child.kill();
+    // A locale the warm-up never asked for is required from disk by the restored process.
+    const en = await serve(img, '/en');
+    assert.equal(en.body, 'Hello (fr,en) colors=none');
+    await en.child.kill();
+    // Without a warm-up nothing is loaded at build time, and the image still answers.
+    const { body } = await buildAndAsk('computed-require.cjs', '/fr');
+    assert.equal(body, 'Bonjour (fr) colors=none');
+  });
+
+  test('8: a package that is not installed, required at init, fails the build as it fails node', async () => {
+    const out = join(work, 'missing');
+    const r = await thaw(['build', fx('missing-at-init.cjs'), '-o', out]);
+    assertCleanFailure(r, 'E_MODULE_NOT_FOUND', out);
+    assert.match(r.stderr, /thaw-test-not-installed/);
+    assert.match(r.stderr, /missing-at-init\.cjs:2:\d+/);
+  });
+
+  test('9: class and function names survive bundling, even where two modules declare the same', async () => {
+    const { body } = await buildAndAsk('names.mjs');
+    assert.equal(body, 'PutObjectCommand handler PutObjectCommand handler');
+  });
+
+  test('10: emitDecoratorMetadata is honoured (parameter types for dependency injection)', async () => {
+    const { body } = await buildAndAsk('decorators/main.ts');
+    assert.equal(body, 'Clock hello tick');
+  });
+
+  test('10: without a typescript package to emit decorator metadata, the build refuses with the fix', async () => {
+    const dir = join(tmpdir(), `thaw-decorators-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    cpSync(fx('decorators'), dir, { recursive: true });
+    const out = join(dir, 'img');
+    const r = await thaw(['build', join(dir, 'main.ts'), '-o', out], { cwd: dir });
+    assertCleanFailure(r, 'E_DECORATOR_METADATA', out);
+    assert.match(r.stderr, /npm install --save-dev typescript/);
+  });
+
+  test('11: a native addon loaded through a computed path is refused, naming the file and the fix', async () => {
+    const out = join(work, 'addon');
+    const r = await thaw(['build', fx('native-addon.cjs'), '-o', out]);
+    assertCleanFailure(r, 'E_NATIVE_ADDON', out);
+    assert.match(r.stderr, /addon\/fake\.node/);
+    assert.match(r.stderr, /from test\/fixtures\/causes\/native-addon\.cjs:4:\d+/);
+    assert.match(r.stderr, /fix: .*onRestore/);
+  });
+
+  test('12: an append-mode log stream opened at init is reopened by every restore; another open file is named', async () => {
+    const logs = join(work, 'logs');
+    mkdirSync(logs, { recursive: true });
+    const { stdout } = await buildAndAsk('log-files.cjs', '/after-restore', { env: { LOG_DIR: logs }, warmup: [{ method: 'GET', path: '/warm' }] });
+    assert.match(stdout, /reopened in every restore \(append-mode streams\): .*access\.log/);
+    const log = readFileSync(join(logs, 'access.log'), 'utf8');
+    assert.match(log, /GET \/warm\n/, 'the warm-up wrote before the checkpoint');
+    assert.match(log, /GET \/after-restore\n/, 'the restored process writes to the same file');
+    const out = join(work, 'open-file');
+    const r = await thaw(['build', fx('open-file.cjs'), '-o', out]);
+    assertCleanFailure(r, 'E_LIVE_HANDLES', out);
+    assert.match(r.stderr, /FILE fd \d+ → .*open-file\.cjs \(flags 'r'\)\n\s+at .*open-file\.cjs:3:\d+/);
+  });
+
+  for (const node of ['system', '22', '24']) {
+    test(`13: AsyncLocalStorage used during warm-up builds and works after restore (Node ${node === 'system' ? process.versions.node.split('.')[0] : node})`, async () => {
+      const { body } = await buildAndAsk('als.cjs', '/x', { node, warmup: [{ method: 'GET', path: '/warm', repeat: 3 }] });
+      assert.equal(body, 'path=/x');
+    });
+  }
+
+  for (const node of ['system', '22', '24']) {
+    test(`built-ins the builder's context lacks are there during warm-up and after restore (Node ${node === 'system' ? process.versions.node.split('.')[0] : node})`, async () => {
+      const { body } = await buildAndAsk('builtins.cjs', '/', { node, warmup: [{ method: 'GET', path: '/' }] });
+      const j = JSON.parse(body);
+      assert.deepEqual([j.sorted, j.reversed, j.with], [[1, 2, 3], [2, 1, 3], [9, 1, 2]]);
+      if (node !== 'system') assert.deepEqual([j.union, j.groups, j.iterator], [[1, 2], { odd: [3, 1], even: [2] }, [2, 4, 6]], 'Node 22+ has them all');
+    });
+  }
+
+  test('Intl formatters kept from init survive the checkpoint', async () => {
+    const { body } = await buildAndAsk('intl.cjs', '/', { warmup: [{ method: 'GET', path: '/', repeat: 2 }] });
+    assert.match(body, /^30 Nov 2026 1\.234,50\s€ true$/u);
+  });
+
+  test('an Error made at module load and kept does not crash the builder (Node 22)', async () => {
+    const { body } = await buildAndAsk('kept-error.cjs', '/', { node: '22' });
+    assert.equal(body, 'Validation aborted.');
+  });
+
+  test('15: NODE_ENV read during the build is reported, and a restore under another NODE_ENV says so', async () => {
+    const img = join(work, 'node-env');
+    const b = await thaw(['build', fx('node-env.cjs'), '-o', img]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /the app read NODE_ENV=\(unset\) during the build .*NODE_ENV=production thaw build/);
+    const s = await serve(img, '/', { NODE_ENV: 'production' });
+    assert.equal(s.body, 'development', 'the value read at build time is baked in');
+    await s.child.kill();
+    assert.match(s.child.stderr(), /thaw: warning: this image was built with NODE_ENV=\(unset\); .*NODE_ENV=production here does not change that/);
+    const prod = await thaw(['build', fx('node-env.cjs'), '-o', join(work, 'node-env-prod')], { env: { NODE_ENV: 'production' } });
+    assert.equal(prod.status, 0, prod.stderr);
+    assert.doesNotMatch(prod.stdout, /for production build with/);
+  });
+
+  test('15: warm-up requests that are not reads are named; built-ins Node does not vouch for are named once', async () => {
+    const img = join(work, 'writes');
+    const wu = join(work, 'writes.json');
+    (await import('node:fs')).writeFileSync(wu, JSON.stringify([{ method: 'POST', path: '/iter', body: 'abc' }, { method: 'GET', path: '/' }]));
+    const b = await thaw(['build', fx('body-reader.cjs'), '-o', img, '--warmup', wu]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /note: 1 warm-up request\(s\) were not reads \(POST \/iter\): what they changed is in every restore/);
+    const d = await thaw(['doctor', fx('als.cjs')]);
+    assert.equal(d.status, 0, d.stderr);
+    assert.match(d.stdout, /node:async_hooks is not verified/);
+    assert.doesNotMatch(d.stdout, /node:node:/);
+  });
+});
+
+describe('thaw build verifies its own image', () => {
+  test('an app whose restored answer differs from its cold one gets no image, with the request and a diff', async () => {
+    const out = join(work, 'differs');
+    const r = await thaw(['build', fx('differs.mjs'), '-o', out]);
+    assertCleanFailure(r, 'E_VERIFY_MISMATCH', out);
+    assert.match(r.stderr, /answers GET \/ differently from the app started cold:\n\s+body: cold ⟦cold⟧\n\s+restored ⟦restored⟧/);
+    assert.match(r.stderr, /isRestored\(\)/, 'the hint knows the app uses thaw\'s API');
+    const kept = await thaw(['build', fx('differs.mjs'), '-o', out, '--no-verify']);
+    assert.equal(kept.status, 0, kept.stderr);
+    assert.ok(existsSync(join(out, 'start')));
+  });
+
+  test('values that differ between any two cold starts (ids, clocks) are shown, not failed', async () => {
+    const { stdout } = await buildAndAsk('random.cjs');
+    assert.match(stdout, /verified: 1 request\(s\) answered alike restored and cold; 2 value\(s\) in 1 answer\(s\) differ as between two cold starts \(GET \/\)/);
+  });
+});
