@@ -1,11 +1,13 @@
 /**
- * npm run bench:startup [-- --runs N --node PATH --examples a,b]
+ * npm run bench:startup [-- --runs N --node PATH --examples a,b --corpus a,b|none]
  *
  * For each example: time to the first *representative* response (the example's first warm-up
  * request, not a health check) of a cold start, a thaw restore, and a hand-made raw
  * `--snapshot-blob` of the same app (bench/raw/*.cjs, bundled with plain esbuild), all on the
- * same Node binary, interleaved, with thaw bench's engine. Writes the table into the
- * `startup` section of BENCHMARKS.md with the machine and the command.
+ * same Node binary, interleaved, with thaw bench's engine. Then the same, cold vs thaw, for
+ * every app of the compatibility corpus (test/compat, installed by npm run compat:install) that
+ * thaw restores. Writes the tables into the `startup` and `startup-corpus` sections of
+ * BENCHMARKS.md with the machine and the command.
  */
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,17 @@ const opt = (name: string, dflt: string): string => {
 };
 const runs = Number(opt('runs', '10'));
 const node = opt('node', join(root, 'node_modules/node24/bin/node'));
-const examples = opt('examples', 'hello,ts-service,express-app,markdown-app').split(',');
+const examples = opt('examples', 'hello,ts-service,express-app,markdown-app').split(',').filter((x) => x && x !== 'none');
+interface CorpusApp {
+  dir: string;
+  entry?: string;
+  framework: string;
+  refused?: string;
+  build?: string;
+}
+const corpusAll = (JSON.parse(readFileSync(join(root, 'test/compat/corpus.json'), 'utf8')) as { apps: CorpusApp[] }).apps.filter((a) => !a.refused && !a.entry);
+const corpusPick = opt('corpus', corpusAll.map((a) => a.dir).join(','));
+const corpus = corpusPick === 'none' ? [] : corpusAll.filter((a) => corpusPick.split(',').includes(a.dir));
 const out = join(root, '.thaw/bench-startup');
 mkdirSync(out, { recursive: true });
 
@@ -70,6 +82,30 @@ for (const example of examples) {
   rows.push({ example, report });
 }
 
+const corpusRows: Array<{ app: CorpusApp; report: BenchReport; initMs: number }> = [];
+for (const app of corpus) {
+  const cwd = join(root, 'test/compat', app.dir);
+  if (app.build) await run(['npm', 'run', '--silent', app.build], { cwd, timeoutMs: 120_000 });
+  const start = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const entry = join(cwd, /^node\s+(\S+)/.exec(start)![1]!);
+  const warmupFile = join(cwd, 'warmup.json');
+  process.stderr.write(`bench:startup: corpus ${app.dir}: building the thaw image with ${node}\n`);
+  const img = join(out, `compat-${app.dir}`);
+  const built = await buildImage({ entry, out: img, warmupFile, node, verify: false });
+  const report = await runBench({
+    configs: [
+      { name: 'cold', command: [node, entry], cwd },
+      { name: 'thaw', command: img, cwd },
+    ],
+    runs,
+    warmup: 1,
+    probe: warmupProbe(readWarmup(warmupFile)[0]!),
+    progress: true,
+  });
+  process.stdout.write(`\n## ${app.dir}\n${formatTable(report)}\n`);
+  corpusRows.push({ app, report, initMs: built.manifest.timings.initMs });
+}
+
 const ms = (s: number | undefined): string => (s === undefined ? '—' : `${(s * 1000).toFixed(1)}`);
 const m = machineInfo();
 const nodeVersion = (await run([node, '--version'])).stdout.trim();
@@ -104,13 +140,38 @@ lines.push('', "¹ Express loads node:http when it is required, so a raw snapsho
 const section = lines.join('\n');
 process.stdout.write('\n' + section + '\n');
 
-const bm = join(root, 'BENCHMARKS.md');
-const text = readFileSync(bm, 'utf8');
-const start = '<!-- section:startup -->';
-const end = '<!-- /section:startup -->';
-if (text.includes(start) && text.includes(end)) {
-  const next = text.slice(0, text.indexOf(start) + start.length) + '\n## Startup: cold vs thaw vs raw snapshot\n\n' + section + '\n' + text.slice(text.indexOf(end));
+const corpusLines = [
+  `Every app of the compatibility corpus that thaw restores (test/compat, written from each framework's`,
+  `docs): time to the complete response to the app's first warm-up request, cold (\`node ENTRY\`, as its`,
+  `\`npm start\`) vs thaw (\`thaw build ENTRY --warmup warmup.json\`), median of ${runs} runs each, interleaved,`,
+  `Node ${nodeVersion}, same machine and run as above. "init" is the app's own init inside the build (thaw's`,
+  `report): the work a restore skips.`,
+  '',
+  '| app | framework | probe | init ms | cold ms | thaw ms | cold / thaw | 95% CI of the median ratio |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+];
+for (const { app, report, initMs } of corpusRows) {
+  const get = (n: string) => report.results.find((r) => r.name === n)?.stats ?? undefined;
+  const cold = get('cold');
+  const thaw = get('thaw');
+  const pair = report.ratios.find((p) => (p.slower === 'cold' && p.faster === 'thaw') || (p.slower === 'thaw' && p.faster === 'cold'));
+  const ci = pair ? `${pair.slower === 'cold' ? '' : '1 / '}${pair.median.ratio.toFixed(2)} (${pair.median.lo.toFixed(2)} … ${pair.median.hi.toFixed(2)})` : '—';
+  corpusLines.push(`| ${app.dir} | ${app.framework} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '').replace(/\|/g, '\\|')}\` | ${initMs} | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${ci} |`);
+}
+const corpusSection = corpusLines.join('\n');
+if (corpusRows.length) process.stdout.write('\n' + corpusSection + '\n');
+
+/** Replace the text between `<!-- section:NAME -->` and its end marker in BENCHMARKS.md. */
+function writeSection(name: string, title: string, body: string): void {
+  const bm = join(root, 'BENCHMARKS.md');
+  const text = readFileSync(bm, 'utf8');
+  const start = `<!-- section:${name} -->`;
+  const end = `<!-- /section:${name} -->`;
+  if (!text.includes(start) || !text.includes(end)) return;
+  const next = text.slice(0, text.indexOf(start) + start.length) + `\n## ${title}\n\n` + body + '\n' + text.slice(text.indexOf(end));
   writeFileSync(`${bm}.tmp`, next);
   renameSync(`${bm}.tmp`, bm);
-  process.stderr.write('bench:startup: BENCHMARKS.md updated\n');
+  process.stderr.write(`bench:startup: BENCHMARKS.md section ${name} updated\n`);
 }
+if (rows.length) writeSection('startup', 'Startup: cold vs thaw vs raw snapshot', section);
+if (corpusRows.length) writeSection('startup-corpus', 'Startup: the compatibility corpus, cold vs thaw', corpusSection);

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'test/compat');
 const force = process.argv.includes('--force');
+// npm run puts this repo's node_modules/.bin first on PATH, where `node` is the node22 test
+// package: native addons in the corpus must build with the Node running this script.
+const env = { ...process.env, PATH: [join(process.execPath, '..'), ...(process.env.PATH ?? '').split(':').filter((p) => !p.startsWith(join(root, 'node_modules')))].join(':') };
 const apps = [...new Set(JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')).apps.map((a) => a.dir))];
 let failed = 0;
 for (const [i, app] of apps.entries()) {
@@ -16,7 +19,7 @@ for (const [i, app] of apps.entries()) {
   if (!force && existsSync(join(cwd, 'node_modules'))) continue;
   const t0 = Date.now();
   process.stderr.write(`compat:install [${i + 1}/${apps.length}] npm ci in test/compat/${app} … `);
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status === 0) process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   else {
     failed++;

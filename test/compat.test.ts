@@ -165,3 +165,11 @@ describe('compatibility corpus on other Node versions (thaw build verifies each 
     }
   }
 });
+
+test('README\'s compatibility table is the corpus as tested, with the versions the lockfiles pin', async () => {
+  const { compatTable } = (await import(join(root, 'scripts/compat-table.js'))) as { compatTable: () => string };
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const m = /<!-- compat:table -->\n([\s\S]*?)\n<!-- \/compat:table -->/.exec(readme);
+  assert.ok(m, 'README has the compat:table markers');
+  assert.equal(m![1], compatTable(), 'regenerate it with: node scripts/compat-table.js');
+});

@@ -28,6 +28,7 @@ export const doctor: CommandSpec = {
     const p = progressLine('thaw doctor');
     let report: BuildReport | undefined;
     let warnings: string[] = [];
+    let missing: string[] = [];
     let failure: ThawError | undefined;
     let mapper: StackMapper | undefined;
     let nodeVersion = '';
@@ -36,6 +37,7 @@ export const doctor: CommandSpec = {
       const r = await buildImage({ entry: entry!, out: scratch, warmupFile: opts.warmup, node: opts.node, progress: p.say }, true);
       report = r.report;
       warnings = r.warnings;
+      missing = r.missing;
       nodeVersion = r.node.version;
       notes = r.manifest.notes;
       mapper = new StackMapper(join(r.dir, 'bundle.cjs'), join(scratch, 'bundle.cjs'));
@@ -43,9 +45,10 @@ export const doctor: CommandSpec = {
     } catch (e) {
       if (!(e instanceof ThawError)) throw e;
       failure = e;
-      const extra = e as ThawError & { report?: BuildReport; bundleWarnings?: string[]; mapper?: StackMapper };
+      const extra = e as ThawError & { report?: BuildReport; bundleWarnings?: string[]; missing?: string[]; mapper?: StackMapper };
       report = extra.report;
       warnings = extra.bundleWarnings ?? [];
+      missing = extra.missing ?? [];
       mapper = extra.mapper;
     } finally {
       p.done();
@@ -69,6 +72,13 @@ export const doctor: CommandSpec = {
         out.push('  deferred until restore (snapshot-hostile built-ins; they become the real ones after restore):');
         for (const [m, names] of deferred) out.push(`    ${m === 'globalThis' ? 'globals' : `node:${m}`}: ${names.join(', ')}`);
       }
+      if (report.runtimeRequires.length) {
+        out.push('  loaded from disk by a computed require(name) during the build (now part of the snapshot):');
+        for (const x of report.runtimeRequires.slice(0, 10)) out.push(`    ${x.request} → ${relative(process.cwd(), x.resolved)} (from ${relative(process.cwd(), x.from)})`);
+      }
+      if (report.reopened.length) out.push(`  append-mode streams closed at checkpoint and reopened by every restore: ${report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);
+      if (report.parkedHooks) out.push(`  ${report.parkedHooks} async hook(s) / AsyncLocalStorage switched off at checkpoint and on again after restore`);
+      if (report.nodeEnv !== undefined) out.push(`  NODE_ENV=${report.nodeEnv ?? '(unset)'} was read during the build: what the app chose from it is baked in (build with the NODE_ENV you deploy)`);
       if (report.envRead.length) out.push(`  env read during the build (values are baked into the snapshot): ${report.envRead.join(', ')}${report.envEnumerated ? ' — and the whole environment was enumerated' : ''}`);
       if (report.entropy.length) {
         out.push('  randomness drawn during the build (every restore shares it — draw it in onRestore() instead):');
@@ -77,6 +87,10 @@ export const doctor: CommandSpec = {
       for (const w of report.warnings) out.push(`  warning: ${w}`);
       for (const n of notes) out.push(`  note: ${n}`);
       if (report.resources) out.push(`  ${report.resources} resource(s) registered for checkpoint/restore`);
+    }
+    if (missing.length) {
+      out.push('  not installed, so they fail only where reached (as under node):');
+      for (const m of missing.slice(0, 10)) out.push(`    ${m}`);
     }
     for (const w of warnings.slice(0, 10)) out.push(`  bundler: ${w}`);
     process.stdout.write(out.join('\n') + '\n');

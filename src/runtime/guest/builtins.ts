@@ -155,18 +155,17 @@ const iteratorHelpers: Record<string, Fn> = {
   },
 };
 
-export function fillBuiltins(): void {
-  const added: Array<[object, string]> = [];
+/** Every built-in thaw can fill in: where it goes, its name, and thaw's version of it. */
+export function builtinFills(): Array<{ target: object; name: string; value: Fn }> {
+  const out: Array<{ target: object; name: string; value: Fn }> = [];
   const add = (target: object, name: string, value: Fn): void => {
-    if (Object.prototype.hasOwnProperty.call(target, name)) return;
     Object.defineProperty(value, 'name', { value: name });
-    Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
-    added.push([target, name]);
+    out.push({ target, name, value });
   };
   const typedProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
   for (const [name, fn] of Object.entries(arrayMethods((_s, len) => new Array(len)))) add(Array.prototype, name, fn);
   add(Array.prototype, 'toSpliced', function toSpliced(this: any, start: unknown, ...rest: unknown[]) {
-    const copy = Array.prototype.slice.call(this);
+    const copy = Array.from({ length: this.length >>> 0 }, (_v, i) => this[i]);
     if (arguments.length === 0) return copy;
     const s = relIndex(start, copy.length);
     const count = rest.length === 0 ? copy.length - s : Math.min(Math.max(toInt(rest[0]), 0), copy.length - s);
@@ -203,6 +202,16 @@ export function fillBuiltins(): void {
   });
   const iteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
   for (const [name, fn] of Object.entries(iteratorHelpers)) add(iteratorProto, name, fn);
+  return out;
+}
+
+export function fillBuiltins(): void {
+  const added: Array<[object, string]> = [];
+  for (const { target, name, value } of builtinFills()) {
+    if (Object.prototype.hasOwnProperty.call(target, name)) continue;
+    Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+    added.push([target, name]);
+  }
   pair(
     'built-ins the builder lacks',
     () => {

@@ -177,7 +177,8 @@ class Body {
   }
 }
 
-const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+/** Methods the Fetch Standard normalises to upper case (PATCH is not among them). */
+const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
 export class BuildRequest extends Body {
   readonly url: string;

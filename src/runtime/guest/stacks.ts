@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { STACKMAP_FILE, STACKMAP_SEGMENT as W } from '../protocol.js';
 import { pair } from './session.js';
 
-interface StackMap {
+export interface StackMap {
   files: string[];
   /** Names the bundler changed (`execute2`) → the names the source declares (`execute`). */
   renames: Record<string, string>;
@@ -20,7 +20,7 @@ interface StackMap {
   segments: Int32Array;
 }
 
-function readStackMap(file: string): StackMap | null {
+export function readStackMap(file: string): StackMap | null {
   try {
     const buf = readFileSync(file);
     const len = buf.readUInt32LE(0);
@@ -38,7 +38,7 @@ function readStackMap(file: string): StackMap | null {
 }
 
 /** The original [file, line, column] (1-based) of a bundle position (1-based), if mapped. */
-function lookup(m: StackMap, line: number, column: number): [string, number, number] | null {
+export function lookup(m: StackMap, line: number, column: number): [string, number, number] | null {
   const i = line - 1;
   if (i < 0 || i + 1 >= m.offsets.length) return null;
   let lo = m.offsets[i]!;

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { judge, tokens } from './compare.js';
+
+const json = (body: unknown, status = 200) => ({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+
+test('tokens keep ids, numbers and paths whole and split on JSON, HTML and query-string punctuation', () => {
+  assert.deepEqual(tokens('{"id":"3f2a-b1","sig":"ab+/cd=="}'), ['{"', 'id', '":"', '3f2a-b1', '","', 'sig', '":"', 'ab+/cd', '=="}']);
+  assert.deepEqual(tokens('<p>at 2026-11-30T08:15:06Z, 1.5 ms</p>'), ['<', 'p', '>', 'at', ' ', '2026-11-30T08', ':', '15', ':', '06Z', ', ', '1.5', ' ', 'ms', '<', '/p', '>']);
+  assert.deepEqual(tokens('/u?a=1&b=x%20y'), ['/u', '?', 'a', '=', '1', '&', 'b', '=', 'x%20y']);
+});
+
+test('a restored answer is judged against two cold starts', () => {
+  const a = json({ id: 'r-1', count: 3, at: 100 });
+  const b = json({ id: 'r-2', count: 3, at: 200 });
+  // Same answer: nothing to say.
+  assert.deepEqual(judge(a, b, json({ id: 'r-1', count: 3, at: 100 })), { volatile: 0, unstable: false });
+  // What differs between the two cold starts may differ from the restore: shown, not failed.
+  assert.deepEqual(judge(a, b, json({ id: 'r-9', count: 3, at: 300 })), { volatile: 2, unstable: false });
+  // A value both cold starts agree on must agree restored: the restore is broken.
+  const broken = judge(a, b, json({ id: 'r-9', count: 4, at: 100 }));
+  assert.equal(broken.mismatch?.what, 'body');
+  assert.match(broken.mismatch!.cold, /⟦3⟧/);
+  assert.match(broken.mismatch!.restored, /⟦4⟧/);
+  // Status and content type come first.
+  assert.deepEqual(judge(a, b, json({}, 500)).mismatch, { what: 'status', cold: '200', restored: '500' });
+  assert.equal(judge(a, b, { ...a, contentType: 'text/html' }).mismatch?.what, 'content type');
+  assert.equal(judge(a, b, { ...a, contentType: 'application/json;charset=UTF-8' }).mismatch, undefined, 'spacing and case of a content type do not matter');
+  // A body of another shape where both cold starts agree in shape: broken.
+  assert.equal(judge(a, b, json({ id: 'r-1', count: 3, at: 100, extra: true })).mismatch?.what, 'body');
+  // Two cold starts of different shapes: only status and type can be compared.
+  assert.deepEqual(judge(json({ list: [1] }), json({ list: [1, 2] }), json({ list: [] })), { volatile: 0, unstable: true });
+});
