@@ -1,5 +1,5 @@
 /**
- * Errors a person can act on (STYLE 7): a stable code, the thing that failed, what to do,
+ * Errors a person can act on: a stable code, the thing that failed, what to do,
  * and the tail of a child's stderr where one was involved. The CLI prints
  * `thaw: error: [CODE] message` and, on the next line, the hint — never a stack trace.
  */

@@ -1,7 +1,7 @@
 /**
  * Executors: the real one spawns the configuration, probes it, samples /proc and kills the
  * tree; the scripted fake replays given samples so runner, statistics and exports test
- * deterministically (STYLE 4, after hyperfine's MockExecutor).
+ * deterministically (after hyperfine's MockExecutor).
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Statistics for benchmark samples: pure functions, no I/O (STYLE 4, after hyperfine's
+ * Statistics for benchmark samples: pure functions, no I/O (after hyperfine's
  * `util/` and `outlier_detection.rs`). Every function here is checked against hand-computed
  * values in stats.test.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * The dispatcher for page inputs (STYLE 2): try the importer the file name suggests, then every
+ * The dispatcher for page inputs: try the importer the file name suggests, then every
  * importer on the content. Inputs: fireCRaCer mem_mapping text, fireCRaCer uffd handler logs,
  * HotSpot NMT detail output, and thaw's own JSON (`thaw pages snapshot -o X.json`, trace JSON).
  */

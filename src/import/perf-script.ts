@@ -656,7 +656,7 @@ export function profileFromFolder(name: string, f: PerfScriptFolder): Profile {
   return profileFromStacks(name, unit, f.stacks, f.kinds, f.sampleCounts);
 }
 
-/** importX(text) → Profile | null (STYLE 2). Text must be latin1-decoded for byte-exact names. */
+/** importX(text) → Profile | null. Text must be latin1-decoded for byte-exact names. */
 export function importPerfScript(text: string, name = 'perf'): Profile | null {
   if (!looksLikePerfScript(text)) return null;
   const f = new PerfScriptFolder();

@@ -1,5 +1,5 @@
 /**
- * The importer dispatcher (STYLE 2, after speedscope's import/index.ts): try the importer the
+ * The importer dispatcher (after speedscope's import/index.ts): try the importer the
  * file name suggests, then every importer on the content. Each importer returns null for
  * "not my format" and throws only for a recognised but damaged file.
  */

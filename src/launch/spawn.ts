@@ -1,5 +1,5 @@
 /**
- * The one place thaw spawns processes (STYLE 5, after tsx's run.ts): explicit stdio, a copied
+ * The one place thaw spawns processes (after tsx's run.ts): explicit stdio, a copied
  * environment, each child in its own process group so the whole tree can be killed, every live
  * child killed when thaw itself exits or is interrupted, and exit codes mapped as 128+signal.
  */

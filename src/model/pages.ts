@@ -7,7 +7,7 @@
  * kernel and the page cache there is no virtual address: `vaddr` is the physical address and
  * `flags` holds the page's /proc/kpageflags word.
  *
- * Built through PageMapBuilder, then frozen (STYLE 3). Pages live in typed arrays so a million of
+ * Built through PageMapBuilder, then frozen. Pages live in typed arrays so a million of
  * them cost 17 bytes each, in the CLI and in the browser alike. No `node:` or DOM imports.
  */
 
@@ -64,10 +64,6 @@ export interface PageMap {
   readonly source: string;
   /** Lines an importer could not read, as `line N: reason`. */
   readonly problems: readonly string[];
-}
-
-export function isProcess(o: Owner): boolean {
-  return o.pid > 0;
 }
 
 /** Grows typed arrays by doubling while pages are added. */
@@ -159,11 +155,6 @@ export function findMapping(mappings: readonly Mapping[], addr: number): number 
     else return mid;
   }
   return -1;
-}
-
-/** Page counts of an owner: present pages (RSS) in bytes. */
-export function rssBytes(map: PageMap, o: Owner): number {
-  return o.vaddr.length * map.pageSize;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The profile model: a call tree of weighted stacks, built through a ProfileBuilder and then
- * frozen (STYLE 3, after speedscope's CallTreeProfileBuilder). Pure: no `node:` or DOM imports,
+ * frozen (after speedscope's CallTreeProfileBuilder). Pure: no `node:` or DOM imports,
  * so the CLI and the flame graph page share it.
  *
  * Weights are whatever the source counts: perf's sample period (nanoseconds of CPU for
@@ -9,8 +9,6 @@
 
 /** What ran a frame; the flame graph colours by it. */
 export type FrameKind = 'root' | 'kernel' | 'native' | 'jit-js' | 'jit-java' | 'interpreted' | 'process' | 'unknown';
-
-export const FRAME_KINDS: readonly FrameKind[] = ['kernel', 'native', 'jit-js', 'jit-java', 'interpreted', 'process', 'unknown'];
 
 export type WeightUnit = 'nanoseconds' | 'microseconds' | 'samples';
 
@@ -167,15 +165,3 @@ export function* stacksOf(p: Profile): Generator<{ frames: string[]; weight: num
   yield* walk(p.root);
 }
 
-/** Number of nodes below the root. */
-export function nodeCount(p: Profile): number {
-  let n = 0;
-  const walk = (x: ProfileNode): void => {
-    for (const c of x.children) {
-      n++;
-      walk(c);
-    }
-  };
-  walk(p.root);
-  return n;
-}

@@ -59,12 +59,6 @@ export function readMappings(pid: number): ProcMapping[] {
   }
 }
 
-/** VmRSS of the process in kB, from /proc/PID/status. */
-export function readRssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-}
-
 export interface PresentPage {
   vaddr: number;
   paddr: number;

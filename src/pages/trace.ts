@@ -29,9 +29,15 @@ export const PERF_EVENTS = ['exceptions:page_fault_user', 'exceptions:page_fault
 /** Where the x86 exceptions tracepoints are missing (arm64…): addresses, but no read/write. */
 export const PERF_EVENTS_FALLBACK = ['page-faults', 'major-faults'];
 
-function faultEvents(): string[] {
-  const tp = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].some((d) => existsSync(`${d}/events/exceptions/page_fault_user`));
-  return tp ? PERF_EVENTS : PERF_EVENTS_FALLBACK;
+/**
+ * The page-fault events this machine offers. perf is asked, not /sys: tracefs may not be mounted
+ * until perf itself mounts it, and then /sys/kernel/tracing is empty while perf has the events.
+ */
+async function faultEvents(say?: (msg: string) => void): Promise<string[]> {
+  const r = await run(['perf', 'list', '--raw-dump', 'tracepoint'], { timeoutMs: 30_000 }).catch(() => undefined);
+  if (r && r.status === 0 && /\bexceptions:page_fault_user\b/.test(r.stdout)) return PERF_EVENTS;
+  say?.("perf has no exceptions:page_fault_user tracepoint here: tracing with its software page-faults event (addresses, no read/write/exec)");
+  return PERF_EVENTS_FALLBACK;
 }
 
 export interface TraceOptions {
@@ -118,7 +124,8 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
   const data = join(tmp, 'perf.data');
   const port = await freePort();
   try {
-    const perfArgv = ['perf', 'record', '-q', '-B', '-N', '-k', 'mono', ...faultEvents().flatMap((e) => ['-e', e]), '-c', '1', '-d', '-o', data, '--', ...opts.argv];
+    const events = await faultEvents((m) => (opts.progress ? opts.progress(m) : process.stderr.write(`thaw: note: ${m}\n`)));
+    const perfArgv = ['perf', 'record', '-q', '-B', '-N', '-k', 'mono', ...events.flatMap((e) => ['-e', e]), '-c', '1', '-d', '-o', data, '--', ...opts.argv];
     opts.progress?.(`tracing page faults of: ${opts.argv.join(' ')}`);
     const perf = start(perfArgv, { env: { PORT: String(port), ...opts.env }, stdio: 'pipe' });
     const deadline = performance.now() + opts.timeoutMs;

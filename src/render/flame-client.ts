@@ -2,7 +2,7 @@
  * The flame graph page's own script. It runs in the browser and is embedded in the HTML with
  * Function.prototype.toString, so it must stay self-contained: no imports, no outer names.
  *
- * Coordinate spaces (STYLE 9): *weight space* is [0, root weight] along x and depth along y;
+ * Coordinate spaces: *weight space* is [0, root weight] along x and depth along y;
  * *view space* is the zoomed window [viewX0, viewX0 + viewW] of weight space; *canvas space*
  * is CSS pixels. toCanvasX() is the one conversion from weight to canvas space.
  */

@@ -18,14 +18,14 @@ export const quirks: Quirk[] = [
     majors: [20, 26],
     what: 'requiring node:http, https, http2 or tls, or touching fetch/Request/Response/Headers, inside --build-snapshot aborts V8 (exit 133) or throws (Node 20: "methods.toSorted is not a function")',
     source: 'measured here on v20.20.2, v22.23, v24.21, v26.10; Node docs: "userland modules … built-in modules not yet supported in snapshot"',
-    handling: 'runtime/deferred.ts stands in for them and swaps in the real modules after restore',
+    handling: 'runtime/guest/http.ts and web.ts stand in for them and swap in the real ones after restore',
   },
   {
     id: 'builder-no-stack-trace-limit',
     majors: [20, 20],
     what: 'Error.stackTraceLimit is absent in the snapshot builder, so new Error().stack is undefined and depd-style structured stacks are empty (Express 5 crashes on load)',
     source: 'measured on v20.20.2; Node prints "Deleting Error.stackTraceLimit from the snapshot. It will be re-installed after deserialization"',
-    handling: 'builder.begin() sets it to 10 (Node\'s default) while building',
+    handling: 'runtime/guest/main.ts begin() sets it to 10 (Node\'s default) while building',
   },
   {
     id: 'builder-before-exit-once',
@@ -39,14 +39,14 @@ export const quirks: Quirk[] = [
     majors: [20, 26],
     what: 'a process restored with --snapshot-blob has process.argv = [node, ...args], with no script path',
     source: 'measured on v20.20.2, v24.21, v26.10',
-    handling: 'restoreMain() puts the entry path back at argv[1], as in a cold start',
+    handling: 'runtime/guest/main.ts puts the entry path back at argv[1] first thing in a restore, as in a cold start',
   },
   {
     id: 'uuid-cache-in-snapshot',
     majors: [20, 26],
     what: 'crypto.randomUUID() and randomInt() serve from JS-side caches of random bytes; filled during a build, every restore repeats them',
     source: 'lib/internal/crypto/random.js (uuidData/uuidBatch, randomCache)',
-    handling: 'runtime/entropy.ts answers them from randomBytes() while building, so the caches stay empty',
+    handling: 'runtime/guest/entropy.ts answers them from randomBytes() while building, so the caches stay empty',
   },
   {
     id: 'regexp-code-unserializable',
@@ -55,9 +55,6 @@ export const quirks: Quirk[] = [
     source: 'measured on v20.20.2 with examples/markdown-app; builds with --regexp-interpret-all succeed, and V8 then requires the same flag at restore ("built with different V8 configurations")',
     handling: 'snapshot/build.ts rebuilds once with --regexp-interpret-all and records it as a restore flag in the manifest and IMG/start',
   },
-];
-
-quirks.push(
   {
     id: 'builder-lacks-flagged-builtins',
     majors: [20, 26],
@@ -86,7 +83,7 @@ quirks.push(
     source: 'measured on v20.20.2 and v24.21 (CheckGlobalAndEternalHandles, [Foreign])',
     handling: 'runtime/guest/intl.ts makes build-time Intl objects lazy and lets go of their ICU objects at the checkpoint',
   },
-);
+];
 
 export function applies(id: string, version: string): boolean {
   const major = Number(version.replace(/^v/, '').split('.')[0]);

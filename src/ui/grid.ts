@@ -2,7 +2,7 @@
  * The page grid of one panel: every page gets a slot (its physical page number, or its rank in
  * the virtual layout), slots are pixels of an offscreen image (one pixel per page, `gridWidth`
  * pages per row), and the visible part is drawn scaled onto the screen canvas. Coordinate spaces
- * (STYLE 9): slot → grid (col, row) → image pixels → screen pixels via `scale` and the scroll
+ *: slot → grid (col, row) → image pixels → screen pixels via `scale` and the scroll
  * offset; slotAt() is the one inverse.
  */
 import type { Panel } from '../model/pages-view.js';
