@@ -27,7 +27,7 @@ async function buildAndAsk(name: string, path = '/', opts: { warmup?: unknown[];
   if (opts.node) args.push('--node', nodes[opts.node]!);
   const b = await thaw(args, { env: opts.env });
   assert.equal(b.status, 0, b.stderr);
-  assert.match(b.stdout, /verified: \d+ request\(s\) answered alike restored and cold/, b.stdout);
+  assert.match(b.stdout, /verified: \d+ request\(s\) \([^)]*\) answered alike restored and cold/, b.stdout);
   const s = await serve(img, path, opts.env);
   await s.child.kill();
   return { body: s.body, stdout: b.stdout };
@@ -174,6 +174,25 @@ describe('causes that kept framework apps from building unmodified', () => {
     assert.doesNotMatch(prod.stdout, /for production build with/);
   });
 
+  test('values read at init: a data file is listed, a restore where an env value read then differs says so', async () => {
+    const img = join(work, 'config');
+    const b = await thaw(['build', fx('config-at-init.cjs'), '-o', img], { env: { DATABASE_URL: 'postgres://build/db' } });
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /files read during the build \(contents baked in; rebuild after editing them\): test\/fixtures\/causes\/lib\/messages\.json/);
+    const same = await serve(img, '/', { DATABASE_URL: 'postgres://build/db' });
+    assert.equal(same.body, 'hello from a data file postgres://build/db true');
+    await same.child.kill();
+    assert.doesNotMatch(same.child.stderr(), /warning/, 'nothing to say when the values are the same');
+    const other = await serve(img, '/', { DATABASE_URL: 'postgres://elsewhere/db' });
+    assert.equal(other.body, 'hello from a data file postgres://build/db true', 'the build\'s value is baked in');
+    await other.child.kill();
+    assert.match(other.child.stderr(), /thaw: warning: DATABASE_URL differs from the build's; .*thaw\.onRestore\(\)/);
+    assert.doesNotMatch(other.child.stderr(), /elsewhere|build\/db/, 'values are never printed');
+    const d = await thaw(['doctor', fx('config-at-init.cjs')]);
+    assert.match(d.stdout, /the whole environment was enumerated, first at test\/fixtures\/causes\/config-at-init\.cjs:6:\d+/);
+    assert.match(d.stdout, /files of the app read during the build[^\n]*\n\s+test\/fixtures\/causes\/lib\/messages\.json/);
+  });
+
   test('15: warm-up requests that are not reads are named; built-ins Node does not vouch for are named once', async () => {
     const img = join(work, 'writes');
     const wu = join(work, 'writes.json');
@@ -202,6 +221,6 @@ describe('thaw build verifies its own image', () => {
 
   test('values that differ between any two cold starts (ids, clocks) are shown, not failed', async () => {
     const { stdout } = await buildAndAsk('random.cjs');
-    assert.match(stdout, /verified: 1 request\(s\) answered alike restored and cold; 2 value\(s\) in 1 answer\(s\) differ as between two cold starts \(GET \/\)/);
+    assert.match(stdout, /verified: 1 request\(s\) \([^)]*\) answered alike restored and cold; 2 value\(s\) in 1 answer\(s\) differ as between two cold starts \(GET \/\)/);
   });
 });

@@ -123,7 +123,7 @@ describe('thaw build → IMG/start', () => {
     const img = join(work, 'tla');
     const b = await thaw(['build', fx('tla.mjs'), '-o', img]);
     assert.equal(b.status, 0, b.stderr);
-    assert.match(b.stdout, /verified: 1 request\(s\) answered alike restored and cold/);
+    assert.match(b.stdout, /verified: 1 request\(s\) \([^)]*\) answered alike restored and cold/);
     const s = await serve(img, '/');
     assert.equal(s.body, 'hi from top-level await');
     await s.child.kill();

@@ -60,13 +60,14 @@ Examples:
       `  snapshot ${formatBytes(m.blob.bytes)}, bundle ${formatBytes(m.bundle.bytes)}; init ${m.timings.initMs} ms, build ${m.timings.snapshotMs} ms`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths into the snapshot)',
     ];
-    const writes = r.report.warmup.filter((w) => !['GET', 'HEAD', 'OPTIONS'].includes(w.method));
+    const writes = r.report.warmup.filter((w) => w.write);
     if (writes.length) lines.push(`  note: ${writes.length} warm-up request(s) were not reads (${[...new Set(writes.map((w) => `${w.method} ${w.path}`))].slice(0, 3).join(', ')}): what they changed is in every restore`);
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.join(', ')}`);
     if (r.report.entropy.length) lines.push(`  warning: ${r.report.entropy.length} random value(s) drawn during the build are shared by every restore; see thaw doctor`);
     if (r.report.nodeEnv !== undefined) lines.push(`  note: the app read NODE_ENV=${r.report.nodeEnv ?? '(unset)'} during the build and frameworks keep what they read then${r.report.nodeEnv === 'production' ? '' : '; for production build with NODE_ENV=production thaw build …'}`);
+    if (r.report.filesRead.length) lines.push(`  files read during the build (contents baked in; rebuild after editing them): ${r.report.filesRead.slice(0, 4).map((f) => relative(process.cwd(), f) || f).join(', ')}${r.report.filesRead.length > 4 ? ` and ${r.report.filesRead.length - 4} more (thaw doctor lists them)` : ''}`);
     if (r.report.runtimeRequires.length) lines.push(`  loaded by a computed require during the build: ${[...new Set(r.report.runtimeRequires.map((x) => x.request))].join(', ')}`);
     if (r.report.reopened.length) lines.push(`  reopened in every restore (append-mode streams): ${r.report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);
     if (r.missing.length) lines.push(`  not installed, fail only if reached (as under node): ${missingNames(r.missing)}`);
@@ -76,7 +77,7 @@ Examples:
     else if (v) {
       const vol = v.volatile.length ? `; ${v.volatile.reduce((n, x) => n + x.values, 0)} value(s) in ${v.volatile.length} answer(s) differ as between two cold starts (${v.volatile.slice(0, 2).map((x) => x.request).join(', ')})` : '';
       const uns = v.unstable.length ? `; ${v.unstable.length} answer(s) vary in shape between cold starts (status and type compared)` : '';
-      lines.push(`  verified: ${v.compared} request(s) answered alike restored and cold${vol}${uns}`);
+      lines.push(`  verified: ${v.compared} request(s) (${v.what}) answered alike restored and cold${vol}${uns}`);
     }
     lines.push(`  start it: ${img}/start   (or: thaw run ${img})`);
     process.stdout.write(lines.join('\n') + '\n');

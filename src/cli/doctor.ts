@@ -79,7 +79,12 @@ export const doctor: CommandSpec = {
       if (report.reopened.length) out.push(`  append-mode streams closed at checkpoint and reopened by every restore: ${report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);
       if (report.parkedHooks) out.push(`  ${report.parkedHooks} async hook(s) / AsyncLocalStorage switched off at checkpoint and on again after restore`);
       if (report.nodeEnv !== undefined) out.push(`  NODE_ENV=${report.nodeEnv ?? '(unset)'} was read during the build: what the app chose from it is baked in (build with the NODE_ENV you deploy)`);
-      if (report.envRead.length) out.push(`  env read during the build (values are baked into the snapshot): ${report.envRead.join(', ')}${report.envEnumerated ? ' — and the whole environment was enumerated' : ''}`);
+      if (report.envRead.length) out.push(`  env read during the build (values are baked into the snapshot): ${report.envRead.join(', ')}${report.envEnumerated ? ` — and the whole environment was enumerated${mapper.site(report.envEnumeratedAt) ? `, first at ${mapper.site(report.envEnumeratedAt)}` : ''}` : ''}`);
+      if (report.filesRead.length) {
+        out.push('  files of the app read during the build (their contents are baked in; rebuild after editing one):');
+        for (const f of report.filesRead.slice(0, 20)) out.push(`    ${relative(process.cwd(), f) || f}`);
+        if (report.filesRead.length > 20) out.push(`    … and ${report.filesRead.length - 20} more (report.json of a built image lists all)`);
+      }
       if (report.entropy.length) {
         out.push('  randomness drawn during the build (every restore shares it — draw it in onRestore() instead):');
         for (const d of report.entropy.slice(0, 10)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);

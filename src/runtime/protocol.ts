@@ -41,6 +41,20 @@ export interface WarmupResult {
   status: number;
   bytes: number;
   ms: number;
+  /** The request may have changed the app's state (see isWrite). */
+  write: boolean;
+}
+
+/**
+ * May this request change the app's state? Anything but GET, HEAD and OPTIONS, except a GraphQL
+ * query sent as POST (`{ "query": "{ … }" }` that is not a mutation), which only reads.
+ */
+export function isWrite(r: WarmupRequest): boolean {
+  const method = r.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  const body = r.body as { query?: unknown } | undefined;
+  if (method === 'POST' && body && typeof body === 'object' && typeof body.query === 'string') return /^\s*mutation\b/.test(body.query);
+  return true;
 }
 
 /** Bundle line → original source file, for resolving computed requires from the right place. */
@@ -134,6 +148,10 @@ export interface BuildReport {
   warmup: WarmupResult[];
   envRead: string[];
   envEnumerated: boolean;
+  /** Where the app first enumerated the whole environment (a stack), when it did. */
+  envEnumeratedAt?: string;
+  /** The app's own files (outside node_modules) it read during the build: their contents are baked in. */
+  filesRead: string[];
   /** NODE_ENV during the build, when the app read it (frameworks bake it in at load). */
   nodeEnv?: string | null;
   entropy: Array<{ fn: string; stack: string }>;
@@ -163,6 +181,7 @@ export function emptyReport(): BuildReport {
     warmup: [],
     envRead: [],
     envEnumerated: false,
+    filesRead: [],
     entropy: [],
     deferred: {},
     servers: { created: 0, listening: 0, list: [] },

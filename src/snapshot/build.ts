@@ -9,7 +9,7 @@ import { ThawError, tail } from '../errors.js';
 import { run, start } from '../launch/spawn.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
 import { STAT_FORMAT, startScript } from '../image/start.js';
-import { STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
+import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
 import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle.js';
 import { buildFailure, StackMapper } from './diagnose.js';
@@ -208,25 +208,30 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       else {
         // What to compare: the warm-up's reads (once each) and the --verify file, else GET /.
         const seen = new Set<string>();
-        const reads = warmup.filter((r) => ['GET', 'HEAD'].includes(r.method) && !seen.has(JSON.stringify([r.method, r.path, r.headers])) && seen.add(JSON.stringify([r.method, r.path, r.headers])));
+        const key = (r: WarmupRequest): string => JSON.stringify([r.method, r.path, r.headers, r.body]);
+        const reads = warmup.filter((r) => !isWrite(r) && !seen.has(key(r)) && seen.add(key(r)));
         const requests: WarmupRequest[] = [...reads, ...extraRequests].map((r) => ({ ...r, repeat: undefined }));
+        const what = [reads.length ? "the warm-up's reads" : '', extraRequests.length ? '--verify' : ''].filter(Boolean).join(' and ') || 'GET /, as there were no reads to replay';
         if (!requests.length) requests.push({ method: 'GET', path: '/' });
-        const cold = /\.[cm]?tsx?$/.test(entry) ? await plainBundle(entry, join(tmp, 'cold'), major) : entry;
+        // A TypeScript entry runs cold as Node runs it (type stripping, Node 22.18+), else from
+        // a plain bundle of it whose stack traces Node maps back to the .ts source.
+        const cold = /\.[cm]?tsx?$/.test(entry) ? [[node.path, ...userFlags, entry], [node.path, ...userFlags, '--enable-source-maps', await plainBundle(entry, join(tmp, 'cold'), major)]] : [[node.path, ...userFlags, entry]];
         verified = await verifyImage({
           restored: [join(tmp, 'start')],
-          cold: [node.path, ...userFlags, cold],
+          cold,
           cwd: process.cwd(),
           env: { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined },
           server,
           warmup,
           requests,
+          what,
           warmupStatuses: report.warmup.map((w) => w.status),
           usesRuntime: report.resources > 0 || report.appMain || b.usesRuntime,
           startTimeoutMs: 60_000,
           requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
           progress: say,
         });
-        for (const f of ['cold.cjs', 'cold.mjs']) rmSync(join(tmp, f), { force: true });
+        for (const f of ['cold.cjs', 'cold.mjs', 'cold.cjs.map', 'cold.mjs.map']) rmSync(join(tmp, f), { force: true });
       }
     }
     // Swap into place: the old image (if any) is moved aside first, then removed.

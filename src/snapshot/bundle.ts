@@ -231,6 +231,8 @@ export async function plainBundle(entry: string, outBase: string, targetMajor: n
       format: esm ? 'esm' : 'cjs',
       target: `node${targetMajor}`,
       outfile: `${outBase}${esm ? '.mjs' : '.cjs'}`,
+      sourcemap: 'external',
+      sourcesContent: false,
       logLevel: 'silent',
       keepNames: true,
       // What stays a run-time require (computed names, native addons) resolves from the entry,

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { STACKMAP_SEGMENT } from '../runtime/protocol.js';
 
 /**
- * Is `file` an ES module to Node (.mjs, or .js under a package.json with "type": "module")?
+ * Is `file` an ES module to Node (.mjs/.mts, or .js/.ts under a package.json with "type": "module")?
  * Node names the frames of ES modules by URL (`file:///…`), CommonJS ones by path.
  */
 function esModuleTest(): (file: string) => boolean {
@@ -30,7 +30,8 @@ function esModuleTest(): (file: string) => boolean {
     typeOf.set(dir, esm);
     return esm;
   };
-  return (file) => file.endsWith('.mjs') || (file.endsWith('.js') && moduleType(dirname(file)));
+  // .ts follows package.json as .js does, under Node's type stripping; .mts is ESM, .cts not.
+  return (file) => /\.m[jt]s$/.test(file) || (/\.[jt]sx?$/.test(file) && moduleType(dirname(file)));
 }
 
 export function writeStackMap(bundleFile: string, mapFile: string, outFile: string): void {

@@ -19,8 +19,11 @@ import { wireRequest } from './warmup-file.js';
 export interface VerifyOptions {
   /** The image's launcher (IMG/start, possibly still in its temporary directory). */
   restored: string[];
-  /** The app started cold: `node [flags] entry` (or a plain bundle of a TypeScript entry). */
-  cold: string[];
+  /**
+   * Ways to start the app cold, the first that starts wins: `node [flags] entry`; for a
+   * TypeScript entry that Node cannot run itself, a plain bundle of it with its source map.
+   */
+  cold: string[][];
   cwd: string;
   env: Record<string, string | undefined>;
   server: ServerInfo;
@@ -28,6 +31,8 @@ export interface VerifyOptions {
   warmup: WarmupRequest[];
   /** Sent to all three and compared. */
   requests: WarmupRequest[];
+  /** Where they came from, in words (`the warm-up's reads and --verify's`). */
+  what: string;
   /** What the build saw for each warm-up request (status), to catch an in-memory/HTTP split. */
   warmupStatuses: number[];
   /** The app uses thaw's runtime API (it may answer differently when restored, on purpose). */
@@ -39,6 +44,8 @@ export interface VerifyOptions {
 
 export interface VerifyOutcome {
   compared: number;
+  /** Where the requests came from, for the summary line. */
+  what: string;
   /** Requests whose restored body differed only where two cold starts differ too. */
   volatile: Array<{ request: string; values: number }>;
   /** Requests whose body shape differs between two cold starts (status and type compared). */
@@ -73,6 +80,14 @@ interface Run {
   port: number;
 }
 
+/** The part of a failed start's stderr worth showing: from its first error line on. */
+function excerpt(stderr: string): string | undefined {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  const first = lines.findIndex((l) => /\b(Error|error)\b|^\S+Error:|Cannot find/.test(l));
+  const from = first >= 0 ? Math.max(0, first - 1) : Math.max(0, lines.length - 10);
+  return lines.slice(from, from + 10).join('\n') || undefined;
+}
+
 async function launch(name: string, argv: string[], o: VerifyOptions, port: number): Promise<Run> {
   const child = start(argv, { cwd: o.cwd, env: { ...o.env, PORT: String(port) } });
   const host = hostOf(o.server);
@@ -84,7 +99,10 @@ async function launch(name: string, argv: string[], o: VerifyOptions, port: numb
   } catch (e) {
     await child.kill();
     const why = e instanceof ThawError ? e.message : (e as Error).message;
-    throw new ThawError('E_VERIFY_START', `verifying the image: ${why}`, { hint: name === 'restored' ? 'the restored image does not start; this is a thaw bug worth reporting (the image was not kept)' : 'the app does not start cold as thaw ran it; pass --no-verify to skip the check', detail: tail(child.stderr(), 10) || undefined });
+    throw new ThawError('E_VERIFY_START', `verifying the image: ${why} (${argv.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')})`, {
+      hint: name === 'restored' ? 'the restored image does not start; this is a thaw bug worth reporting (the image was not kept)' : 'the app does not start cold as thaw ran it; pass --no-verify to skip the check',
+      detail: excerpt(child.stderr()),
+    });
   }
   return { name, child, port };
 }
@@ -101,7 +119,20 @@ function hostOf(server: ServerInfo): string {
  * (timestamps, uptime) differ between the two cold starts as they do from a restore.
  */
 async function coldRun(name: string, o: VerifyOptions, port: number, pauseMs = 0): Promise<Answer[]> {
-  const run = await launch(name, o.cold, o, port);
+  let run: Run | undefined;
+  for (const [i, argv] of o.cold.entries()) {
+    try {
+      run = await launch(name, argv, o, port);
+      // The others start the same way.
+      o.cold = [argv];
+      break;
+    } catch (e) {
+      // Node could not run the TypeScript itself (syntax it does not strip, extensionless
+      // imports, path aliases): the next way is the plain bundle.
+      if (i === o.cold.length - 1) throw e;
+    }
+  }
+  if (!run) throw new ThawError('E_VERIFY_START', 'verifying the image: no way to start the app cold');
   try {
     let i = 0;
     for (const r of o.warmup) {
@@ -164,14 +195,18 @@ export async function verifyImage(o: VerifyOptions): Promise<VerifyOutcome> {
   let coldA: Answer[];
   let coldB: Answer[];
   let restored: Answer[];
-  if (fixed === null) {
+  if (fixed === null && o.cold.length > 1) {
+    // Which way the app starts cold is learnt from the first cold start.
+    coldA = await coldRun('cold', o, await port());
+    [coldB, restored] = await Promise.all([coldRun('second cold', o, await port(), CLOCK_PAUSE_MS), restoredRun(o, await port())]);
+  } else if (fixed === null) {
     [coldA, coldB, restored] = await Promise.all([coldRun('cold', o, await port()), coldRun('second cold', o, await port(), CLOCK_PAUSE_MS), restoredRun(o, await port())]);
   } else {
     coldA = await coldRun('cold', o, fixed);
     coldB = await coldRun('second cold', o, fixed, CLOCK_PAUSE_MS);
     restored = await restoredRun(o, fixed);
   }
-  const outcome: VerifyOutcome = { compared: o.requests.length, volatile: [], unstable: [] };
+  const outcome: VerifyOutcome = { compared: o.requests.length, what: o.what, volatile: [], unstable: [] };
   o.requests.forEach((r, i) => {
     const v = judge(coldA[i]!, coldB[i], restored[i]!);
     if (v.mismatch) {

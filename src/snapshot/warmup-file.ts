@@ -50,8 +50,3 @@ export function warmupProbe(r: WarmupRequest): ProbeSpec {
   const { headers, body } = wireRequest(r);
   return { url: `http://127.0.0.1:$PORT${r.path}`, method: r.method, body, headers };
 }
-
-/** Did this warm-up change the app's state (anything but GET, HEAD and OPTIONS)? */
-export function isWrite(r: WarmupRequest): boolean {
-  return !['GET', 'HEAD', 'OPTIONS'].includes(r.method.toUpperCase());
-}

@@ -2,12 +2,22 @@
  * process.env while building: every name the app reads is recorded (its value is baked into the
  * snapshot, so the manifest and doctor list it), and so is NODE_ENV's value when read, since
  * frameworks choose their production behaviour from it at load time. A restored process gets
- * the real process.env back, and is told on stderr when its NODE_ENV differs from the one the
- * image was built under.
+ * the real process.env back, and is told on stderr, in one line, when a variable the app read
+ * during the build has another value now (DATABASE_URL pointing elsewhere): the app keeps the
+ * build's. Only a hash of each value is kept for that comparison, not the value.
  */
 import { pair, session } from './session.js';
 
 const realEnv = process.env;
+const SKIP = new Set(['PORT', 'HOST', 'NODE_ENV']);
+
+/** FNV-1a of a value (undefined apart): enough to tell a change without keeping the value. */
+function hash(v: string | undefined): number {
+  if (v === undefined) return -1;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
 const read = new Set<string>();
 /** Names only Node itself has read (FORCE_COLOR when console first writes …). */
 const nodeOnly = new Set<string>();
@@ -27,6 +37,7 @@ function note(k: string): void {
   else read.add(k);
 }
 let enumerated = false;
+let enumeratedAt: string | undefined;
 /** Keys handed out by an enumeration (Object.keys asks a descriptor of each): not reads. */
 let enumerating = new Set<string | symbol>();
 
@@ -50,6 +61,12 @@ export function trackEnv(): void {
       return Reflect.getOwnPropertyDescriptor(t, k);
     },
     ownKeys(t) {
+      if (!enumerated) {
+        const saved = Error.stackTraceLimit;
+        Error.stackTraceLimit = 12;
+        enumeratedAt = new Error().stack;
+        Error.stackTraceLimit = saved;
+      }
       enumerated = true;
       const keys = Reflect.ownKeys(t);
       enumerating = new Set(keys);
@@ -59,19 +76,28 @@ export function trackEnv(): void {
   session().collectors.push((r) => {
     r.envRead = [...read].sort();
     r.envEnumerated = enumerated;
+    r.envEnumeratedAt = enumeratedAt;
     if (read.has('NODE_ENV')) r.nodeEnv = realEnv.NODE_ENV ?? null;
   });
   let builtNodeEnv: string | undefined;
+  let builtHashes: Array<[string, number]> = [];
   pair(
     'process.env',
     () => {
       process.env = realEnv;
       builtNodeEnv = read.has('NODE_ENV') ? (realEnv.NODE_ENV ?? '') : undefined;
+      // PORT and HOST are the restored process's own (servers listen on them); NODE_ENV has its
+      // own warning.
+      builtHashes = [...read].filter((k) => !SKIP.has(k)).sort().map((k) => [k, hash(realEnv[k])]);
     },
     () => {
       const now = process.env.NODE_ENV ?? '';
       if (builtNodeEnv !== undefined && now !== builtNodeEnv) {
         process.stderr.write(`thaw: warning: this image was built with NODE_ENV=${builtNodeEnv || '(unset)'}; the app read it at load time, so NODE_ENV=${now || '(unset)'} here does not change that: rebuild with NODE_ENV=${now || '…'} thaw build …\n`);
+      }
+      const changed = builtHashes.filter(([k, h]) => hash(process.env[k]) !== h).map(([k]) => k);
+      if (changed.length) {
+        process.stderr.write(`thaw: warning: ${changed.join(', ')} ${changed.length > 1 ? 'differ' : 'differs'} from the build's; the app read ${changed.length > 1 ? 'them' : 'it'} during the build and keeps the build's value${changed.length > 1 ? 's' : ''}: read ${changed.length > 1 ? 'them' : 'it'} in thaw.onRestore(), or rebuild\n`);
       }
     },
   );

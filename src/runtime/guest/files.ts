@@ -6,7 +6,10 @@
  * CheckpointOpenFileException does. One kind is common enough to handle instead: an append-mode
  * fs.WriteStream (`createWriteStream('access.log', { flags: 'a' })`, a logger's file) is
  * flushed and closed at the checkpoint and reopened, same path and flags, in every restore.
+ * The app's data files read while building (locales, config) are listed: their contents are in
+ * the snapshot, so editing one needs a rebuild.
  */
+import { dirname, resolve } from 'node:path';
 import type { OpenFile } from '../protocol.js';
 import { pair, session } from './session.js';
 
@@ -30,6 +33,9 @@ interface AppendStream {
 }
 
 const open = new Map<number, Opened>();
+/** Data files of the app read while building (their contents are in the snapshot). */
+const read = new Set<string>();
+const MAX_READ = 200;
 const appendStreams = new Set<AppendStream>();
 /** Streams closed at the checkpoint, reopened after restore. */
 const parked: AppendStream[] = [];
@@ -92,8 +98,32 @@ export function trackFiles(): void {
     if (typeof o.flags === 'string' && o.flags.startsWith('a') && o.fd === undefined && typeof path === 'string') appendStreams.add(stream);
     return stream;
   };
+  // What the app reads from its own files (locales, templates, config) is baked in: recorded,
+  // except code (the bundle has it), dependencies' files and thaw's own scratch files.
+  const scratch = dirname(session().config.reportPath);
+  const noteRead = (path: unknown): void => {
+    if (read.size >= MAX_READ) return;
+    const p = typeof path === 'string' ? path : path instanceof URL && path.protocol === 'file:' ? decodeURIComponent(path.pathname) : undefined;
+    if (!p) return;
+    const abs = resolve(p);
+    if (abs.includes('/node_modules/') || abs.startsWith(scratch) || /\.(c|m)?[jt]sx?$|\.node$/.test(abs)) return;
+    read.add(abs);
+  };
+  for (const name of ['readFileSync', 'readFile']) {
+    const orig = fs[name];
+    fs[name] = function (path: unknown) {
+      noteRead(path);
+      return orig.apply(this, arguments);
+    };
+  }
+  const readPromise = promises.readFile;
+  promises.readFile = function (path: unknown) {
+    noteRead(path);
+    return readPromise.apply(this, arguments);
+  };
   session().collectors.push((r) => {
     r.reopened = parked.map((s) => s.path);
+    r.filesRead = [...read].sort();
   });
   pair('append-mode write streams', undefined, reopenStreams);
 }

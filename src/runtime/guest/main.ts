@@ -15,7 +15,7 @@
  */
 import v8 from 'node:v8';
 import { nowMs, notifyCheckpoint, notifyRestore, state } from '../lifecycle.js';
-import type { BuildConfig, LiveHandle } from '../protocol.js';
+import { isWrite, type BuildConfig, type LiveHandle } from '../protocol.js';
 import { guardEntropy } from './entropy.js';
 import { trackEnv } from './env.js';
 import { openFiles, parkAppendStreams, trackFiles } from './files.js';
@@ -113,7 +113,7 @@ async function flow(init: unknown): Promise<void> {
           fail('warmup-threw', Object.assign(e instanceof Error ? e : new Error(String(e)), { request: `${r.method} ${r.path}` }));
           return;
         }
-        report.warmup.push({ method: res.method, path: res.path, status: res.status, bytes: res.bytes, ms: res.ms });
+        report.warmup.push({ method: res.method, path: res.path, status: res.status, bytes: res.bytes, ms: res.ms, write: isWrite(r) });
         if (res.status >= 500) {
           fail('warmup-5xx', Object.assign(new Error(`warm-up request ${res.method} ${res.path} was answered ${res.status}${res.body ? `: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`), { code: 'E_WARMUP_5XX' }));
           return;

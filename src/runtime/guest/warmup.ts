@@ -225,7 +225,7 @@ export class BuildServerResponse extends EventEmitter {
   }
 }
 
-export interface ServedRequest extends WarmupResult {
+export interface ServedRequest extends Omit<WarmupResult, 'write'> {
   /** The first 400 characters of the body (for the message of a failed warm-up). */
   body: string;
 }
