@@ -33,6 +33,8 @@ interface App {
   mentions?: string;
   /** What runs cold for the comparison when the entry is not what `npm start` runs. */
   cold?: string;
+  /** A client run against the restored server (its URL as argument): must exit 0. */
+  client?: string;
 }
 
 const corpusDir = join(root, 'test/compat');
@@ -146,6 +148,10 @@ describe('compatibility corpus on Node 24: built unmodified, restored answers eq
           assert.equal(got.status, a.status, `${what}: status`);
           assert.equal(got.type.toLowerCase(), a.type.toLowerCase(), `${what}: content type`);
           assert.equal(normalise(got.body), normalise(a.body), `${what}: body`);
+        }
+        if (app.client) {
+          const c = await run([nodes['24']!, app.client, `http://127.0.0.1:${restored.port}`], { cwd, timeoutMs: 30_000 });
+          assert.equal(c.status, 0, `${app.client} against the restored server: ${c.stdout}${c.stderr}`);
         }
       } finally {
         await restored.child.kill();

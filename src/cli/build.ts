@@ -9,6 +9,13 @@ const positiveMs = (flag: string) => (v: string): number => {
   return n;
 };
 
+/** ` (at file:line)` for the first frame of a stack outside thaw and Node, mapped to source. */
+function siteOf(stack: string): string {
+  const frame = stack.split('\n').slice(2).find((l) => /^\s+at /.test(l) && !/\(node:|at node:|\/src\/runtime\//.test(l));
+  const m = frame && /\(?((?:file:\/\/)?\/[^\s()]+:\d+:\d+)\)?$/.exec(frame.trim());
+  return m ? ` (at ${relative(process.cwd(), m[1]!.replace(/^file:\/\//, '')) || m[1]})` : '';
+}
+
 /** `kafkajs, mqtt and 3 more` from `name (imported by file)` entries. */
 function missingNames(missing: string[]): string {
   const names = [...new Set(missing.map((x) => x.split(' ')[0]!.split('/').slice(0, x.startsWith('@') ? 2 : 1).join('/')))];
@@ -65,8 +72,10 @@ Examples:
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.join(', ')}`);
-    if (r.report.entropy.length) lines.push(`  warning: ${r.report.entropy.length} random value(s) drawn during the build are shared by every restore; see thaw doctor`);
+    const initDraws = r.report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude');
+    if (initDraws.length) lines.push(`  warning: ${initDraws.length} random value(s) drawn during init are shared by every restore; see thaw doctor`);
     if (r.report.nodeEnv !== undefined) lines.push(`  note: the app read NODE_ENV=${r.report.nodeEnv ?? '(unset)'} during the build and frameworks keep what they read then${r.report.nodeEnv === 'production' ? '' : '; for production build with NODE_ENV=production thaw build …'}`);
+    if (r.report.pidReadAt) lines.push(`  note: the app read process.pid during init${siteOf(r.report.pidReadAt)}: what it kept of it (a logger's "pid") is the build's in every restore`);
     if (r.report.filesRead.length) lines.push(`  files read during the build (contents baked in; rebuild after editing them): ${r.report.filesRead.slice(0, 4).map((f) => relative(process.cwd(), f) || f).join(', ')}${r.report.filesRead.length > 4 ? ` and ${r.report.filesRead.length - 4} more (thaw doctor lists them)` : ''}`);
     if (r.report.runtimeRequires.length) lines.push(`  loaded by a computed require during the build: ${[...new Set(r.report.runtimeRequires.map((x) => x.request))].join(', ')}`);
     if (r.report.reopened.length) lines.push(`  reopened in every restore (append-mode streams): ${r.report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);

@@ -85,9 +85,15 @@ export const doctor: CommandSpec = {
         for (const f of report.filesRead.slice(0, 20)) out.push(`    ${relative(process.cwd(), f) || f}`);
         if (report.filesRead.length > 20) out.push(`    … and ${report.filesRead.length - 20} more (report.json of a built image lists all)`);
       }
-      if (report.entropy.length) {
-        out.push('  randomness drawn during the build (every restore shares it — draw it in onRestore() instead):');
-        for (const d of report.entropy.slice(0, 10)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
+      const init = report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude');
+      const later = report.entropy.filter((d) => !(d.phase === 'init' || d.phase === 'prelude'));
+      if (init.length) {
+        out.push('  randomness drawn during init (every restore shares it — draw it in onRestore() instead):');
+        for (const d of init.slice(0, 10)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
+      }
+      if (later.length) {
+        out.push(`  randomness drawn while serving the warm-up (${later.length}; shared by every restore only if the app keeps it, e.g. a session id in a store):`);
+        for (const d of later.slice(0, 5)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
       }
       for (const w of report.warnings) out.push(`  warning: ${w}`);
       for (const n of notes) out.push(`  note: ${n}`);

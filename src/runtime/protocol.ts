@@ -150,11 +150,14 @@ export interface BuildReport {
   envEnumerated: boolean;
   /** Where the app first enumerated the whole environment (a stack), when it did. */
   envEnumeratedAt?: string;
+  /** Where the app first read process.pid during init (a logger's "pid" then is the build's). */
+  pidReadAt?: string;
   /** The app's own files (outside node_modules) it read during the build: their contents are baked in. */
   filesRead: string[];
   /** NODE_ENV during the build, when the app read it (frameworks bake it in at load). */
   nodeEnv?: string | null;
-  entropy: Array<{ fn: string; stack: string }>;
+  /** Randomness drawn while building, with the phase (init draws are shared by every restore). */
+  entropy: Array<{ fn: string; stack: string; phase: string }>;
   deferred: Record<string, string[]>;
   servers: { created: number; listening: number; list: ServerInfo[] };
   /** Packages loaded from disk by a computed require(name) during the build. */
@@ -196,6 +199,13 @@ export function emptyReport(): BuildReport {
     warmupMs: 0,
   };
 }
+
+/**
+ * Where warm-up requests come from (the in-memory socket's peer; the address verification
+ * replays them from): a loopback address clients do not use, so per-client state is not
+ * charged to a real client.
+ */
+export const WARMUP_PEER = '127.0.0.2';
 
 /** The body bytes the guest sends for a warm-up request (and the host, when it replays one). */
 export function warmupBody(r: WarmupRequest): { body?: string; json: boolean } {

@@ -4,7 +4,7 @@
  * and renamed into place at the end, so a failed build leaves nothing behind.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { run, start } from '../launch/spawn.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
@@ -160,7 +160,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
     const mapper = new StackMapper(bundlePath, join(out, 'bundle.cjs'));
     if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
-      const err = buildFailure(report, outcome, outcome.stderr, mapper, opts.entry);
+      const doctor = ['thaw doctor', relative(process.cwd(), entry) || entry, opts.warmupFile ? `--warmup ${opts.warmupFile}` : '', opts.node ? `--node ${opts.node}` : ''].filter(Boolean).join(' ');
+      const err = buildFailure(report, outcome, outcome.stderr, mapper, doctor);
       throw Object.assign(err, { report, bundleWarnings: b.warnings, missing: b.missing, mapper });
     }
 

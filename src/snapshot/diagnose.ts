@@ -115,8 +115,11 @@ function explainAbort(reason: string, stderr: string): string | undefined {
   return undefined;
 }
 
-/** The ThawError for a failed build, from the report (when the builder got to write one). */
-export function buildFailure(report: BuildReport | undefined, exit: { status: number; signal: string | null }, stderr: string, mapper: StackMapper, entry: string): ThawError {
+/**
+ * The ThawError for a failed build. `doctor` is the command line that diagnoses this same build
+ * (its entry, warm-up and Node), for hints.
+ */
+export function buildFailure(report: BuildReport | undefined, exit: { status: number; signal: string | null }, stderr: string, mapper: StackMapper, doctor: string): ThawError {
   const e = report?.error;
   if (!report || !e) {
     // No error in the report: the builder died before thaw could say anything, or after it
@@ -127,7 +130,7 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
     const why = v8.reason ? explainAbort(v8.reason, stderr) : undefined;
     const detail = v8.stack.length ? ['JavaScript stack when V8 stopped:', ...v8.stack].join('\n') : tail(stderr.split('\n').filter((l) => !/^\s*(#|\d+: 0x|\[0x|====|-----| - |\s+\d+-\d+:)/.test(l) && !/^\s{2,}/.test(l)).join('\n'), 8);
     return new ThawError('E_SNAPSHOT_ABORT', `the V8 snapshot builder stopped (${exit.signal ?? `exit ${exit.status}`}) during ${phase}${fatal ? `: ${fatal}` : ''}${why ? ` — ${why}` : ''}`, {
-      hint: `run \`thaw doctor ${relative(process.cwd(), entry)}\` to see which module or handle the snapshot cannot hold`,
+      hint: `run \`${doctor}\` to see which module or handle the snapshot cannot hold`,
       detail: detail || undefined,
     });
   }
@@ -139,7 +142,7 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
       if (e.code === 'E_BUILD_TIME_USE') return new ThawError('E_BUILD_TIME_USE', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'defer it: thaw.onRestore(() => …) runs in every restored process', detail: frames || undefined });
       if (e.code === 'E_NATIVE_ADDON') return new ThawError('E_NATIVE_ADDON', `${e.message}${mapper.ownSite(e.stack) ? ` (from ${mapper.ownSite(e.stack)})` : ''}`, { hint: 'load it after restore: require the package (and open what it opens, e.g. a database) inside thaw.onRestore() or a request handler; or use a pure-JS alternative', detail: frames || undefined });
       if (e.code === 'MODULE_NOT_FOUND') return new ThawError('E_MODULE_NOT_FOUND', `the app required a module that is not installed during init: ${e.message.split('\n')[0]}${at ? ` (at ${at})` : ''}`, { hint: 'install it (npm install), as `node` would need too', detail: frames || undefined });
-      return new ThawError('E_APP_INIT', `the app threw during init: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}${at ? ` (at ${at})` : ''}`, { hint: `make sure \`node ${relative(process.cwd(), entry)}\` starts cleanly`, detail: frames || undefined });
+      return new ThawError('E_APP_INIT', `the app threw during init: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}${at ? ` (at ${at})` : ''}`, { hint: `make sure \`node ${doctor.split(' ')[2]}\` starts cleanly`, detail: frames || undefined });
     case 'app-exit':
       return new ThawError('E_APP_EXIT', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'a server must keep running after init; if it exits on bad configuration, give the build that configuration', detail: frames || undefined });
     case 'warmup-5xx':
@@ -168,6 +171,6 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
           : 'require it after restore (thaw.onRestore) and report the package to thaw',
       });
     default:
-      return new ThawError('E_BUILD_FAILED', `the build failed during ${report.phase}: ${e.message}${at ? ` (at ${at})` : ''}`, { hint: `run \`thaw doctor ${relative(process.cwd(), entry)}\``, detail: frames || undefined });
+      return new ThawError('E_BUILD_FAILED', `the build failed during ${report.phase}: ${e.message}${at ? ` (at ${at})` : ''}`, { hint: `run \`${doctor}\``, detail: frames || undefined });
   }
 }

@@ -12,7 +12,7 @@ import { ThawError, tail } from '../errors.js';
 import { freePort, portInUse } from '../launch/port.js';
 import { resolveProbe, waitReady } from '../launch/probe.js';
 import { start, type Child } from '../launch/spawn.js';
-import type { ServerInfo, WarmupRequest } from '../runtime/protocol.js';
+import { WARMUP_PEER, type ServerInfo, type WarmupRequest } from '../runtime/protocol.js';
 import { judge, type Answer, type Difference } from './compare.js';
 import { wireRequest } from './warmup-file.js';
 
@@ -56,13 +56,13 @@ const label = (r: WarmupRequest): string => `${r.method} ${r.path}`;
 /** More than the usual clock resolution in answers (whole seconds, uptime to 0.1 s). */
 const CLOCK_PAUSE_MS = 1100;
 
-function exchange(server: ServerInfo, port: number, r: WarmupRequest, timeoutMs: number): Promise<Answer> {
+function exchange(server: ServerInfo, port: number, r: WarmupRequest, timeoutMs: number, from?: string): Promise<Answer> {
   const { headers, body } = wireRequest(r);
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   // An https server is asked over TLS; its certificate is the app's business, not this check's.
   const request = server.module === 'https' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostOf(server), port, method: r.method, path: r.path, headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+    const req = request({ host: hostOf(server), port, method: r.method, path: r.path, headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false, localAddress: from }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', reject);
@@ -137,7 +137,8 @@ async function coldRun(name: string, o: VerifyOptions, port: number, pauseMs = 0
     let i = 0;
     for (const r of o.warmup) {
       for (let n = 0; n < (r.repeat ?? 1); n++, i++) {
-        const a = await ask(name, run, r, o);
+        // From the address the build's in-memory warm-up came from.
+        const a = await ask(name, run, r, o, hostOf(o.server).includes(':') ? undefined : WARMUP_PEER);
         const built = o.warmupStatuses[i];
         if (built !== undefined && built < 500 && a.status >= 500) {
           throw new ThawError('E_VERIFY_MISMATCH', `warm-up request ${label(r)} answered ${built} inside the build but ${a.status} from the app started cold`, {
@@ -156,9 +157,9 @@ async function coldRun(name: string, o: VerifyOptions, port: number, pauseMs = 0
   }
 }
 
-async function ask(name: string, run: Run, r: WarmupRequest, o: VerifyOptions): Promise<Answer> {
+async function ask(name: string, run: Run, r: WarmupRequest, o: VerifyOptions, from?: string): Promise<Answer> {
   try {
-    return await exchange(o.server, run.port, r, o.requestTimeoutMs);
+    return await exchange(o.server, run.port, r, o.requestTimeoutMs, from);
   } catch (e) {
     const restored = name === 'restored';
     throw new ThawError(restored ? 'E_VERIFY_MISMATCH' : 'E_VERIFY_START', `verifying the image: the ${name} process failed ${label(r)}: ${(e as Error).message}`, {
@@ -173,6 +174,11 @@ async function restoredRun(o: VerifyOptions, port: number): Promise<Answer[]> {
   try {
     const out: Answer[] = [];
     for (const r of o.requests) out.push(await ask('restored', run, r, o));
+    // An answer sent just before the process died (a handler run twice) is no success.
+    await new Promise((r) => setTimeout(r, 100));
+    if (run.child.done) {
+      throw new ThawError('E_VERIFY_MISMATCH', 'verifying the image: the restored process exited after answering', { hint: 'the image was not kept; see its stderr below', detail: excerpt(run.child.stderr()) });
+    }
     return out;
   } finally {
     await run.child.kill();

@@ -17,6 +17,7 @@ import { inSession, pair, session } from './session.js';
 export interface EntropyDraw {
   fn: string;
   stack: string;
+  phase: string;
 }
 
 const draws: EntropyDraw[] = [];
@@ -26,7 +27,7 @@ const originals: Array<() => void> = [];
 
 function note(fn: string): void {
   if (!building || draws.length >= MAX_DRAWS) return;
-  draws.push({ fn, stack: new Error().stack ?? '' });
+  draws.push({ fn, stack: new Error().stack ?? '', phase: inSession() ? session().report.phase : 'init' });
 }
 
 const hex: string[] = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1));

@@ -46,7 +46,37 @@ export function envReads(): Set<string> {
   return read;
 }
 
+/**
+ * process.pid read during init: what the app keeps of it (pino's `pid` binding) is the build
+ * process's in every restore. The first read from the app's code is recorded.
+ */
+function trackPid(): void {
+  const desc = Object.getOwnPropertyDescriptor(process, 'pid');
+  if (!desc || !desc.configurable || !('value' in desc)) return;
+  let at: string | undefined;
+  Object.defineProperty(process, 'pid', {
+    configurable: true,
+    enumerable: desc.enumerable,
+    get() {
+      if (at === undefined && session().report.phase === 'init') {
+        const saved = Error.stackTraceLimit;
+        Error.stackTraceLimit = 12;
+        const stack = new Error().stack ?? '';
+        Error.stackTraceLimit = saved;
+        // [0] the message, [1] this getter, [2] the reader: Node's own reads do not count.
+        if (!/\(node:|at node:/.test(stack.split('\n')[2] ?? '')) at = stack;
+      }
+      return desc.value;
+    },
+  });
+  session().collectors.push((r) => {
+    r.pidReadAt = at;
+  });
+  pair('process.pid', () => Object.defineProperty(process, 'pid', desc), undefined);
+}
+
 export function trackEnv(): void {
+  trackPid();
   process.env = new Proxy(realEnv, {
     get(t, k, r) {
       if (typeof k === 'string') note(k);

@@ -5,7 +5,10 @@
  * open at the checkpoint blocks it, named with its path, as CRaC's
  * CheckpointOpenFileException does. One kind is common enough to handle instead: an append-mode
  * fs.WriteStream (`createWriteStream('access.log', { flags: 'a' })`, a logger's file) is
- * flushed and closed at the checkpoint and reopened, same path and flags, in every restore.
+ * flushed and closed at the checkpoint and reopened, same path and flags, in every restore; a
+ * bare descriptor opened for appending (pino.destination's sonic-boom keeps only the number) is
+ * closed too and, in every restore, opened again under the same number (descriptors below it
+ * are taken with /dev/null while it is opened, then given back), as dup2 would.
  * The app's data files read while building (locales, config) are listed: their contents are in
  * the snapshot, so editing one needs a rebuild.
  */
@@ -39,6 +42,8 @@ const MAX_READ = 200;
 const appendStreams = new Set<AppendStream>();
 /** Streams closed at the checkpoint, reopened after restore. */
 const parked: AppendStream[] = [];
+/** Bare append-mode descriptors closed at the checkpoint, opened again under their number. */
+const parkedFds: Array<Opened & { fd: number }> = [];
 
 function stackHere(): string {
   const saved = Error.stackTraceLimit;
@@ -122,10 +127,10 @@ export function trackFiles(): void {
     return readPromise.apply(this, arguments);
   };
   session().collectors.push((r) => {
-    r.reopened = parked.map((s) => s.path);
+    r.reopened = [...parked.map((s) => s.path), ...[...open.values()].filter((o) => o.flags.startsWith('a')).map((o) => o.path)];
     r.filesRead = [...read].sort();
   });
-  pair('append-mode write streams', undefined, reopenStreams);
+  pair('append-mode files', parkAppendFds, reopenStreams);
 }
 
 function stillOpen(fd: number): boolean {
@@ -152,15 +157,46 @@ export async function parkAppendStreams(timeoutMs: number): Promise<void> {
   appendStreams.clear();
 }
 
+/** Bare append-mode descriptors still open: closed once the app's code has stopped running. */
+function parkAppendFds(): void {
+  const fs = (process as any).getBuiltinModule('node:fs');
+  for (const [fd, o] of open) {
+    if (!o.flags.startsWith('a') || !stillOpen(fd)) continue;
+    open.delete(fd);
+    fs.closeSync(fd);
+    parkedFds.push({ fd, ...o });
+  }
+}
+
+/** Open `path` as descriptor `fd` (what dup2 does; Node has no dup2). */
+function reclaim(fs: typeof import('node:fs'), p: Opened & { fd: number }): boolean {
+  const placeholders: number[] = [];
+  try {
+    for (let i = 0; i <= p.fd; i++) {
+      const got = fs.openSync(p.path, p.flags, p.mode ?? 0o666);
+      if (got === p.fd) return true;
+      fs.closeSync(got);
+      if (got > p.fd) return false; // the number is taken in this process
+      placeholders.push(fs.openSync('/dev/null', 'r'));
+    }
+    return false;
+  } finally {
+    for (const f of placeholders) fs.closeSync(f);
+  }
+}
+
 function reopenStreams(): void {
   const fs = (process as any).getBuiltinModule('node:fs');
   for (const s of parked.splice(0)) s.fd = fs.openSync(s.path, s.flags, s.mode ?? 0o666);
+  const lost = parkedFds.splice(0).filter((p) => !reclaim(fs, p));
+  if (lost.length) process.stderr.write(`thaw: warning: could not open ${lost.map((p) => `${p.path} as fd ${p.fd}`).join(', ')} again in this process (the number is taken); the app's writes to ${lost.length > 1 ? 'them' : 'it'} will fail\n`);
 }
 
-/** Descriptors the app opened and has not closed. */
+/** Descriptors the app opened and has not closed (append-mode ones are thaw's to reopen). */
 export function openFiles(): OpenFile[] {
   const out: OpenFile[] = [];
   for (const [fd, o] of open) {
+    if (o.flags.startsWith('a')) continue;
     if (!stillOpen(fd)) {
       open.delete(fd);
       continue;

@@ -12,10 +12,19 @@
  * the AsyncResources libraries and Node's JS code make (STREAM_END_OF_STREAM, DNSCHANNEL for
  * node:dns's default resolver, HTTPINCOMINGMESSAGE …) hold nothing a snapshot cannot.
  * Open files are guest/files.ts's business.
+ *
+ * The hook runs during init only. With any async hook enabled, serving warm-up requests from
+ * inside a promise reaction aborts some builds (express-session with a rendered view: Node's
+ * `Assertion failed: (env_->execution_async_id()) == (0)` when a callback scope closes; the
+ * same app and hook under plain node are fine), so it is switched off, from an immediate (not a
+ * promise reaction, where switching Node's promise hooks would unbalance the async id stack),
+ * before the warm-up. Timers, the handles apps make later (a session store's cleanup interval
+ * started by the first request), are tracked for the whole build by wrapping the timer
+ * functions instead.
  */
 import type { LiveHandle } from '../protocol.js';
 
-const HANDLES = new Set(['TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'TTYWRAP', 'UDPWRAP', 'PROCESSWRAP', 'SIGNALWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'MESSAGEPORT', 'WORKER', 'Timeout', 'Immediate']);
+const HANDLES = new Set(['TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'TTYWRAP', 'UDPWRAP', 'PROCESSWRAP', 'SIGNALWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'MESSAGEPORT', 'WORKER']);
 const REQUESTS = new Set(['FSREQCALLBACK', 'FSREQPROMISE', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'WRITEWRAP', 'SHUTDOWNWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'UDPSENDWRAP', 'CONNECTWRAP', 'ZLIB']);
 /** stdin/stdout/stderr never block a checkpoint; they are recognised by their creation stack
  * (reading process.stdin to compare would itself load net and readline into the snapshot). */
@@ -29,12 +38,15 @@ interface Tracked {
 }
 
 const tracked = new Map<number, Tracked>();
+/** Timers get ids of their own, below zero (async ids are positive). */
+let timerIds = 0;
 let hook: { enable(): unknown; disable(): unknown } | undefined;
-let on = false;
+/** thaw's own code is making a handle: not the app's. */
+let owning = false;
 
 const callbacks = {
   init(id: number, type: string, _trigger: number, resource: unknown): void {
-    if (!HANDLES.has(type) && !REQUESTS.has(type)) return;
+    if (owning || (!HANDLES.has(type) && !REQUESTS.has(type))) return;
     const saved = Error.stackTraceLimit;
     Error.stackTraceLimit = 30;
     const stack = new Error().stack ?? '';
@@ -48,28 +60,83 @@ const callbacks = {
   },
 };
 
+function stackHere(): string {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 30;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = saved;
+  return stack;
+}
+
+let timersTracked = true;
+let timerRestore: Array<() => void> = [];
+
+/** setTimeout / setInterval / setImmediate, on the global object and node:timers, recorded. */
+function trackTimers(): void {
+  const timers = (process as any).getBuiltinModule('node:timers') as Record<string, Function>;
+  const real = Function('return this')() as Record<string, Function>;
+  for (const [name, type] of [['setTimeout', 'Timeout'], ['setInterval', 'Timeout'], ['setImmediate', 'Immediate']] as const) {
+    const orig = timers[name]!;
+    const wrapped = function (this: unknown) {
+      const t = orig.apply(this, arguments);
+      if (timersTracked && !owning && t && typeof t === 'object') tracked.set(--timerIds, { type, resource: t, stack: stackHere(), done: false });
+      return t;
+    };
+    Object.defineProperty(wrapped, 'name', { value: name });
+    // setTimeout's util.promisify.custom (and the like) stay reachable.
+    for (const k of Reflect.ownKeys(orig)) if (k !== 'length' && k !== 'name' && k !== 'prototype') Reflect.defineProperty(wrapped, k, Reflect.getOwnPropertyDescriptor(orig, k)!);
+    const globalDesc = Reflect.getOwnPropertyDescriptor(real, name);
+    timers[name] = wrapped;
+    real[name] = wrapped;
+    timerRestore.push(() => {
+      timers[name] = orig;
+      if (globalDesc) Reflect.defineProperty(real, name, globalDesc);
+    });
+  }
+}
+
 export function startTracking(): void {
   const asyncHooks = (process as any).getBuiltinModule('node:async_hooks');
   // trackPromises (Node 24.9+) spares every promise the hook's bookkeeping; it sees none anyway.
   hook = asyncHooks.createHook({ ...callbacks, trackPromises: false });
   hook!.enable();
-  on = true;
+  trackTimers();
+}
+
+/** Stop the hook (init is over). Called from an immediate, never from a promise reaction. */
+export function endInitTracking(): Promise<void> {
+  return new Promise((resolve) =>
+    own(() =>
+      setImmediate(() => {
+        hook?.disable();
+        hook = undefined;
+        resolve();
+      }),
+    ),
+  );
 }
 
 export function stopTracking(): void {
   hook?.disable();
-  on = false;
+  hook = undefined;
+  timersTracked = false;
+  for (const undo of timerRestore.splice(0)) undo();
   tracked.clear();
 }
 
-/** Run `make` with tracking off, so thaw's own timers never count as the app's. */
+/**
+ * Run `make` so that what it creates is not counted as the app's (thaw's own timers). The hook
+ * stays enabled: enabling or disabling one inside a promise reaction would install or remove
+ * Node's promise hooks between a reaction's before and after, leaving the async id stack
+ * unbalanced (Node aborts: `Assertion failed: (env_->execution_async_id()) == (0)`).
+ */
 export function own<T>(make: () => T): T {
-  if (!on || !hook) return make();
-  hook.disable();
+  const was = owning;
+  owning = true;
   try {
     return make();
   } finally {
-    hook.enable();
+    owning = was;
   }
 }
 
@@ -98,6 +165,7 @@ function sweep(): number[] {
 }
 
 function describe(t: Tracked): string | undefined {
+  if (t.type === 'Immediate') return 'setImmediate(…)';
   const r = t.resource;
   try {
     if (t.type === 'Timeout') return `${r._repeat ? 'setInterval' : 'setTimeout'}(…, ${r._idleTimeout} ms)`;

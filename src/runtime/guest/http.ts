@@ -37,6 +37,8 @@ interface BuildInstance {
   args: unknown[];
   /** Own keys right after the stand-in constructor ran; anything else the app set. */
   ownKeys: Set<PropertyKey>;
+  /** Events the stand-in constructor itself listened to ('request' for a handler). */
+  ctorEvents: Set<string | symbol>;
 }
 
 let restored = false;
@@ -81,7 +83,10 @@ export function standInClass(module: string, name: string, impl: (new (...a: any
     if (module === 'globalThis' && impl && Object.getPrototypeOf(self) === cls.prototype) webObjects.push({ ref: new WeakRef(self), cls, impl });
     // Servers and agents outlive the build and are initialised in place after restore;
     // request/response objects are per request and are not.
-    if (name === 'Server' || name === 'Agent') instances.push({ obj: self as BuildInstance['obj'], module, className: name, args, ownKeys: new Set(Reflect.ownKeys(self)) });
+    if (name === 'Server' || name === 'Agent') {
+      const events = typeof (self as EventEmitter).eventNames === 'function' ? (self as EventEmitter).eventNames() : [];
+      instances.push({ obj: self as BuildInstance['obj'], module, className: name, args, ownKeys: new Set(Reflect.ownKeys(self)), ctorEvents: new Set(events) });
+    }
     if (name === 'Server') registerServer(self, module);
   };
   // A class declared with the real name: V8 names frames after it (`Server.emit`), and after
@@ -214,8 +219,19 @@ function restoreDeferred(): void {
       .map((k) => [k, obj[k]]);
     for (const k of Reflect.ownKeys(obj)) delete obj[k];
     real.apply(obj, inst.args);
-    const now = new Map(listeners(obj as unknown as EventEmitter).map(([e, l]) => [e, new Set(l)]));
-    for (const [event, fns] of saved) for (const fn of fns) if (!now.get(event)?.has(fn)) (obj as unknown as EventEmitter).on(event, fn as (...a: unknown[]) => void);
+    // Listeners: for events the constructor itself listened to (the request handler), exactly
+    // the app's final ones — socket.io and engine.io take the handler off and wrap it, so the
+    // real constructor's fresh copy must not come back; for the others, the real
+    // constructor's (Node's 'connection' listener) and then the app's.
+    const emitter = obj as unknown as EventEmitter;
+    const fresh = new Map(listeners(emitter));
+    const savedMap = new Map(saved);
+    for (const event of new Set([...fresh.keys(), ...savedMap.keys()])) {
+      const appList = savedMap.get(event) ?? [];
+      const keep = inst.ctorEvents.has(event) ? [] : (fresh.get(event) ?? []).filter((fn) => !appList.includes(fn));
+      emitter.removeAllListeners(event);
+      for (const fn of [...keep, ...appList]) emitter.on(event, fn as (...a: unknown[]) => void);
+    }
     for (const [k, v] of appProps) obj[k] = v;
   }
 }

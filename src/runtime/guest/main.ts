@@ -19,11 +19,11 @@ import { isWrite, type BuildConfig, type LiveHandle } from '../protocol.js';
 import { guardEntropy } from './entropy.js';
 import { trackEnv } from './env.js';
 import { openFiles, parkAppendStreams, trackFiles } from './files.js';
-import { own, liveHandles, liveSignature, startTracking, stopTracking } from './handles.js';
+import { endInitTracking, own, liveHandles, liveSignature, startTracking, stopTracking } from './handles.js';
 import { parkHooks } from './hooks.js';
 import { deferHttp, requestClasses } from './http.js';
 import { routeRequires, type RequireSlot } from './modules.js';
-import { collectServers, listenServers, warmupTarget } from './servers.js';
+import { collectServers, listenServers, listensIpv6, warmupTarget } from './servers.js';
 import { fail, pair, realExit, session, openSession, writeReport } from './session.js';
 import { deferSignals } from './signals.js';
 import { mapStacks } from './stacks.js';
@@ -87,6 +87,12 @@ function hostileLoaded(): string[] {
   return out;
 }
 
+/** An error page's text, without its markup (Express's default page is HTML around a stack). */
+function readable(body: string): string {
+  const text = body.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
 async function flow(init: unknown): Promise<void> {
   const { config, report } = session();
   report.phase = 'init';
@@ -95,6 +101,7 @@ async function flow(init: unknown): Promise<void> {
   const initSettle = await settle(warmupTarget()?.listening ? Math.min(300, config.settleMs) : config.settleMs);
   if (initSettle === 'stable') report.liveAtInit = liveHandles();
   report.initMs = nowMs() - session().startedMs;
+  await endInitTracking();
 
   report.phase = 'warmup';
   const t0 = nowMs();
@@ -108,14 +115,14 @@ async function flow(init: unknown): Promise<void> {
       for (let i = 0; i < (r.repeat ?? 1); i++) {
         let res;
         try {
-          res = await deliver(server, r, config.requestTimeoutMs, { ...requestClasses(), own });
+          res = await deliver(server, r, config.requestTimeoutMs, { ...requestClasses(), own, ipv6: listensIpv6(server) });
         } catch (e) {
           fail('warmup-threw', Object.assign(e instanceof Error ? e : new Error(String(e)), { request: `${r.method} ${r.path}` }));
           return;
         }
         report.warmup.push({ method: res.method, path: res.path, status: res.status, bytes: res.bytes, ms: res.ms, write: isWrite(r) });
         if (res.status >= 500) {
-          fail('warmup-5xx', Object.assign(new Error(`warm-up request ${res.method} ${res.path} was answered ${res.status}${res.body ? `: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`), { code: 'E_WARMUP_5XX' }));
+          fail('warmup-5xx', Object.assign(new Error(`warm-up request ${res.method} ${res.path} was answered ${res.status}${res.body ? `: ${readable(res.body)}` : ''}`), { code: 'E_WARMUP_5XX' }));
           return;
         }
       }

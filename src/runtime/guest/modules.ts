@@ -126,6 +126,59 @@ function nativeAddonError(file: string, from: string | undefined): Error {
   });
 }
 
+/** Would Node load this file as an ES module (.mjs, or .js under "type": "module")? */
+function isEsm(file: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { type?: string }).type === 'module';
+    } catch {
+      if (dirname(dir) === dir) return false;
+    }
+  }
+}
+
+/**
+ * Node 22.12+ resolves require() through a package's "module-sync" export condition (it can
+ * require ES modules); thaw's loader runs CommonJS only, so it takes the package's CommonJS
+ * export instead, the one older Nodes take ("node", "require", "default").
+ */
+function commonJsExport(id: string, file: string): string | undefined {
+  const m = /^((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(id);
+  const root = m ? file.slice(0, file.lastIndexOf(`/node_modules/${m[1]}/`) + `/node_modules/${m[1]}`.length) : '';
+  if (!m || !root.endsWith(m[1]!)) return undefined;
+  let pkg: { exports?: unknown };
+  try {
+    pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { exports?: unknown };
+  } catch {
+    return undefined;
+  }
+  const subpath = m[2] ? `.${m[2]}` : '.';
+  const exp = pkg.exports as unknown;
+  let target: unknown = typeof exp === 'string' || Array.isArray(exp) || (exp && typeof exp === 'object' && !Object.keys(exp).some((k) => k.startsWith('.'))) ? (subpath === '.' ? exp : undefined) : (exp as Record<string, unknown> | undefined)?.[subpath];
+  const pick = (t: unknown): string | undefined => {
+    if (typeof t === 'string') return t;
+    if (Array.isArray(t)) {
+      for (const x of t) {
+        const r = pick(x);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    if (t && typeof t === 'object') {
+      for (const [cond, v] of Object.entries(t)) if (cond === 'node' || cond === 'require' || cond === 'default') {
+        const r = pick(v);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+  const rel = pick(target);
+  const alt = rel ? `${root}/${rel.replace(/^\.\//, '')}` : undefined;
+  return alt && !isEsm(alt) ? alt : undefined;
+}
+
 /** Node's CommonJS loading of one file, done by thaw while building. */
 function load(file: string, from: string | undefined): unknown {
   const hit = cache[file];
@@ -139,7 +192,7 @@ function load(file: string, from: string | undefined): unknown {
     if (file.endsWith('.json')) {
       mod.exports = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } else {
-      if (file.endsWith('.mjs')) throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
+      if (isEsm(file)) throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
       const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
       const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
       const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
@@ -173,8 +226,9 @@ function route(id: string, from: string | undefined): unknown {
   if (isRestored()) return nodeModule().createRequire(from ?? entry)(id);
   // The requires a loaded module makes itself are its business; the report names the ones the
   // bundled code made by a computed name.
-  if (!file.endsWith('.node') && !(from && cache[from])) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: file });
-  return load(file, from);
+  const cjs = isEsm(file) ? (commonJsExport(id, file) ?? file) : file;
+  if (!cjs.endsWith('.node') && !(from && cache[from])) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: cjs });
+  return load(cjs, from);
 }
 
 export function routeRequires(s: RequireSlot): void {

@@ -98,6 +98,14 @@ function describeListen(args: unknown[]): string {
   return t.path ?? `port ${t.port}`;
 }
 
+/** Does the server listen on an IPv6 (dual-stack) address, where IPv4 peers appear mapped? */
+export function listensIpv6(server: BuildServer): boolean {
+  const rec = records.find((s) => s.server === server);
+  if (!rec?.listenArgs) return true;
+  const t = target(rec.listenArgs);
+  return t.host === null || t.host.includes(':');
+}
+
 /** The server warm-up requests go to: the first that listened, else the first created. */
 export function warmupTarget(): BuildServer | undefined {
   return (records.find((s) => s.listenArgs) ?? records[0])?.server;

@@ -7,12 +7,19 @@
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { nowMs } from '../lifecycle.js';
-import { warmupBody, type WarmupRequest, type WarmupResult } from '../protocol.js';
+import { WARMUP_PEER, warmupBody, type WarmupRequest, type WarmupResult } from '../protocol.js';
 
 const kBody = Symbol('thaw.body');
 
+/**
+ * Where warm-up requests come from: 127.0.0.2, a loopback address clients do not use, so that
+ * per-client state the warm-up builds up (a rate limiter's count) is not charged to 127.0.0.1
+ * or any real client. thaw build's verification replays the warm-up to cold starts from the
+ * same address. A server listening on :: sees it IPv4-mapped, as Node reports a real socket.
+ */
+
 export class BuildSocket extends EventEmitter {
-  remoteAddress = '127.0.0.1';
+  remoteAddress = WARMUP_PEER;
   remotePort = 40000;
   remoteFamily = 'IPv4';
   localAddress = '127.0.0.1';
@@ -96,7 +103,11 @@ export class BuildServerResponse extends EventEmitter {
   req: BuildIncomingMessage;
   socket: BuildSocket;
   _header: string | null = null;
-  [kBody]: { headers: Map<string, [string, unknown]>; chunks: Buffer[] };
+  writableCorked = 0;
+  writableObjectMode = false;
+  writableHighWaterMark = 16384;
+  /** The status line's status, fixed when the headers go out (as on a socket). */
+  [kBody]: { headers: Map<string, [string, unknown]>; chunks: Buffer[]; sentStatus?: number };
   constructor(req?: BuildIncomingMessage) {
     super();
     this.req = req ?? new BuildIncomingMessage();
@@ -107,6 +118,10 @@ export class BuildServerResponse extends EventEmitter {
     return this.socket;
   }
   get headersSent(): boolean {
+    return this._header !== null;
+  }
+  /** The old name some middleware still reads. */
+  get _headerSent(): boolean {
     return this._header !== null;
   }
   get writableLength(): number {
@@ -166,7 +181,14 @@ export class BuildServerResponse extends EventEmitter {
     return this;
   }
   flushHeaders(): void {
-    if (this._header === null) this._header = `HTTP/1.1 ${this.statusCode}\r\n`;
+    if (this._header === null) {
+      this._header = `HTTP/1.1 ${this.statusCode}\r\n`;
+      this[kBody].sentStatus = this.statusCode;
+    }
+  }
+  /** Node's own name for "send the headers now" (express-session calls it). */
+  _implicitHeader(): void {
+    this.writeHead(this.statusCode);
   }
   writeContinue(): void {}
   writeProcessing(): void {}
@@ -226,7 +248,7 @@ export class BuildServerResponse extends EventEmitter {
 }
 
 export interface ServedRequest extends Omit<WarmupResult, 'write'> {
-  /** The first 400 characters of the body (for the message of a failed warm-up). */
+  /** The first 2000 characters of the body (for the message of a failed warm-up). */
   body: string;
 }
 
@@ -235,10 +257,12 @@ export interface ServedRequest extends Omit<WarmupResult, 'write'> {
  * `Req` and `Res` are the classes the app sees as http.IncomingMessage and ServerResponse (so
  * `req instanceof http.IncomingMessage` holds).
  */
-export function deliver(server: EventEmitter, r: WarmupRequest, timeoutMs: number, classes: { Req: typeof BuildIncomingMessage; Res: typeof BuildServerResponse; own: <T>(make: () => T) => T }): Promise<ServedRequest> {
+export function deliver(server: EventEmitter, r: WarmupRequest, timeoutMs: number, classes: { Req: typeof BuildIncomingMessage; Res: typeof BuildServerResponse; own: <T>(make: () => T) => T; ipv6: boolean }): Promise<ServedRequest> {
   const { Req, Res, own } = classes;
   const started = nowMs();
-  const req = new Req(new BuildSocket());
+  const socket = new BuildSocket();
+  if (classes.ipv6) Object.assign(socket, { remoteAddress: `::ffff:${WARMUP_PEER}`, remoteFamily: 'IPv6', localAddress: '::ffff:127.0.0.1' });
+  const req = new Req(socket);
   req.method = r.method.toUpperCase();
   req.url = r.path;
   const { body, json } = warmupBody(r);
@@ -257,7 +281,7 @@ export function deliver(server: EventEmitter, r: WarmupRequest, timeoutMs: numbe
     const finish = (): void => {
       clearTimeout(timer);
       const buf = Buffer.concat(res[kBody].chunks);
-      resolve({ method: req.method, path: r.path, status: res.statusCode, bytes: buf.length, ms: nowMs() - started, body: buf.toString('utf8', 0, Math.min(buf.length, 400)) });
+      resolve({ method: req.method, path: r.path, status: res[kBody].sentStatus ?? res.statusCode, bytes: buf.length, ms: nowMs() - started, body: buf.toString('utf8', 0, Math.min(buf.length, 2000)) });
     };
     res.once('finish', finish);
     res.once('error', (e: Error) => {
