@@ -4,10 +4,14 @@ import { judge, tokens } from './compare.js';
 
 const json = (body: unknown, status = 200) => ({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
 
-test('tokens keep ids, numbers and paths whole and split on JSON, HTML and query-string punctuation', () => {
-  assert.deepEqual(tokens('{"id":"3f2a-b1","sig":"ab+/cd=="}'), ['{"', 'id', '":"', '3f2a-b1', '","', 'sig', '":"', 'ab+/cd', '=="}']);
-  assert.deepEqual(tokens('<p>at 2026-11-30T08:15:06Z, 1.5 ms</p>'), ['<', 'p', '>', 'at', ' ', '2026-11-30T08', ':', '15', ':', '06Z', ', ', '1.5', ' ', 'ms', '<', '/p', '>']);
-  assert.deepEqual(tokens('/u?a=1&b=x%20y'), ['/u', '?', 'a', '=', '1', '&', 'b', '=', 'x%20y']);
+test('tokens keep values whole (ids, base64, dates with their time, URLs with their query) and split on spaces, quotes and brackets', () => {
+  assert.deepEqual(tokens('{"id":"3f2a-b1","sig":"ab+/cd=="}'), ['{"', 'id', '"', ':', '"', '3f2a-b1', '","', 'sig', '"', ':', '"', 'ab+/cd==', '"}']);
+  assert.deepEqual(tokens('<p>at 2026-11-30T08:15:06Z, 1.5 ms</p>'), ['<', 'p', '>', 'at', ' ', '2026-11-30T08:15:06Z', ', ', '1.5', ' ', 'ms', '<', '/p', '>']);
+  assert.deepEqual(tokens('/u?a=1&b=x%20y'), ['/u?a=1&b=x%20y']);
+  // Two clocks a second apart across a minute: one differing value, not a minute that agrees.
+  const a = { status: 200, contentType: 'application/json', body: '{"time":"2026-11-30T09:21:59Z","n":1}' };
+  const b = { ...a, body: '{"time":"2026-11-30T09:22:00Z","n":1}' };
+  assert.deepEqual(judge(a, b, { ...a, body: '{"time":"2026-11-30T09:21:58Z","n":1}' }), { volatile: 1, unstable: false });
 });
 
 test('a restored answer is judged against two cold starts', () => {
@@ -20,8 +24,8 @@ test('a restored answer is judged against two cold starts', () => {
   // A value both cold starts agree on must agree restored: the restore is broken.
   const broken = judge(a, b, json({ id: 'r-9', count: 4, at: 100 }));
   assert.equal(broken.mismatch?.what, 'body');
-  assert.match(broken.mismatch!.cold, /⟦3⟧/);
-  assert.match(broken.mismatch!.restored, /⟦4⟧/);
+  assert.match(broken.mismatch!.cold, /⟦:3⟧/);
+  assert.match(broken.mismatch!.restored, /⟦:4⟧/);
   // Status and content type come first.
   assert.deepEqual(judge(a, b, json({}, 500)).mismatch, { what: 'status', cold: '200', restored: '500' });
   assert.equal(judge(a, b, { ...a, contentType: 'text/html' }).mismatch?.what, 'content type');

@@ -27,8 +27,12 @@ export interface Verdict {
   unstable: boolean;
 }
 
-/** Words, numbers, ids, base64 and dates stay whole; JSON/HTML punctuation and spaces split. */
-const SEPARATORS = /([\s"'`<>{}[\](),;:=&?|\\]+)/;
+/**
+ * A value stays one token: words, numbers, ids, base64, URLs with their query, and dates with
+ * their time (`2026-11-30T09:22:00Z`; a clock crossing a minute changes two digits at once,
+ * and is still one differing value). Spaces, quotes and JSON/HTML brackets split.
+ */
+const SEPARATORS = /([\s"'`<>{}[\](),;|\\]+)/;
 
 export function tokens(text: string): string[] {
   return text.split(SEPARATORS).filter((t) => t !== '');
