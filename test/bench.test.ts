@@ -145,7 +145,7 @@ describe('thaw bench (end to end)', () => {
 
   it('runs --prepare before every run and --cleanup after the last; a failing --prepare is reported', async () => {
     const log = join(dir, 'steps.log');
-    const r = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '2', '--warmup', '1', '--prepare', `echo prepare >> ${log}`, '--cleanup', `echo cleanup >> ${log}`]);
+    const r = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '2', '--warmup-runs', '1', '--prepare', `echo prepare >> ${log}`, '--cleanup', `echo cleanup >> ${log}`]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['prepare', 'prepare', 'prepare', 'cleanup']);
     const bad = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--prepare', 'echo cache is cold >&2; exit 4']);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { importMemMapping } from '../src/import/mem-mapping.js';
-import { importPagesFile } from '../src/import/pages.js';
+import { importPagesFile } from '../src/import/page-inputs.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { hex16 } from '../src/model/pages-format.js';
 import type { TraceJson } from '../src/model/pages-format.js';

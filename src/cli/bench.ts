@@ -45,7 +45,8 @@ export const bench: CommandSpec = {
   options: [
     { flags: '-c, --config <NAME=COMMAND>', description: 'a configuration (repeat); COMMAND may be a thaw image directory', repeat: true, parse: parseConfig },
     { flags: '-r, --runs <n>', description: 'timed runs per configuration', default: 10, parse: num('--runs', 1) },
-    { flags: '-w, --warmup <n>', description: 'untimed runs per configuration first', default: 0, parse: num('--warmup', 0) },
+    { flags: '-w, --warmup-runs <n>', description: 'untimed runs per configuration first (default 0)', parse: num('--warmup-runs', 0) },
+    { flags: '--warmup <n>', description: 'the same as --warmup-runs (the older spelling, kept)', parse: num('--warmup', 0) },
     { flags: '--ready <url>', description: 'readiness probe: http://HOST:$PORT/PATH (until 2xx) or tcp://HOST:$PORT (default http://127.0.0.1:$PORT/)' },
     { flags: '--request-method <method>', description: 'HTTP method of the probe (a representative request)' },
     { flags: '--request-body <text>', description: 'HTTP body of the probe' },
@@ -83,7 +84,7 @@ export const bench: CommandSpec = {
     const report = await runBench({
       configs,
       runs: opts.runs as number,
-      warmup: opts.warmup as number,
+      warmup: (opts.warmupRuns ?? opts.warmup ?? 0) as number,
       after: opts.after as number,
       timeoutMs: (opts.timeout as number) * 1000,
       interleave: opts.interleave !== false,

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { buildImage } from '../snapshot/build.js';
-import { formatBytes, progressLine } from './progress.js';
+import { formatBytes } from '../io.js';
+import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 
 const positiveMs = (flag: string) => (v: string): number => {

@@ -14,5 +14,5 @@ export const commands: Array<{ name: string; load: () => Promise<CommandSpec> }>
   { name: 'flame', load: async () => (await import('./flame.js')).flameCommand },
   { name: 'profile', load: async () => (await import('./profile.js')).profileCommand },
   { name: 'bench', load: async () => (await import('./bench.js')).bench },
-  { name: 'pages', load: async () => (await import('./pages.js')).pagesCommand },
+  { name: 'pages', load: async () => (await import('./pages/index.js')).pagesCommand },
 ];

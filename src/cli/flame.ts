@@ -1,43 +1,15 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { serializeFolded } from '../profile/export/folded.js';
 import { serializePprof } from '../profile/export/pprof.js';
 import { serializeSpeedscope } from '../profile/export/speedscope.js';
 import { ThawError } from '../errors.js';
-import { importProfile } from '../import/profiles.js';
+import { loadProfile, mergeProfiles } from '../import/load.js';
+import { writeAtomic } from '../io.js';
 import { diffProfiles } from '../model/profile-diff.js';
 import { ProfileBuilder, type Profile, type WeightUnit } from '../model/profile.js';
 import { diffFlameData, flameData, renderFlameHtml, renderFlameSvg } from '../render/flame.js';
 import type { CommandSpec } from './spec.js';
-
-/** Reads and imports one profile file of any supported format. */
-export function loadProfile(file: string, unit?: WeightUnit): Profile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new ThawError('E_PROFILE_INPUT', `cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { hint: 'give a perf script text, .folded, .collapsed or .cpuprofile file' });
-  }
-  return importProfile(file, text, basename(file).replace(/\.(folded|collapsed|cpuprofile|txt|stacks)$/i, ''), unit);
-}
-
-/** Several inputs become one profile: their stacks added up. */
-export function mergeProfiles(name: string, ps: Profile[]): Profile {
-  if (ps.length === 1) return ps[0]!;
-  const units = new Set(ps.map((p) => p.unit));
-  const b = new ProfileBuilder(name, units.size === 1 ? ps[0]!.unit : 'samples');
-  for (const p of ps) b.addProfile(p);
-  return b.build();
-}
-
-/** Writes atomically: a temp file beside the target, renamed at the end. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 export const flameCommand: CommandSpec = {
   name: 'flame',

@@ -15,8 +15,3 @@ export function progressLine(prefix = 'thaw'): { say: (msg: string) => void; don
   };
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} kB`;
-  return `${n} B`;
-}

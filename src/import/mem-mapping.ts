@@ -9,7 +9,7 @@
  * (`000000000000000000`), so addresses are read with or without it.
  */
 import { ThawError } from '../errors.js';
-import { PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PageMapBuilder, type OwnerBuilder, type PageMap } from '../model/pages.js';
+import { PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PageMapBuilder, type OwnerBuilder, type PageMap } from '../model/page-map.js';
 
 const HEX = /^(?:0x)?([0-9a-fA-F]{1,18})$/;
 

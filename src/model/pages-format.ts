@@ -5,7 +5,7 @@
  */
 import { decodeColumn, encodeColumn } from './pages-codec.js';
 import type { Fault, FaultTrace } from './faults.js';
-import { type Mapping, type Owner, type PageMap } from './pages.js';
+import { type Mapping, type Owner, type PageMap } from './page-map.js';
 import type { NmtReport } from './pages-nmt.js';
 
 /** `0x%016lx` as fireCRaCer's virt2phys prints addresses. */

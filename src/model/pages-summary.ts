@@ -4,7 +4,7 @@
  * No `node:` or DOM imports.
  */
 import type { Fault, FaultTrace } from './faults.js';
-import { findMapping, KERNEL_PID, PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PAGE_THP, PAGECACHE_PID, physicalIndex, type Mapping, type Owner, type PageMap } from './pages.js';
+import { findMapping, KERNEL_PID, PAGE_EXCLUSIVE, PAGE_FILE_SHARED, PAGE_THP, PAGECACHE_PID, physicalIndex, type Mapping, type Owner, type PageMap } from './page-map.js';
 import { nmtCategory, nmtRegionAt, type NmtReport } from './pages-nmt.js';
 
 function basename(p: string): string {

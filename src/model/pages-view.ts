@@ -6,7 +6,7 @@
  */
 import { decodeColumn, encodeColumn } from './pages-codec.js';
 import type { FaultTrace } from './faults.js';
-import { findMapping, type PageMap } from './pages.js';
+import { findMapping, type PageMap } from './page-map.js';
 import { pageMapFromJson, pageMapToJson, type PageMapJson } from './pages-format.js';
 import type { NmtReport } from './pages-nmt.js';
 import { categoryAt, mappingCategory, mappingName, summarize, type Summary } from './pages-summary.js';

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { ThawError } from '../errors.js';
-import type { Mapping } from '../model/pages.js';
+import type { Mapping } from '../model/page-map.js';
 
 export const PAGE_SIZE = 4096;
 

@@ -17,13 +17,13 @@ import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../l
 import { freePort } from '../launch/port.js';
 import { descendants, run, start } from '../launch/spawn.js';
 import type { FaultTrace } from '../model/faults.js';
-import type { PageMap } from '../model/pages.js';
+import type { PageMap } from '../model/page-map.js';
 import { attributeFaults } from '../model/pages-summary.js';
 import { importNmt } from '../import/nmt.js';
 import type { NmtReport } from '../model/pages-nmt.js';
 import { perfFaultReader } from './perf-faults.js';
 import { readExe } from './proc.js';
-import { snapshot } from './snapshot.js';
+import { snapshot } from './capture.js';
 
 export const PERF_EVENTS = ['exceptions:page_fault_user', 'exceptions:page_fault_kernel', 'major-faults'];
 /** Where the x86 exceptions tracepoints are missing (arm64…): addresses, but no read/write. */

@@ -3,14 +3,15 @@
  * src/ui with esbuild, and inline everything (script, style, data) into one HTML file that works
  * offline — or serve that page on localhost.
  */
+import { scriptJson } from '../html.js';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError } from '../errors.js';
-import { importPagesFile, type PagesInput } from '../import/pages.js';
+import { importPagesFile, type PagesInput } from '../import/page-inputs.js';
 import type { FaultTrace } from '../model/faults.js';
-import type { PageMap } from '../model/pages.js';
+import type { PageMap } from '../model/page-map.js';
 import type { NmtReport } from '../model/pages-nmt.js';
 import { attributeFaults } from '../model/pages-summary.js';
 import { buildView, type PanelInput, type ViewJson } from '../model/pages-view.js';
@@ -87,10 +88,6 @@ async function bundleUi(): Promise<string> {
   return bundled;
 }
 
-/** `</script>` can't appear inside an inline script; nor can U+2028/9 in old parsers. */
-function inlineJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
 
 export async function renderHtml(view: ViewJson, title: string): Promise<string> {
   const js = await bundleUi();
@@ -103,7 +100,7 @@ export async function renderHtml(view: ViewJson, title: string): Promise<string>
     '<meta name="generator" content="thaw pages view">',
     `<style>${css}</style></head>`,
     '<body><div id="app"></div>',
-    `<script type="application/json" id="thaw-data">${inlineJson(view)}</script>`,
+    `<script type="application/json" id="thaw-data">${scriptJson(view)}</script>`,
     `<script>${js.replace(/<\/script/gi, '<\\/script')}</script>`,
     '</body></html>',
     '',

@@ -6,7 +6,7 @@
  * *view space* is the zoomed window [viewX0, viewX0 + viewW] of weight space; *canvas space*
  * is CSS pixels. toCanvasX() is the one conversion from weight to canvas space.
  */
-import type { FlameData } from './flame.js';
+import type { FlameData } from './flame-data.js';
 
 export function flameClient(data: FlameData): void {
   const ROW = 18;

@@ -4,32 +4,13 @@
  * frames coloured by kind). Diff flame graphs colour each frame by the change of its total or
  * self share (selectable) and take widths from either side.
  */
+import { escapeHtml, scriptJson } from '../html.js';
 import type { DiffNode, ProfileDiff } from '../model/profile-diff.js';
 import type { FrameKind, Profile, ProfileNode, WeightUnit } from '../model/profile.js';
 import { flameClient } from './flame-client.js';
+import type { FlameData } from './flame-data.js';
 
-/** The tree flattened in depth-first order, names interned: what the page script reads. */
-export interface FlameData {
-  title: string;
-  unit: WeightUnit | 'share';
-  diff: boolean;
-  names: string[];
-  kinds: string[];
-  name: number[];
-  kind: number[];
-  parent: number[];
-  depth: number[];
-  /** Weights, or for a diff the target side's shares. */
-  total: number[];
-  self: number[];
-  baseTotal?: number[];
-  baseSelf?: number[];
-  /** Samples per node, when the source counts them apart from the weight. */
-  count?: number[];
-  samples?: number;
-  baseName?: string;
-  targetName?: string;
-}
+export type { FlameData } from './flame-data.js';
 
 const KINDS: FrameKind[] = ['root', 'kernel', 'native', 'jit-js', 'jit-java', 'interpreted', 'process', 'unknown'];
 
@@ -84,9 +65,7 @@ export function diffFlameData(diff: ProfileDiff, title = `${diff.target} vs ${di
   return d;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-/** JSON inside <script>: `</script>` and U+2028/9 must not end or break the script. */
-const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const esc = escapeHtml;
 
 const LEGEND: Array<[string, string, string]> = [
   ['kernel', 'rgb(248,180,50)', 'kernel'],

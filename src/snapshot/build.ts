@@ -13,7 +13,7 @@ import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type Warmup
 import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle.js';
 import { buildFailure, StackMapper } from './diagnose.js';
-import { probeNode, type NodeInfo } from './probe.js';
+import { probeNode, type NodeInfo } from './node-info.js';
 import { buildSea } from './sea.js';
 import { readWarmup } from './warmup-file.js';
 import { verifyImage, type VerifyOutcome } from './verify.js';

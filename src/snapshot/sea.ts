@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ThawError } from '../errors.js';
 import { start } from '../launch/spawn.js';
-import type { NodeInfo } from './probe.js';
+import type { NodeInfo } from './node-info.js';
 
 /** The fuse Node's SEA loader looks for (from Node's src/node_sea.cc). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

@@ -3,6 +3,7 @@
  * (src/model/pages-view.ts), draws each panel's page grid, the process → category → mapping tree,
  * hover details and fault playback. Two panels (two traces) play side by side on one clock.
  */
+import { escapeHtml } from '../html.js';
 import { decodePanel, FF, type Panel, type TreeOwner, type ViewJson } from '../model/pages-view.js';
 import { CATEGORY_PALETTE, COLORS, PanelGrid, type Layout } from './grid.js';
 
@@ -439,9 +440,7 @@ function hover(v: PanelView, e: MouseEvent): void {
   tip.style.left = `${x}px`;
   tip.style.top = `${y}px`;
 }
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
+const esc = escapeHtml;
 
 // ---- tree -------------------------------------------------------------------------------
 const expanded = new Set<string>();

@@ -5,7 +5,7 @@
  */
 import { ThawError } from '../errors.js';
 import type { FaultTrace } from '../model/faults.js';
-import type { PageMap } from '../model/pages.js';
+import type { PageMap } from '../model/page-map.js';
 import { PAGEMAP_FORMAT, pageMapFromJson, TRACE_FORMAT, traceFromJson, type PageMapJson, type TraceJson } from '../model/pages-format.js';
 import type { NmtReport } from '../model/pages-nmt.js';
 import { importMemMapping } from './mem-mapping.js';

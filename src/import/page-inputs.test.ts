@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { importMemMapping } from './mem-mapping.js';
 import { importNmt } from './nmt.js';
-import { importPagesFile } from './pages.js';
+import { importPagesFile } from './page-inputs.js';
 import { importUffdLog } from './uffd-log.js';
-import { PAGE_EXCLUSIVE, PAGE_FILE_SHARED } from '../model/pages.js';
+import { PAGE_EXCLUSIVE, PAGE_FILE_SHARED } from '../model/page-map.js';
 import { serializeMemMapping } from '../model/pages-format.js';
 import { attributeFaults, summarize } from '../model/pages-summary.js';
 

@@ -3,7 +3,7 @@
  *
  * For each example: time to the first *representative* response (the example's first warm-up
  * request, not a health check) of a cold start, a thaw restore, and a hand-made raw
- * `--snapshot-blob` of the same app (bench/raw/*.cjs, bundled with plain esbuild), all on the
+ * `--snapshot-blob` of the same app (benchmarks/raw/*.cjs, bundled with plain esbuild), all on the
  * same Node binary, interleaved, with thaw bench's engine. Then the same, cold vs thaw, for
  * every app of the compatibility corpus (test/compat, installed by npm run compat:install) that
  * thaw restores. Writes the tables into the `startup` and `startup-corpus` sections of
@@ -47,7 +47,7 @@ interface Row {
 }
 
 async function rawBlob(example: string): Promise<string | undefined> {
-  const src = join(root, 'bench/raw', `${example}.cjs`);
+  const src = join(root, 'benchmarks/raw', `${example}.cjs`);
   if (!existsSync(src)) return undefined;
   const bundle = join(out, `${example}-raw.cjs`);
   await esbuild.build({ entryPoints: [src], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent', define: { __THAW_EXAMPLES__: JSON.stringify(join(root, 'examples')) } });
@@ -133,7 +133,7 @@ for (const { example, report } of rows) {
 lines.push(
   '',
   'cold: `node examples/NAME/server.js`; thaw: `thaw build … --warmup examples/NAME/warmup.json`, started through `IMG/start`;',
-  'raw snapshot: bench/raw/NAME.cjs, the same app snapshotted by hand (dependencies loaded and the same warm-up run in the',
+  'raw snapshot: benchmarks/raw/NAME.cjs, the same app snapshotted by hand (dependencies loaded and the same warm-up run in the',
   'builder, the server made in the deserialize main), bundled with esbuild and started with `node --snapshot-blob`.',
 );
 lines.push('', "¹ Express loads node:http when it is required, so a raw snapshot of it cannot be made without deferring node:http by hand — which is what thaw does.");

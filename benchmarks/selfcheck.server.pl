@@ -2,7 +2,7 @@
 # no modules at all (≈2 ms to start), sleeps WORK_MS, then answers every request on
 # 127.0.0.1:$PORT with "Hello World". Its start-up barely varies with machine load, so the
 # two instruments can be compared to well under 2%. Constants are Linux's (socket(2), ip(7)).
-#   usage: PORT=N WORK_MS=200 perl bench/selfcheck.server.pl
+#   usage: PORT=N WORK_MS=200 perl benchmarks/selfcheck.server.pl
 select(undef, undef, undef, ($ENV{WORK_MS} || 0) / 1000);
 socket(my $srv, 2, 1, 6) or die "selfcheck.server: socket: $!\n";     # AF_INET, SOCK_STREAM, TCP
 setsockopt($srv, 1, 2, pack('i', 1)) or die "setsockopt: $!\n";        # SOL_SOCKET, SO_REUSEADDR

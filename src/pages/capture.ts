@@ -3,7 +3,7 @@
  * fireCRaCer's virt2phys collects it (tools/mem_mapping.sh), read straight from /proc.
  */
 import { ThawError } from '../errors.js';
-import { KPF, kpfBit, PAGE_THP, PAGECACHE_PID, KERNEL_PID, OwnerBuilder, PageMapBuilder, type PageMap } from '../model/pages.js';
+import { KPF, kpfBit, PAGE_THP, PAGECACHE_PID, KERNEL_PID, OwnerBuilder, PageMapBuilder, type PageMap } from '../model/page-map.js';
 import { listUserPids, PAGE_SIZE, readExe, readIomem, readKpageflags, readMappings, readPresentPages, scanKpageflags } from './proc.js';
 
 export type PageCacheMode = 'all' | 'mapped' | 'none';

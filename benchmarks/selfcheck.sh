@@ -4,8 +4,8 @@
 # (no process per attempt), read one complete HTTP/1.0 answer, kill the server; nothing forks
 # between the answer and the exit. hyperfine times this script from spawn to exit, so nothing
 # of thaw takes part in the measurement.
-#   usage: bench/selfcheck.sh PORT COMMAND [ARGS…]   (the server listens on $PORT)
-#          bench/selfcheck.sh --noop                 (bash's own start and exit, to subtract)
+#   usage: benchmarks/selfcheck.sh PORT COMMAND [ARGS…]   (the server listens on $PORT)
+#          benchmarks/selfcheck.sh --noop                 (bash's own start and exit, to subtract)
 [ "$1" = --noop ] && exit 0
 port=$1
 shift

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { FaultTraceBuilder } from '../src/model/faults.js';
-import { PageMapBuilder, PAGE_EXCLUSIVE, PAGE_FILE_SHARED } from '../src/model/pages.js';
+import { PageMapBuilder, PAGE_EXCLUSIVE, PAGE_FILE_SHARED } from '../src/model/page-map.js';
 import { buildView } from '../src/model/pages-view.js';
 import { renderHtml } from '../src/pages/view.js';
 import { launchChromium } from '../src/launch/chromium.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeColumn, encodeColumn } from './pages-codec.js';
 import { FaultTraceBuilder } from './faults.js';
-import { PageMapBuilder, physicalIndex } from './pages.js';
+import { PageMapBuilder, physicalIndex } from './page-map.js';
 import { pageMapFromJson, pageMapToJson, traceFromJson, traceToJson } from './pages-format.js';
 import { mappingCategory } from './pages-summary.js';
 

@@ -3,12 +3,12 @@
  * perf capture of a Node workload with JIT frames.
  *
  * 1. Records `perf record -e cpu-clock -g -F 2999 -- node --perf-basic-prof
- *    --interpreted-frames-native-stack bench/fold.workload.mjs` (FOLD_SECONDS, default 20) and
+ *    --interpreted-frames-native-stack benchmarks/fold.workload.mjs` (FOLD_SECONDS, default 20) and
  *    writes `perf script` text (or uses FOLD_INPUT=FILE).
  * 2. Checks both give the same set of lines.
  * 3. Times both, alternating, FOLD_RUNS times (default 5); prints medians, the ratio, thaw's
  *    peak RSS, the machine and the command, as a markdown block for BENCHMARKS.md; writes
- *    bench/fold.results.json. The capture stays in $TMPDIR/thaw-bench-fold.
+ *    benchmarks/fold.results.json. The capture stays in $TMPDIR/thaw-bench-fold.
  *
  * The Perl script is not shipped with thaw: give a copy with `-- --perl PATH` or
  * STACKCOLLAPSE_PERF=PATH (default /tmp/FlameGraph-upstream/stackcollapse-perf.pl, where the
@@ -43,7 +43,7 @@ if (!input) {
   rmSync(data, { force: true });
   rmSync(data + '.old', { force: true }); // perf record keeps an earlier file as .old
   console.error(`bench:fold: recording ${seconds} s of a Node workload at 2999 Hz…`);
-  const rec = await run(['perf', 'record', '-e', 'cpu-clock', '-g', '-F', '2999', '-o', data, '--', process.execPath, '--perf-basic-prof', '--interpreted-frames-native-stack', join(root, 'bench/fold.workload.mjs'), String(seconds * 1000)], { cwd: work, timeoutMs: (seconds + 120) * 1000 });
+  const rec = await run(['perf', 'record', '-e', 'cpu-clock', '-g', '-F', '2999', '-o', data, '--', process.execPath, '--perf-basic-prof', '--interpreted-frames-native-stack', join(root, 'benchmarks/fold.workload.mjs'), String(seconds * 1000)], { cwd: work, timeoutMs: (seconds + 120) * 1000 });
   if (rec.status !== 0) throw new Error(`perf record failed: ${rec.stderr}`);
   const script = await run(['sh', '-c', 'exec perf script -i "$1" > "$2"', 'sh', data, input], { timeoutMs: 600_000 });
   if (script.status !== 0) throw new Error(`perf script failed: ${script.stderr}`);
@@ -114,7 +114,7 @@ const result = {
   times,
   command: perlFlag >= 0 ? `npm run bench:fold -- --perl ${perl}` : 'npm run bench:fold',
 };
-writeFileSync(join(root, 'bench/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(join(root, 'benchmarks/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
 const sec = (ms: number): string => (ms / 1000).toFixed(2) + ' s';
 console.log(`Reference: \`perl ${perl}\` (sha256 ${perlSha256}).
 Input: ${(size / 1e6).toFixed(0)} MB of perf script (${result.input.lines} lines, ${a.size} distinct stacks); outputs identical as sets of lines: ${same ? 'yes' : '**NO**'}.

@@ -1,8 +1,8 @@
 /**
  * `npm run bench:selfcheck`: does thaw bench's time to first response agree with an
- * independent instrument? The same server (bench/selfcheck.server.pl, a module-free perl server
+ * independent instrument? The same server (benchmarks/selfcheck.server.pl, a module-free perl server
  * whose start-up hardly varies with load, and test/fixtures/bench/slow-server.js doing WORK_MS
- * of busy work before it listens) is timed by hyperfine running bench/selfcheck.sh (bash polls
+ * of busy work before it listens) is timed by hyperfine running benchmarks/selfcheck.sh (bash polls
  * /dev/tcp, reads one HTTP/1.0 answer, kills the server; hyperfine times spawn → exit) and by
  * thaw's runBench, one run each per round, alternating which goes first, so drift on a shared
  * machine hits both alike; the rounds' paired differences are summarised by their median.
@@ -25,7 +25,7 @@ import { run } from '../src/launch/spawn.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const server = join(root, 'test/fixtures/bench/slow-server.js');
-const script = join(root, 'bench/selfcheck.sh');
+const script = join(root, 'benchmarks/selfcheck.sh');
 const out = join(root, 'out');
 
 function arg(name: string, dflt: number): number {
@@ -35,7 +35,7 @@ function arg(name: string, dflt: number): number {
 const rounds = arg('--rounds', 30);
 /** The servers: one with next to no start-up of its own (the precise comparison), then Node. */
 const servers = [
-  { label: 'perl, sleeps 200 ms (bench/selfcheck.server.pl)', argv: ['perl', join(root, 'bench/selfcheck.server.pl')], env: { WORK_MS: '200' } },
+  { label: 'perl, sleeps 200 ms (benchmarks/selfcheck.server.pl)', argv: ['perl', join(root, 'benchmarks/selfcheck.server.pl')], env: { WORK_MS: '200' } },
   { label: 'node, 200 ms busy (slow-server.js)', argv: [process.execPath, server], env: { WORK_MS: '200' } },
   { label: 'node, 600 ms busy (slow-server.js)', argv: [process.execPath, server], env: { WORK_MS: '600' } },
 ];

@@ -1,0 +1,98 @@
+/** `thaw pages trace`: every page fault of a command's start, then its map. */
+import { existsSync, mkdirSync, statSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { writeAtomic } from '../../io.js';
+import { basename, join, resolve } from 'node:path';
+import { ThawError } from '../../errors.js';
+import { serializeMemMapping, traceToJson } from '../../model/pages-format.js';
+import { attributedShare } from '../../model/faults.js';
+import { formatSummary, summarize } from '../../model/pages-summary.js';
+import { snapshot } from '../../pages/capture.js';
+import { tracePageFaults } from '../../pages/trace.js';
+import { run } from '../../launch/spawn.js';
+import type { CommandSpec } from '../spec.js';
+import { progress, progressDone } from './shared.js';
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new ThawError('E_USAGE', `--timeout ${v}: expected seconds > 0`);
+  return n;
+}
+
+export const traceCmd: CommandSpec = {
+  name: 'trace',
+  args: '[command...]',
+  summary: 'record every page fault of a command from its start until it is ready or exits, then snapshot its map',
+  help: [
+    'Runs COMMAND under `perf record` (page-fault tracepoints with addresses, major faults), with PORT set to a',
+    'free port, and probes GET http://127.0.0.1:$PORT/ until 2xx (as thaw bench). When it is ready (or when',
+    'it exits, for commands that are not servers) the trace is written to DIR/NAME.json:',
+    '  { faults: [{ time (ms), addr, page, access, major, pid, tid, mapping, category, physAddr }…] }',
+    'in time order, with the page map at readiness; the map also goes to DIR/NAME.mem_mapping.txt.',
+    'Examples:  thaw pages trace -o out -- node server.js',
+    '           thaw pages trace -o out --no-ready -- node -e "Buffer.alloc(16<<20, 1)"',
+    '           thaw pages trace -o out --image IMG          (a thaw restore: runs IMG/start)',
+  ].join('\n'),
+  passThrough: true,
+  options: [
+    { flags: '-o, --out <dir>', description: 'output directory' },
+    { flags: '--name <name>', description: 'file name stem (default: the command name, or the image name)' },
+    { flags: '--image <img>', description: 'trace a thaw restore: run IMG/start' },
+    { flags: '--ready <url>', description: 'readiness probe URL ($PORT is the run\'s port)', default: 'http://127.0.0.1:$PORT/' },
+    { flags: '--no-ready', description: 'no probe: trace until the command exits' },
+    { flags: '--timeout <seconds>', description: 'give up after this long', default: 60, parse: parseSeconds },
+    { flags: '--drop-caches', description: 'sync and drop the page cache first (root), so file pages fault in as major faults' },
+    { flags: '--json', description: 'print a JSON summary (files, counts, attribution) on stdout' },
+  ],
+  async run(args, opts, rest) {
+    if (!opts.out) throw new ThawError('E_USAGE', 'thaw pages trace needs -o DIR', { hint: 'thaw pages trace -o DIR -- COMMAND…' });
+    let argv = rest.length ? rest : args;
+    let name = opts.name as string | undefined;
+    if (opts.image) {
+      const img = resolve(String(opts.image));
+      const startPath = join(img, 'start');
+      try {
+        accessSync(startPath, fsConstants.X_OK);
+      } catch {
+        throw new ThawError('E_IMAGE_MISSING', `${img} is not a thaw image (no executable ${startPath})`, { hint: `build one with: thaw build ENTRY -o ${opts.image}` });
+      }
+      argv = [startPath, ...argv];
+      name ??= basename(img);
+    }
+    if (argv.length === 0) throw new ThawError('E_USAGE', 'no command to trace', { hint: 'thaw pages trace -o DIR -- node server.js' });
+    name ??= basename(argv[0]!).replace(/[^A-Za-z0-9._-]/g, '_') || 'trace';
+    const dir = resolve(String(opts.out));
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ThawError('E_USAGE', `-o ${dir} exists and is not a directory`);
+    mkdirSync(dir, { recursive: true });
+    const ready = opts.ready === false ? null : { url: String(opts.ready) };
+    if (opts.dropCaches) {
+      // Documentation/admin-guide/sysctl/vm.rst: 3 frees the page cache and slab objects.
+      try {
+        await run(['sync'], { timeoutMs: 60_000 });
+        writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+      } catch (e) {
+        throw new ThawError('E_DROP_CACHES', `cannot drop caches: ${(e as Error).message}`, { hint: 'run as root, or leave out --drop-caches' });
+      }
+    }
+    const r = await tracePageFaults({ argv, name, workDir: dir, ready, timeoutMs: Number(opts.timeout) * 1000, progress });
+    progressDone();
+    const summary = summarize(r.map, r.trace, r.nmt);
+    const jsonPath = join(dir, `${name}.json`);
+    writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, r.map, { summary, nmt: r.nmt.length ? r.nmt : undefined })));
+    const files = [jsonPath];
+    if (r.map) {
+      const txt = join(dir, `${name}.mem_mapping.txt`);
+      writeAtomic(txt, serializeMemMapping(r.map));
+      files.push(txt);
+    }
+    const share = attributedShare(r.trace);
+    const end = r.trace.readyMs !== undefined ? `ready at ${r.trace.readyMs.toFixed(1)} ms (${r.afterReady} later faults left out)` : `exited with ${r.exitStatus}`;
+    const majors = r.trace.faults.filter((f) => f.major).length;
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ files, name, faults: r.trace.faults.length, majorFaults: majors, readyMs: r.trace.readyMs, exitStatus: r.exitStatus, attributed: share, summary }, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatSummary(summary) + '\n');
+    }
+    process.stderr.write(`thaw pages: ${r.trace.faults.length} faults (${majors} major), ${end}, ${(share * 100).toFixed(1)}% attributed; wrote ${files.join(', ')}\n`);
+  },
+};
+
