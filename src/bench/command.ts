@@ -3,6 +3,7 @@
  * start in the measured time, and a missing program is reported as such); anything with shell
  * syntax runs under /bin/sh -c; a thaw image directory runs its own `start` launcher.
  */
+import { imageLauncher } from '../image/launcher.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ThawError } from '../errors.js';
@@ -92,17 +93,13 @@ export function resolveCommand(config: BenchConfig): ResolvedCommand {
   // A thaw image: a directory with an executable `start`.
   if (!shell && argv.length === 1) {
     const dir = resolve(cwd, argv[0]!);
-    let isDir = false;
+    let start: string | undefined;
     try {
-      isDir = statSync(dir).isDirectory();
+      start = imageLauncher(dir);
     } catch {
-      /* not a directory */
+      throw fail('E_IMAGE_MISSING', `${argv[0]} is a directory but not a thaw image (no executable ${join(dir, 'start')})`, `build one with: thaw build ENTRY -o ${argv[0]}`);
     }
-    if (isDir) {
-      const start = join(dir, 'start');
-      if (!isExecutableFile(start)) throw fail('E_IMAGE_MISSING', `${argv[0]} is a directory but not a thaw image (no executable ${start})`, `build one with: thaw build ENTRY -o ${argv[0]}`);
-      return { argv: [start], shell: false, image: dir };
-    }
+    if (start) return { argv: [start], shell: false, image: dir };
   }
   if (!shell) {
     const prog = argv[0]!;

@@ -5,23 +5,11 @@ import { compareBaseline, formatBaseline } from '../bench/baseline.js';
 import { readTimes } from '../bench/export/json.js';
 import { formatFailures, formatTable, runBench } from '../bench/index.js';
 import type { BenchConfig } from '../bench/types.js';
+import { atLeast, namedCommand, positive, wholeNumber } from './options.js';
 import type { CommandSpec } from './spec.js';
 
-function parseConfig(v: string): BenchConfig {
-  const eq = v.indexOf('=');
-  if (eq <= 0 || eq === v.length - 1) {
-    throw new ThawError('E_USAGE', `-c ${JSON.stringify(v)} is not NAME=COMMAND`, { hint: 'write e.g. -c cold="node server.js" or -c restored=out/img' });
-  }
-  return { name: v.slice(0, eq), command: v.slice(eq + 1) };
-}
-
-const num = (flag: string, min: number, integer = true) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new ThawError('E_USAGE', `${flag} ${JSON.stringify(v)}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}`, { hint: `e.g. ${flag} ${Math.max(min, 5)}` });
-  }
-  return n;
-};
+const parseConfig = (v: string): BenchConfig => namedCommand()(v);
+const num = (flag: string, min: number): ((v: string) => number) => wholeNumber(flag, min);
 
 function parseHeader(v: string): [string, string] {
   const i = v.indexOf(':');
@@ -29,7 +17,7 @@ function parseHeader(v: string): [string, string] {
   return [v.slice(0, i).trim(), v.slice(i + 1).trim()];
 }
 
-export const bench: CommandSpec = {
+export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'time to first response of servers (cold, restored, any flags), hyperfine-grade statistics',
   help: [
@@ -53,18 +41,18 @@ export const bench: CommandSpec = {
     { flags: '-H, --request-header <header>', description: '"Name: value" header of the probe (repeat)', repeat: true, parse: parseHeader },
     { flags: '--expect <text>', description: 'the ready response body must contain this text' },
     { flags: '--ready-regex <regex>', description: 'ready when a line of stdout/stderr matches (instead of a network probe)' },
-    { flags: '--probe-interval <ms>', description: 'milliseconds between probe attempts (resolution vs. CPU taken from the server)', default: 0.5, parse: num('--probe-interval', 0.05, false) },
+    { flags: '--probe-interval <ms>', description: 'milliseconds between probe attempts (resolution vs. CPU taken from the server)', default: 0.5, parse: atLeast('--probe-interval', 'milliseconds', 0.05) },
     { flags: '--after <n>', description: 'also time the Nth response and the latency of requests 1..N (warm-up curve)', default: 1, parse: num('--after', 1) },
     { flags: '--prepare <cmd>', description: 'shell command before every run (once for all, or once per -c)', repeat: true },
     { flags: '--cleanup <cmd>', description: "shell command after each configuration's last run (once for all, or once per -c)", repeat: true },
-    { flags: '-t, --timeout <seconds>', description: 'per-run limit to become ready', default: 30, parse: num('--timeout', 0.001, false) },
+    { flags: '-t, --timeout <seconds>', description: 'per-run limit to become ready', default: 30, parse: positive('--timeout', 'seconds') },
     { flags: '--no-interleave', description: 'run all of a configuration before the next (default: A B A B …)' },
     { flags: '--json <file>', description: "write hyperfine-shaped JSON (seconds) plus thaw's fields" },
     { flags: '--markdown <file>', description: 'write a markdown table' },
     { flags: '--csv <file>', description: 'write CSV (hyperfine columns first)' },
     { flags: '--html <file>', description: 'write a self-contained HTML report with the distributions and the warm-up curve' },
     { flags: '--baseline <old.json>', description: 'compare with a saved --json (or hyperfine JSON); exit 1 on a regression' },
-    { flags: '--threshold <percent>', description: 'regression threshold for --baseline', default: 10, parse: num('--threshold', 0, false) },
+    { flags: '--threshold <percent>', description: 'regression threshold for --baseline', default: 10, parse: atLeast('--threshold', 'percent', 0) },
   ],
   async run(_args, opts) {
     const configs = (opts.config ?? []) as BenchConfig[];

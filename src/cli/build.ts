@@ -2,13 +2,10 @@ import { relative } from 'node:path';
 import { buildImage } from '../snapshot/build.js';
 import { formatBytes } from '../io.js';
 import { progressLine } from './progress.js';
+import { positive } from './options.js';
 import type { CommandSpec } from './spec.js';
 
-const positiveMs = (flag: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} takes a positive number of milliseconds, not "${v}"`);
-  return n;
-};
+const positiveMs = (flag: string): ((v: string) => number) => positive(flag, 'milliseconds');
 
 /** ` (at file:line)` for the first frame of a stack outside thaw and Node, mapped to source. */
 function siteOf(stack: string): string {
@@ -23,7 +20,7 @@ function missingNames(missing: string[]): string {
   return `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
 }
 
-export const build: CommandSpec = {
+export const buildCommand: CommandSpec = {
   name: 'build',
   args: '<entry>',
   summary: 'checkpoint an app after init and warm-up into an image directory that starts restored',

@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
  * examples/ts-service after its warm-up, start it cold and restored side by side (interleaved,
  * thaw bench's engine), and print both times to the first representative response and the ratio.
  */
-export const demo: CommandSpec = {
+export const demoCommand: CommandSpec = {
   name: 'demo',
   summary: 'build examples/ts-service, start it cold and restored, print both first-response times',
   options: [

@@ -15,7 +15,7 @@ import type { CommandSpec } from './spec.js';
  * CheckpointOpenSocketException names the socket), native addons, deferred built-ins, env
  * values and entropy baked into the snapshot, modules Node does not vouch for in snapshots.
  */
-export const doctor: CommandSpec = {
+export const doctorCommand: CommandSpec = {
   name: 'doctor',
   args: '<entry>',
   summary: 'say what blocks a checkpoint of ENTRY, and where it came from',

@@ -1,5 +1,7 @@
 import { ThawError } from '../errors.js';
 import { describeBadInput, foldFile } from '../profile/fold-stream.js';
+import { wholeNumber } from './options.js';
+import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 
 export const foldCommand: CommandSpec = {
@@ -12,18 +14,16 @@ export const foldCommand: CommandSpec = {
     'Output: one `frame;frame;… weight` line per distinct stack, weighted by sample period.',
     'Unrecognised or truncated lines are skipped and reported on stderr with their line numbers.',
   ].join('\n'),
-  options: [{ flags: '--threads <n>', description: 'threads for large files (default: the idle cores, i.e. cores minus the load average; 1 = no workers)', parse: (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new ThawError('E_USAGE', `--threads wants a whole number >= 1, not ${v}`, { hint: 'e.g. --threads 2' }); return n; } }],
+  options: [{ flags: '--threads <n>', description: 'threads for large files (default: the idle cores, i.e. cores minus the load average; 1 = no workers)', parse: wholeNumber('--threads', 1) }],
   async run([path], opts) {
-    const tty = process.stderr.isTTY;
+    const line = progressLine('thaw fold');
     let last = 0;
     const { folder, stats } = await foldFile(path!, { threads: opts.threads, onProgress: (bytes, size) => {
-      if (!tty || size === 0) return;
       const now = Date.now();
-      if (now - last < 200) return;
+      if (size === 0 || now - last < 200) return;
       last = now;
-      process.stderr.write(`\rthaw fold: ${Math.round((100 * bytes) / size)}% of ${(size / 1e6).toFixed(0)} MB`);
-    } });
-    if (tty && last > 0) process.stderr.write('\r\x1b[K');
+      line.say(`${Math.round((100 * bytes) / size)}% of ${(size / 1e6).toFixed(0)} MB`);
+    } }).finally(line.done);
     if (stats.samples === 0) {
       throw new ThawError('E_FOLD_INPUT', `${path} holds no perf samples (${stats.lines} lines, ${stats.badLines} unrecognised${stats.badSamples[0] ? `, first at line ${stats.badSamples[0].line}` : ''})`, {
         hint: 'give the text of `perf script -i perf.data` from a `perf record -g` capture',

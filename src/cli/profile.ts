@@ -3,37 +3,12 @@ import { join } from 'node:path';
 import { ThawError } from '../errors.js';
 import { formatMetric } from '../profile/metric.js';
 import { profileConfigs, type ProfileConfig } from '../profile/run.js';
+import { namedCommand, positive, wholeNumber, wholeNumbers } from './options.js';
+import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 
-function parseConfig(v: string): ProfileConfig {
-  const eq = v.indexOf('=');
-  if (eq <= 0 || eq === v.length - 1) throw new ThawError('E_USAGE', `-c ${JSON.stringify(v)} is not NAME=COMMAND`, { hint: 'write e.g. -c cold="node server.js" or -c restored=out/img' });
-  const name = v.slice(0, eq);
-  if (!/^[\w.-]+$/.test(name) || name === 'aggregate') throw new ThawError('E_USAGE', `-c ${name}=…: a name is letters, digits, '.', '_' or '-' (and not "aggregate")`, { hint: 'it names the files written, e.g. -c cold=…' });
-  return { name, command: v.slice(eq + 1) };
-}
-
-function parseFreqs(v: string): number[] {
-  const fs = v.split(',').map((s) => Number(s.trim()));
-  if (fs.length === 0 || fs.some((f) => !Number.isInteger(f) || f < 1 || f > 100_000)) throw new ThawError('E_USAGE', `--freq ${v}: a comma-separated list of sampling rates in Hz`, { hint: 'e.g. --freq 97,499,997' });
-  return fs;
-}
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new ThawError('E_USAGE', `${flag} ${v}: expected a whole number >= 1`, { hint: `e.g. ${flag} 3` });
-    return n;
-  };
-}
-
-function positiveNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!(n > 0)) throw new ThawError('E_USAGE', `${flag} ${v}: expected a number of seconds > 0`, { hint: `e.g. ${flag} 2` });
-    return n;
-  };
-}
+const parseConfig = namedCommand({ test: /^(?!aggregate$)[\w.-]+$/, rule: 'a name is letters, digits, \'.\', \'_\' or \'-\' (and not "aggregate")' });
+const parseFreqs = wholeNumbers('--freq', 'sampling rates in Hz', 1, 100_000);
 
 export const profileCommand: CommandSpec = {
   name: 'profile',
@@ -51,11 +26,11 @@ export const profileCommand: CommandSpec = {
     { flags: '-o, --out <dir>', description: 'output directory' },
     { flags: '-c, --config <NAME=COMMAND>', description: 'a configuration (repeat)', repeat: true, parse: parseConfig },
     { flags: '--freq <list>', description: 'sampling frequencies in Hz, comma-separated', default: '997' },
-    { flags: '--runs <n>', description: 'runs per configuration and frequency', default: 1 as unknown as string, parse: positiveInt('--runs') },
-    { flags: '--duration <seconds>', description: 'stop each run after this long (default: when the command exits)', parse: positiveNumber('--duration') },
+    { flags: '--runs <n>', description: 'runs per configuration and frequency', default: 1 as unknown as string, parse: wholeNumber('--runs', 1) },
+    { flags: '--duration <seconds>', description: 'stop each run after this long (default: when the command exits)', parse: positive('--duration', 'seconds') },
     { flags: '--until-ready', description: 'stop each run once it answers HTTP 2xx (profiles startup)' },
     { flags: '--ready <url>', description: 'the readiness URL for --until-ready; $PORT is the run port', default: 'http://127.0.0.1:$PORT/' },
-    { flags: '--timeout <seconds>', description: 'give up on a run after this long', default: 600 as unknown as string, parse: positiveNumber('--timeout') },
+    { flags: '--timeout <seconds>', description: 'give up on a run after this long', default: 600 as unknown as string, parse: positive('--timeout', 'seconds') },
     { flags: '--keep', description: 'keep perf.data and perf script text under DIR/raw' },
   ],
   async run(_args, opts) {
@@ -74,7 +49,7 @@ export const profileCommand: CommandSpec = {
     mkdirSync(out, { recursive: true });
     const raw = join(out, 'raw');
     mkdirSync(raw, { recursive: true });
-    const tty = process.stderr.isTTY === true;
+    const line = progressLine('thaw profile');
     try {
       const freqs = parseFreqs(String(opts.freq));
       const runs = Number(opts.runs);
@@ -85,12 +60,12 @@ export const profileCommand: CommandSpec = {
         untilReady: opts.untilReady ? String(opts.ready) : undefined,
         durationS: opts.duration ? Number(opts.duration) : undefined,
         keep: Boolean(opts.keep),
-        say: (m) => {
-          if (tty) process.stderr.write(`\r\x1b[Kthaw profile: ${m}`);
+        say: line.say,
+        note: (m) => {
+          line.done();
+          process.stderr.write(`thaw profile: ${m.startsWith('warning:') ? m : `note: ${m}`}\n`);
         },
-        note: (m) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}thaw profile: ${m.startsWith('warning:') ? m : `note: ${m}`}\n`),
-      }, out, raw);
-      if (tty) process.stderr.write('\r\x1b[K');
+      }, out, raw).finally(line.done);
       process.stdout.write(formatMetric(r.metric) + '\n');
       if (freqs.length * runs > 1) {
         process.stdout.write('\ndistinct normalised stacks after each run (rates in order, runs within a rate)\n');

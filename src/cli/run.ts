@@ -8,7 +8,7 @@ import type { CommandSpec } from './spec.js';
  * the CLI is invoked as `node dist/src/cli/main.js run …`; it then forwards signals and the
  * exit status of IMG/start.
  */
-export const runCmd: CommandSpec = {
+export const runCommand: CommandSpec = {
   name: 'run',
   args: '<img> [args...]',
   summary: 'start an image restored (bin/thaw execs IMG/start: no second Node in front of the app)',

@@ -4,8 +4,10 @@
  * written into the output directory (each file atomically). The command (cli/profile.ts) only
  * parses options and prints.
  */
-import { accessSync, constants, readFileSync, rmdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageLauncher } from '../image/launcher.js';
+import { readManifest } from '../image/manifest.js';
 import { ThawError } from '../errors.js';
 import { profileFromStacks, type PerfScriptFolder } from '../import/perf-script.js';
 import { writeAtomic } from '../io.js';
@@ -45,17 +47,8 @@ export interface ProfileResult {
 
 /** A thaw image directory runs through its own `start`; anything else is a shell command. */
 function commandLine(command: string): string {
-  const c = command.trim();
-  try {
-    if (statSync(c).isDirectory()) {
-      const startPath = join(c, 'start');
-      accessSync(startPath, constants.X_OK);
-      return `exec '${resolve(startPath).replace(/'/g, `'\\''`)}'`;
-    }
-  } catch {
-    /* not an image */
-  }
-  return command;
+  const start = imageLauncher(command.trim());
+  return start ? `exec '${start.replace(/'/g, `'\\''`)}'` : command;
 }
 
 export interface RunInfo {
@@ -175,11 +168,9 @@ export async function profileConfigs(configs: ProfileConfig[], o: ProfileOptions
 }
 
 /** Was this thaw image built with --perf-basic-prof (so its restores write a perf map)? */
-function imageHasPerfMap(command: string | string[]): boolean {
-  const dir = Array.isArray(command) ? command[0] : command;
+function imageHasPerfMap(command: string): boolean {
   try {
-    const m = JSON.parse(readFileSync(join(String(dir), 'manifest.json'), 'utf8')) as { flags?: { restore?: string[] } };
-    return !!m.flags?.restore?.includes('--perf-basic-prof');
+    return readManifest(command.trim()).flags.restore.includes('--perf-basic-prof');
   } catch {
     return false;
   }

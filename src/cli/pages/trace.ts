@@ -9,14 +9,12 @@ import { formatSummary, summarize } from '../../model/pages-summary.js';
 import { snapshot } from '../../pages/capture.js';
 import { tracePageFaults } from '../../pages/trace.js';
 import { run } from '../../launch/spawn.js';
+import { positive } from '../options.js';
+import { imageLauncher } from '../../image/launcher.js';
 import type { CommandSpec } from '../spec.js';
 import { progress, progressDone } from './shared.js';
 
-function parseSeconds(v: string): number {
-  const n = Number(v);
-  if (!(n > 0)) throw new ThawError('E_USAGE', `--timeout ${v}: expected seconds > 0`);
-  return n;
-}
+const parseSeconds = positive('--timeout', 'seconds');
 
 export const traceCmd: CommandSpec = {
   name: 'trace',
@@ -49,12 +47,8 @@ export const traceCmd: CommandSpec = {
     let name = opts.name as string | undefined;
     if (opts.image) {
       const img = resolve(String(opts.image));
-      const startPath = join(img, 'start');
-      try {
-        accessSync(startPath, fsConstants.X_OK);
-      } catch {
-        throw new ThawError('E_IMAGE_MISSING', `${img} is not a thaw image (no executable ${startPath})`, { hint: `build one with: thaw build ENTRY -o ${opts.image}` });
-      }
+      const startPath = imageLauncher(img);
+      if (!startPath) throw new ThawError('E_IMAGE_MISSING', `${img} is not a thaw image (not a directory)`, { hint: `build one with: thaw build ENTRY -o ${opts.image}` });
       argv = [startPath, ...argv];
       name ??= basename(img);
     }
