@@ -6,7 +6,7 @@
  * during the build has another value now (DATABASE_URL pointing elsewhere): the app keeps the
  * build's. Only a hash of each value is kept for that comparison, not the value.
  */
-import { pair, session } from './session.js';
+import { pair, session, stackHere } from './session.js';
 
 const realEnv = process.env;
 const SKIP = new Set(['PORT', 'HOST', 'NODE_ENV']);
@@ -25,10 +25,7 @@ const nodeOnly = new Set<string>();
 /** Record a read, unless Node's own code made it (the app did not choose that value). */
 function note(k: string): void {
   if (read.has(k)) return;
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 12;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
+  const stack = stackHere(12);
   // [0] the message, [1] note(), [2] the proxy's trap, [3] the reader.
   const frames = stack.split('\n').slice(3).filter((l) => /^\s+at /.test(l));
   // The frame right above the proxy is the reader: Node's internals (console's colour check)
@@ -59,10 +56,7 @@ function trackPid(): void {
     enumerable: desc.enumerable,
     get() {
       if (at === undefined && session().report.phase === 'init') {
-        const saved = Error.stackTraceLimit;
-        Error.stackTraceLimit = 12;
-        const stack = new Error().stack ?? '';
-        Error.stackTraceLimit = saved;
+        const stack = stackHere(12);
         // [0] the message, [1] this getter, [2] the reader: Node's own reads do not count.
         if (!/\(node:|at node:/.test(stack.split('\n')[2] ?? '')) at = stack;
       }
@@ -92,10 +86,7 @@ export function trackEnv(): void {
     },
     ownKeys(t) {
       if (!enumerated) {
-        const saved = Error.stackTraceLimit;
-        Error.stackTraceLimit = 12;
-        enumeratedAt = new Error().stack;
-        Error.stackTraceLimit = saved;
+        enumeratedAt = stackHere(12);
       }
       enumerated = true;
       const keys = Reflect.ownKeys(t);

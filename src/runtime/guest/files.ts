@@ -14,7 +14,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { OpenFile } from '../protocol.js';
-import { pair, session } from './session.js';
+import { pair, session, stackHere } from './session.js';
 
 interface Opened {
   path: string;
@@ -44,14 +44,6 @@ const appendStreams = new Set<AppendStream>();
 const parked: AppendStream[] = [];
 /** Bare append-mode descriptors closed at the checkpoint, opened again under their number. */
 const parkedFds: Array<Opened & { fd: number }> = [];
-
-function stackHere(): string {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
-  return stack;
-}
 
 const flagText = (flags: unknown): string => (flags === undefined || flags === null ? 'r' : String(flags));
 

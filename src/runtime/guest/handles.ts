@@ -23,6 +23,7 @@
  * functions instead.
  */
 import type { LiveHandle } from '../protocol.js';
+import { stackHere } from './session.js';
 
 const HANDLES = new Set(['TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'TTYWRAP', 'UDPWRAP', 'PROCESSWRAP', 'SIGNALWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'MESSAGEPORT', 'WORKER']);
 const REQUESTS = new Set(['FSREQCALLBACK', 'FSREQPROMISE', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'WRITEWRAP', 'SHUTDOWNWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'UDPSENDWRAP', 'CONNECTWRAP', 'ZLIB']);
@@ -47,10 +48,7 @@ let owning = false;
 const callbacks = {
   init(id: number, type: string, _trigger: number, resource: unknown): void {
     if (owning || (!HANDLES.has(type) && !REQUESTS.has(type))) return;
-    const saved = Error.stackTraceLimit;
-    Error.stackTraceLimit = 30;
-    const stack = new Error().stack ?? '';
-    Error.stackTraceLimit = saved;
+    const stack = stackHere();
     if ((type === 'TTYWRAP' || type === 'PIPEWRAP') && STDIO.test(stack)) return;
     tracked.set(id, { type, resource, stack, done: false });
   },
@@ -59,14 +57,6 @@ const callbacks = {
     if (t && REQUESTS.has(t.type)) t.done = true;
   },
 };
-
-function stackHere(): string {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
-  return stack;
-}
 
 let timersTracked = true;
 let timerRestore: Array<() => void> = [];

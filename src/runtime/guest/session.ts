@@ -97,3 +97,16 @@ export function pair(name: string, checkpoint: (() => void) | undefined, restore
 
 /** thaw's own trace of a restore's steps (THAW_TRACE_RESTORE=1), printed once at the end. */
 export const restoreMarks: string[] = [];
+
+/**
+ * The stack of the caller, as `new Error().stack` there would read (this function's own frame
+ * left out), `frames` deep whatever limit the app has set for its own errors.
+ */
+export function stackHere(frames = 30): string {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = frames;
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, stackHere);
+  Error.stackTraceLimit = saved;
+  return holder.stack ?? '';
+}
