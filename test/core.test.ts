@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { freePort } from '../src/launch/port.js';
 import { get as httpsGet } from 'node:https';
-import { killAll, run, start, type Child } from '../src/launch/spawn.js';
+import { killAll, run, start } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, nodes, root, scratch, serve, thaw } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
@@ -229,8 +229,12 @@ describe('thaw build → IMG/start', () => {
 
   test('--node-flags are used at build and at every restore (--perf-basic-prof names JIT frames)', async () => {
     const img = join(work, 'perfmap');
+    const before = new Set(readdirSync(process.cwd()));
     const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--node-flags', '--perf-basic-prof', '--warmup', ex('hello/warmup.json')]);
     assert.equal(b.status, 0, b.stderr);
+    // Node 20 writes a V8 log into the cwd of every process under --perf-basic-prof: the
+    // builder's and verify's are removed.
+    assert.deepEqual(readdirSync(process.cwd()).filter((f) => !before.has(f) && /^isolate-0x/.test(f)), []);
     assert.deepEqual(JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8')).flags.restore.filter((f: string) => f === '--perf-basic-prof'), ['--perf-basic-prof']);
     const s = await serve(img, '/hello', {}, [], 1, work);
     const map = `/tmp/perf-${s.child.pid}.map`;

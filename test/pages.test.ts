@@ -23,7 +23,7 @@ async function sleeper(): Promise<Child> {
   let ready!: () => void;
   const seen = new Promise<void>((r) => (ready = r));
   const c = start([process.execPath, '-e', 'const b = Buffer.alloc(8 << 20, 1); console.log("ready"); setInterval(() => b[0]++, 1000);'], {
-    onOutput: (s, chunk) => {
+    onOutput: (_s, chunk) => {
       if (chunk.includes('ready')) ready();
     },
   });
@@ -347,7 +347,7 @@ describe('thaw pages view in headless Chromium', { skip: !isRoot && 'needs a roo
     let got!: () => void;
     const printed = new Promise<void>((r) => (got = r));
     const c = start([process.execPath, join(root, 'dist/src/cli/main.js'), 'pages', 'view', join(out, 'node.json'), '--port', '0'], {
-      onOutput: (s, chunk) => {
+      onOutput: (_s, chunk) => {
         const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(chunk);
         if (m) {
           url = m[0];

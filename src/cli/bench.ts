@@ -17,7 +17,32 @@ function parseHeader(v: string): [string, string] {
   return [v.slice(0, i).trim(), v.slice(i + 1).trim()];
 }
 
-export const benchCommand: CommandSpec = {
+interface BenchOptions {
+  config?: BenchConfig[];
+  runs: number;
+  warmupRuns?: number;
+  warmup?: number;
+  ready?: string;
+  requestMethod?: string;
+  requestBody?: string;
+  requestHeader?: Array<[string, string]>;
+  expect?: string;
+  readyRegex?: string;
+  probeInterval: number;
+  after: number;
+  prepare?: string[];
+  cleanup?: string[];
+  timeout: number;
+  interleave: boolean;
+  json?: string;
+  markdown?: string;
+  csv?: string;
+  html?: string;
+  baseline?: string;
+  threshold: number;
+}
+
+export const benchCommand: CommandSpec<BenchOptions> = {
   name: 'bench',
   summary: 'time to first response of servers (cold, restored, any flags), hyperfine-grade statistics',
   help: [
@@ -55,46 +80,46 @@ export const benchCommand: CommandSpec = {
     { flags: '--threshold <percent>', description: 'regression threshold for --baseline', default: 10, parse: atLeast('--threshold', 'percent', 0) },
   ],
   async run(_args, opts) {
-    const configs = (opts.config ?? []) as BenchConfig[];
+    const configs = opts.config ?? [];
     if (!configs.length) throw new ThawError('E_USAGE', 'no configuration given', { hint: 'add -c NAME=COMMAND (repeat for each configuration)' });
     let baseline: Map<string, number[]> | null = null;
     if (opts.baseline) {
       let text: string;
       try {
-        text = readFileSync(opts.baseline as string, 'utf8');
+        text = readFileSync(opts.baseline, 'utf8');
       } catch {
         throw new ThawError('E_BASELINE', `--baseline ${opts.baseline}: cannot read the file`, { hint: 'give a file written by thaw bench --json (or hyperfine --export-json)' });
       }
       baseline = readTimes(text);
       if (!baseline) throw new ThawError('E_BASELINE', `--baseline ${opts.baseline} is not a benchmark JSON`, { hint: 'give a file written by thaw bench --json (or hyperfine --export-json)' });
     }
-    const headers = Object.fromEntries((opts.requestHeader ?? []) as Array<[string, string]>);
+    const headers = Object.fromEntries(opts.requestHeader ?? []);
     const report = await runBench({
       configs,
-      runs: opts.runs as number,
-      warmup: (opts.warmupRuns ?? opts.warmup ?? 0) as number,
-      after: opts.after as number,
-      timeoutMs: (opts.timeout as number) * 1000,
+      runs: opts.runs,
+      warmup: opts.warmupRuns ?? opts.warmup ?? 0,
+      after: opts.after,
+      timeoutMs: opts.timeout * 1000,
       interleave: opts.interleave !== false,
       progress: true,
-      prepare: opts.prepare as string[] | undefined,
-      cleanup: opts.cleanup as string[] | undefined,
+      prepare: opts.prepare,
+      cleanup: opts.cleanup,
       probe: {
-        url: opts.ready as string | undefined,
-        method: opts.requestMethod as string | undefined,
-        body: opts.requestBody as string | undefined,
+        url: opts.ready,
+        method: opts.requestMethod,
+        body: opts.requestBody,
         headers: Object.keys(headers).length ? headers : undefined,
-        expect: opts.expect as string | undefined,
-        regex: opts.readyRegex as string | undefined,
-        intervalMs: opts.probeInterval as number,
+        expect: opts.expect,
+        regex: opts.readyRegex,
+        intervalMs: opts.probeInterval,
       },
       exports: { json: opts.json, markdown: opts.markdown, csv: opts.csv, html: opts.html },
     });
     process.stdout.write(formatTable(report));
     let code = 0;
     if (baseline) {
-      const { rows, missing } = compareBaseline(report, baseline, opts.threshold as number);
-      process.stdout.write(formatBaseline(rows, missing, opts.threshold as number));
+      const { rows, missing } = compareBaseline(report, baseline, opts.threshold);
+      process.stdout.write(formatBaseline(rows, missing, opts.threshold));
       const bad = rows.filter((r) => r.regression);
       if (bad.length) {
         process.stderr.write(`thaw: error: [E_REGRESSION] ${bad.map((b) => b.name).join(', ')} slower than the baseline by more than ${opts.threshold}%\n`);

@@ -20,7 +20,19 @@ function missingNames(missing: string[]): string {
   return `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
 }
 
-export const buildCommand: CommandSpec = {
+interface BuildCliOptions {
+  out?: string;
+  warmup?: string;
+  node: string;
+  sea?: boolean;
+  /** A file of more requests, or false for --no-verify. */
+  verify?: string | false;
+  nodeFlags?: string;
+  settleMs?: number;
+  drainMs?: number;
+}
+
+export const buildCommand: CommandSpec<BuildCliOptions> = {
   name: 'build',
   args: '<entry>',
   summary: 'checkpoint an app after init and warm-up into an image directory that starts restored',

@@ -5,7 +5,7 @@ import type { CommandSpec } from './spec.js';
  * it runs: `thaw fold` should not pay for esbuild, playwright or the bench engine at start-up,
  * and a command's heavy dependencies stay out of the others' way.
  */
-export const commands: Array<{ name: string; load: () => Promise<CommandSpec> }> = [
+export const commands: Array<{ name: string; load: () => Promise<CommandSpec<any>> }> = [
   { name: 'build', load: async () => (await import('./build.js')).buildCommand },
   { name: 'run', load: async () => (await import('./run.js')).runCommand },
   { name: 'doctor', load: async () => (await import('./doctor.js')).doctorCommand },

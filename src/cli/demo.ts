@@ -6,6 +6,7 @@ import { ThawError } from '../errors.js';
 import { buildImage } from '../snapshot/build.js';
 import { readWarmup, warmupProbe } from '../snapshot/warmup-file.js';
 import { progressLine } from './progress.js';
+import { wholeNumber } from './options.js';
 import type { CommandSpec } from './spec.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -15,12 +16,19 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
  * examples/ts-service after its warm-up, start it cold and restored side by side (interleaved,
  * thaw bench's engine), and print both times to the first representative response and the ratio.
  */
-export const demoCommand: CommandSpec = {
+interface DemoOptions {
+  example: string;
+  runs: number;
+  node: string;
+  out: string;
+}
+
+export const demoCommand: CommandSpec<DemoOptions> = {
   name: 'demo',
   summary: 'build examples/ts-service, start it cold and restored, print both first-response times',
   options: [
     { flags: '--example <name>', description: 'which example (hello, ts-service, express-app, markdown-app)', default: 'ts-service' },
-    { flags: '--runs <n>', description: 'starts of each configuration', default: '7' },
+    { flags: '--runs <n>', description: 'starts of each configuration', default: 7, parse: wholeNumber('--runs', 1) },
     { flags: '--node <path>', description: 'Node binary for both configurations', default: process.execPath },
     { flags: '-o, --out <dir>', description: 'where the image goes', default: '.thaw/demo' },
   ],
@@ -28,8 +36,7 @@ export const demoCommand: CommandSpec = {
     const dir = join(root, 'examples', opts.example);
     const entry = join(dir, 'server.js');
     if (!existsSync(entry)) throw new ThawError('E_USAGE', `no example named ${opts.example}`, { hint: 'one of: hello, ts-service, express-app, markdown-app' });
-    const runs = Number(opts.runs);
-    if (!Number.isInteger(runs) || runs < 1) throw new ThawError('E_USAGE', `--runs takes a whole number, not ${opts.runs}`);
+    const runs = opts.runs;
     const warmupFile = join(dir, 'warmup.json');
     const img = join(opts.out, opts.example);
     const p = progressLine();

@@ -15,7 +15,12 @@ import type { CommandSpec } from './spec.js';
  * CheckpointOpenSocketException names the socket), native addons, deferred built-ins, env
  * values and entropy baked into the snapshot, modules Node does not vouch for in snapshots.
  */
-export const doctorCommand: CommandSpec = {
+interface DoctorOptions {
+  warmup?: string;
+  node: string;
+}
+
+export const doctorCommand: CommandSpec<DoctorOptions> = {
   name: 'doctor',
   args: '<entry>',
   summary: 'say what blocks a checkpoint of ENTRY, and where it came from',

@@ -7,11 +7,18 @@ import { ThawError } from '../errors.js';
 import { loadProfile, mergeProfiles } from '../import/load.js';
 import { writeAtomic } from '../io.js';
 import { diffProfiles } from '../model/profile-diff.js';
-import { ProfileBuilder, type Profile, type WeightUnit } from '../model/profile.js';
+import type { WeightUnit } from '../model/profile.js';
 import { diffFlameData, flameData, renderFlameHtml, renderFlameSvg } from '../render/flame.js';
 import type { CommandSpec } from './spec.js';
 
-export const flameCommand: CommandSpec = {
+interface FlameOptions {
+  out?: string;
+  diff?: string;
+  title?: string;
+  unit?: WeightUnit;
+}
+
+export const flameCommand: CommandSpec<FlameOptions> = {
   name: 'flame',
   args: '<inputs...>',
   summary: 'draw a flame graph (self-contained HTML, or SVG) from perf script, folded, collapsed or .cpuprofile input',
@@ -38,14 +45,14 @@ export const flameCommand: CommandSpec = {
     },
   ],
   async run(inputs, opts) {
-    const out = opts.out as string | undefined;
+    const out = opts.out;
     if (!out) throw new ThawError('E_USAGE', 'thaw flame needs -o OUT.html or -o OUT.svg', { hint: 'thaw flame out.folded -o flame.html' });
     const lower = out.toLowerCase();
     const ext = lower.endsWith('.pb.gz') ? '.pb.gz' : lower.endsWith('.speedscope.json') ? '.speedscope.json' : extname(lower);
     if (!['.html', '.svg', '.folded', '.speedscope.json', '.pb', '.pb.gz'].includes(ext)) {
       throw new ThawError('E_USAGE', `-o ${out}: the output must end in .html or .svg (or .folded, .speedscope.json, .pb, .pb.gz to convert)`, { hint: 'thaw flame out.folded -o flame.html' });
     }
-    const profiles = inputs.map((f) => loadProfile(f, opts.unit as WeightUnit | undefined));
+    const profiles = inputs.map((f) => loadProfile(f, opts.unit));
     const target = mergeProfiles(inputs.length === 1 ? profiles[0]!.name : 'merged', profiles);
     if (target.total <= 0) throw new ThawError('E_PROFILE_EMPTY', `${inputs.join(', ')}: no samples`, { hint: 'record longer, or with a higher --freq' });
     if (ext !== '.html' && ext !== '.svg') {
@@ -61,10 +68,10 @@ export const flameCommand: CommandSpec = {
     }
     let data;
     if (opts.diff) {
-      const base = loadProfile(opts.diff as string, opts.unit as WeightUnit | undefined);
-      data = diffFlameData(diffProfiles(base, target), opts.title as string | undefined);
+      const base = loadProfile(opts.diff, opts.unit);
+      data = diffFlameData(diffProfiles(base, target), opts.title);
     } else {
-      data = flameData(target, (opts.title as string | undefined) ?? target.name);
+      data = flameData(target, opts.title ?? target.name);
     }
     writeAtomic(out, ext === '.svg' ? renderFlameSvg(data) : renderFlameHtml(data));
     process.stderr.write(`thaw flame: wrote ${out}\n`);

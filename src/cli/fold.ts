@@ -4,7 +4,11 @@ import { wholeNumber } from './options.js';
 import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 
-export const foldCommand: CommandSpec = {
+interface FoldOptions {
+  threads?: number;
+}
+
+export const foldCommand: CommandSpec<FoldOptions> = {
   name: 'fold',
   args: '<perf_script_txt>',
   summary: 'fold `perf script` text into folded stacks on stdout (the lines stackcollapse-perf.pl prints, faster)',

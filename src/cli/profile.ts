@@ -10,7 +10,19 @@ import type { CommandSpec } from './spec.js';
 const parseConfig = namedCommand({ test: /^(?!aggregate$)[\w.-]+$/, rule: 'a name is letters, digits, \'.\', \'_\' or \'-\' (and not "aggregate")' });
 const parseFreqs = wholeNumbers('--freq', 'sampling rates in Hz', 1, 100_000);
 
-export const profileCommand: CommandSpec = {
+interface ProfileCliOptions {
+  out?: string;
+  config?: ProfileConfig[];
+  freq: string;
+  runs: number;
+  duration?: number;
+  untilReady?: boolean;
+  ready: string;
+  timeout: number;
+  keep?: boolean;
+}
+
+export const profileCommand: CommandSpec<ProfileCliOptions> = {
   name: 'profile',
   summary: 'profile configurations under perf with JIT symbols (Node, Java): folded stacks, flame graphs, diffs, coverage metric',
   help: [
@@ -26,16 +38,16 @@ export const profileCommand: CommandSpec = {
     { flags: '-o, --out <dir>', description: 'output directory' },
     { flags: '-c, --config <NAME=COMMAND>', description: 'a configuration (repeat)', repeat: true, parse: parseConfig },
     { flags: '--freq <list>', description: 'sampling frequencies in Hz, comma-separated', default: '997' },
-    { flags: '--runs <n>', description: 'runs per configuration and frequency', default: 1 as unknown as string, parse: wholeNumber('--runs', 1) },
+    { flags: '--runs <n>', description: 'runs per configuration and frequency', default: 1, parse: wholeNumber('--runs', 1) },
     { flags: '--duration <seconds>', description: 'stop each run after this long (default: when the command exits)', parse: positive('--duration', 'seconds') },
     { flags: '--until-ready', description: 'stop each run once it answers HTTP 2xx (profiles startup)' },
     { flags: '--ready <url>', description: 'the readiness URL for --until-ready; $PORT is the run port', default: 'http://127.0.0.1:$PORT/' },
-    { flags: '--timeout <seconds>', description: 'give up on a run after this long', default: 600 as unknown as string, parse: positive('--timeout', 'seconds') },
+    { flags: '--timeout <seconds>', description: 'give up on a run after this long', default: 600, parse: positive('--timeout', 'seconds') },
     { flags: '--keep', description: 'keep perf.data and perf script text under DIR/raw' },
   ],
   async run(_args, opts) {
-    const out = opts.out as string | undefined;
-    const configs = (opts.config as ProfileConfig[] | undefined) ?? [];
+    const out = opts.out;
+    const configs = opts.config ?? [];
     if (!out) throw new ThawError('E_USAGE', 'thaw profile needs -o DIR', { hint: 'thaw profile -o prof -c app="node app.js"' });
     if (configs.length === 0) throw new ThawError('E_USAGE', 'no configuration given', { hint: 'add -c NAME=COMMAND (repeat for each configuration)' });
     const names = new Set<string>();
@@ -44,21 +56,21 @@ export const profileCommand: CommandSpec = {
       names.add(c.name);
     }
     if (opts.duration && opts.untilReady) throw new ThawError('E_USAGE', '--duration and --until-ready exclude each other', { hint: 'choose one way to stop a run' });
-    parseFreqs(String(opts.freq));
+    parseFreqs(opts.freq);
     const createdOut = !existsSync(out);
     mkdirSync(out, { recursive: true });
     const raw = join(out, 'raw');
     mkdirSync(raw, { recursive: true });
     const line = progressLine('thaw profile');
     try {
-      const freqs = parseFreqs(String(opts.freq));
-      const runs = Number(opts.runs);
+      const freqs = parseFreqs(opts.freq);
+      const runs = opts.runs;
       const r = await profileConfigs(configs, {
         freqs,
         runs,
-        timeoutMs: Number(opts.timeout) * 1000,
-        untilReady: opts.untilReady ? String(opts.ready) : undefined,
-        durationS: opts.duration ? Number(opts.duration) : undefined,
+        timeoutMs: opts.timeout * 1000,
+        untilReady: opts.untilReady ? opts.ready : undefined,
+        durationS: opts.duration,
         keep: Boolean(opts.keep),
         say: line.say,
         note: (m) => {

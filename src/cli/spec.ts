@@ -13,7 +13,11 @@ export interface OptionSpec {
   parse?: (value: string) => unknown;
 }
 
-export interface CommandSpec {
+/**
+ * A command. `O` is the shape of its parsed options (commander's camel-cased names, values
+ * already through each OptionSpec's `parse`), declared beside it so `run` reads typed values.
+ */
+export interface CommandSpec<O extends object = Record<string, unknown>> {
   name: string;
   /** Positional arguments in commander syntax, e.g. '<entry>' or '<files...>'. */
   args?: string;
@@ -21,9 +25,9 @@ export interface CommandSpec {
   /** Longer help text shown under `thaw CMD --help`. */
   help?: string;
   options?: OptionSpec[];
-  subcommands?: CommandSpec[];
+  subcommands?: Array<CommandSpec<any>>;
   /** Keep everything after `--` (or unknown words) for the command: `thaw pages trace -- CMD…`. */
   passThrough?: boolean;
   /** Returns the process exit code (0 when omitted). */
-  run?: (args: string[], opts: Record<string, any>, rest: string[]) => Promise<number | void>;
+  run?(args: string[], opts: O, rest: string[]): Promise<number | void>;
 }

@@ -13,11 +13,11 @@
  *   frame-pointer unwinder walks through it) and `-XX:+UnlockDiagnosticVMOptions
  *   -XX:+DumpPerfMapAtExit` (HotSpot writes /tmp/perf-PID.map at exit; JDK 17+).
  */
-import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { resolveProbe, waitReady as waitProbe } from '../launch/probe.js';
-import { join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { descendants, run, start, type Child } from '../launch/spawn.js';
+import { deadLogPids, removeJitFiles } from '../launch/jit-files.js';
 import { foldFile } from './fold-stream.js';
 import type { PerfScriptFolder } from '../import/perf-script.js';
 
@@ -129,28 +129,6 @@ function stopWorkload(perf: Child, graceMs = 5000): void {
   t.unref();
 }
 
-/** Removes the JIT maps and V8 logs the run's processes left behind. */
-function cleanJitFiles(pids: Iterable<number>, cwd: string, since: number): void {
-  const ids = new Set(pids);
-  for (const pid of ids) {
-    const map = `/tmp/perf-${pid}.map`;
-    try {
-      if (statSync(map).mtimeMs >= since - 1000) unlinkSync(map);
-    } catch {
-      /* none */
-    }
-  }
-  // --perf-basic-prof makes V8 log code events to isolate-0x…-PID-v8.log in the cwd.
-  try {
-    for (const f of readdirSync(cwd)) {
-      const m = /^isolate-0x[0-9a-f]+-(\d+)-v8\.log$/.exec(f);
-      if (m && ids.has(Number(m[1]))) unlinkSync(join(cwd, f));
-    }
-  } catch {
-    /* unreadable cwd */
-  }
-}
-
 export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
   await checkPerf();
   const cwd = o.cwd ?? process.cwd();
@@ -199,7 +177,7 @@ export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
     const script = await run(['sh', '-c', 'exec perf script -i "$1" > "$2"', 'sh', o.dataPath, txt], { timeoutMs: 600_000 });
     if (script.status !== 0) throw new ThawError('E_PERF_FAILED', `perf script failed on ${o.dataPath}`, { hint: 'is the perf.data complete? try perf script -i by hand', detail: tail(script.stderr) });
     const { folder } = await foldFile(txt, { threads: 1 });
-    cleanJitFiles(folder.tids, cwd, since);
+    removeJitFiles(folder.tids, cwd, since);
     if (!o.keep) {
       for (const f of [txt, o.dataPath]) {
         try {
@@ -222,5 +200,6 @@ export async function recordOnce(o: RecordOptions): Promise<RecordResult> {
   } finally {
     if (killer) clearTimeout(killer);
     if (!perf.done) await perf.kill(2000);
+    if (nodeFlags) removeJitFiles(deadLogPids(cwd, since), cwd, since);
   }
 }

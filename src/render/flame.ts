@@ -6,7 +6,7 @@
  */
 import { escapeHtml, scriptJson } from '../html.js';
 import type { DiffNode, ProfileDiff } from '../model/profile-diff.js';
-import type { FrameKind, Profile, ProfileNode, WeightUnit } from '../model/profile.js';
+import type { FrameKind, Profile, ProfileNode } from '../model/profile.js';
 import { flameClient } from './flame-client.js';
 import type { FlameData } from './flame-data.js';
 

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { run, start } from '../launch/spawn.js';
+import { removeJitFiles } from '../launch/jit-files.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
 import { STAT_FORMAT, startScript } from '../image/start.js';
 import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
@@ -75,17 +76,6 @@ function checkOut(out: string): void {
   if (entries.length && !entries.includes('manifest.json')) throw new ThawError('E_OUTPUT_EXISTS', `${out} exists and is not a thaw image; refusing to replace it`, { hint: 'choose another -o, or empty it' });
 }
 
-/**
- * Under --perf-basic-prof the builder writes /tmp/perf-PID.map, and V8 11.3 (Node 20) also an
- * isolate-ADDR-PID-v8.log into the cwd: neither is of use once the builder is gone.
- */
-function removeBuilderJitFiles(pid: number): void {
-  rmSync(`/tmp/perf-${pid}.map`, { force: true });
-  for (const f of readdirSync(process.cwd())) {
-    if (f.startsWith('isolate-0x') && f.endsWith(`-${pid}-v8.log`)) rmSync(join(process.cwd(), f), { force: true });
-  }
-}
-
 /** Build the image (or, with `scratch`, a throwaway one for doctor). */
 export async function buildImage(opts: BuildOptions, scratch = false): Promise<BuildOutcome> {
   const entry = resolve(opts.entry);
@@ -144,7 +134,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       const child = start([node.path, ...buildFlags, '--expose-internals', '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
       const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
       const exit = await child.exited.finally(() => clearTimeout(timer));
-      if (buildFlags.includes('--perf-basic-prof')) removeBuilderJitFiles(child.pid);
+      if (buildFlags.includes('--perf-basic-prof')) removeJitFiles([child.pid], process.cwd());
       return { status: exit.status, signal: exit.signal, stderr: child.stderr() };
     };
     let outcome = await runBuilder();

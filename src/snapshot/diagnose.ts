@@ -14,7 +14,7 @@ export class StackMapper {
   private map: TraceMap | undefined;
   /** Frames name the bundle by its //# sourceURL (where the image keeps it) or by its path. */
   private readonly names: Set<string>;
-  constructor(private readonly bundlePath: string, finalPath?: string) {
+  constructor(bundlePath: string, finalPath?: string) {
     this.names = new Set([bundlePath, finalPath ?? bundlePath]);
     try {
       this.map = new TraceMap(readFileSync(`${bundlePath}.map`, 'utf8'), bundlePath);

@@ -12,6 +12,7 @@ import { ThawError, tail } from '../errors.js';
 import { freePort, portInUse } from '../launch/port.js';
 import { resolveProbe, waitReady } from '../launch/probe.js';
 import { start, type Child } from '../launch/spawn.js';
+import { removeJitFiles } from '../launch/jit-files.js';
 import { WARMUP_PEER, type ServerInfo, type WarmupRequest } from '../runtime/protocol.js';
 import { judge, type Answer, type Difference } from './compare.js';
 import { wireRequest } from './warmup-file.js';
@@ -97,7 +98,7 @@ async function launch(name: string, argv: string[], o: VerifyOptions, port: numb
       abort: () => (child.done ? `the ${name} process exited before it listened` : null),
     });
   } catch (e) {
-    await child.kill();
+    await stop(child, o);
     const why = e instanceof ThawError ? e.message : (e as Error).message;
     throw new ThawError('E_VERIFY_START', `verifying the image: ${why} (${argv.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')})`, {
       hint: name === 'restored' ? 'the restored image does not start; this is a thaw bug worth reporting (the image was not kept)' : 'the app does not start cold as thaw ran it; pass --no-verify to skip the check',
@@ -153,8 +154,14 @@ async function coldRun(name: string, o: VerifyOptions, port: number, pauseMs = 0
     for (const r of o.requests) out.push(await ask(name, run, r, o));
     return out;
   } finally {
-    await run.child.kill();
+    await stop(run.child, o);
   }
+}
+
+/** Stops a process verify started, and removes what --perf-basic-prof made it leave behind. */
+async function stop(child: Child, o: VerifyOptions): Promise<void> {
+  await child.kill();
+  removeJitFiles([child.pid], o.cwd);
 }
 
 async function ask(name: string, run: Run, r: WarmupRequest, o: VerifyOptions, from?: string): Promise<Answer> {
@@ -162,8 +169,14 @@ async function ask(name: string, run: Run, r: WarmupRequest, o: VerifyOptions, f
     return await exchange(o.server, run.port, r, o.requestTimeoutMs, from);
   } catch (e) {
     const restored = name === 'restored';
+    // A restored process that died is broken whatever its answers would have been.
+    const hint = !restored
+      ? 'the app does not answer cold as thaw ran it; pass --no-verify to skip the check'
+      : run.child.done
+        ? 'the restored process died (see its stderr below); the image was not kept; this is a thaw bug worth reporting'
+        : 'the image was not kept; pass --no-verify to keep it anyway';
     throw new ThawError(restored ? 'E_VERIFY_MISMATCH' : 'E_VERIFY_START', `verifying the image: the ${name} process failed ${label(r)}: ${(e as Error).message}`, {
-      hint: restored ? 'the image was not kept; pass --no-verify to keep it anyway' : 'the app does not answer cold as thaw ran it; pass --no-verify to skip the check',
+      hint,
       detail: tail(run.child.stderr(), 10) || undefined,
     });
   }
@@ -181,7 +194,7 @@ async function restoredRun(o: VerifyOptions, port: number): Promise<Answer[]> {
     }
     return out;
   } finally {
-    await run.child.kill();
+    await stop(run.child, o);
   }
 }
 

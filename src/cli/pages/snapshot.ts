@@ -1,12 +1,10 @@
 /** `thaw pages snapshot`: the page map of live processes. */
 import { writeAtomic } from '../../io.js';
-import { join } from 'node:path';
 import { ThawError } from '../../errors.js';
 import type { PageMap } from '../../model/page-map.js';
 import { pageMapToJson, serializeMemMapping } from '../../model/pages-format.js';
 import { formatSummary, summarize } from '../../model/pages-summary.js';
 import { allPids, snapshot, type PageCacheMode } from '../../pages/capture.js';
-import { run } from '../../launch/spawn.js';
 import type { CommandSpec } from '../spec.js';
 import { mb, progress, progressDone } from './shared.js';
 
@@ -24,7 +22,15 @@ function describeMap(map: PageMap): string {
   return `${procs.length} process(es), ${pages} present pages (${mb(pages * map.pageSize)})` + (kernel !== undefined ? `, kernel ${kernel} pages` : '') + (cache !== undefined ? `, page cache ${cache} pages` : '');
 }
 
-export const snapshotCmd: CommandSpec = {
+interface SnapshotOptions {
+  out?: string;
+  all?: boolean;
+  kernel: boolean;
+  pagecache: string;
+  summary?: boolean;
+}
+
+export const snapshotCmd: CommandSpec<SnapshotOptions> = {
   name: 'snapshot',
   args: '[pids...]',
   summary: 'write the page map of processes (fireCRaCer mem_mapping text, or JSON for *.json)',
@@ -50,7 +56,7 @@ export const snapshotCmd: CommandSpec = {
     if (process.getuid?.() !== 0) process.stderr.write('thaw pages: not root: physical addresses read as 0 and kpageflags is unreadable (run as root for a physical view)\n');
     const map = snapshot(pids, { kernel: opts.kernel !== false && process.getuid?.() === 0, pagecache: process.getuid?.() === 0 ? mode : 'none', skipGone: !!opts.all, progress });
     progressDone();
-    const out = String(opts.out);
+    const out = opts.out;
     writeAtomic(out, out.endsWith('.json') ? JSON.stringify(pageMapToJson(map)) : serializeMemMapping(map));
     process.stderr.write(`thaw pages: wrote ${out}: ${describeMap(map)}\n`);
     if (opts.summary) process.stdout.write(formatSummary(summarize(map)) + '\n');

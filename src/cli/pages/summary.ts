@@ -1,12 +1,14 @@
 /** `thaw pages summary`: the attribution table of maps and traces. */
-import { join } from 'node:path';
 import { formatSummary, summarize } from '../../model/pages-summary.js';
-import { run } from '../../launch/spawn.js';
 import { loadInputs, panelsFrom } from '../../pages/view.js';
 import type { CommandSpec } from '../spec.js';
 
 
-export const summaryCmd: CommandSpec = {
+interface SummaryOptions {
+  json?: boolean;
+}
+
+export const summaryCmd: CommandSpec<SummaryOptions> = {
   name: 'summary',
   args: '<files...>',
   summary: 'the attribution table: per process and category, virtual / RSS / touched / shared / page cache',

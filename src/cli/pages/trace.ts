@@ -1,12 +1,11 @@
 /** `thaw pages trace`: every page fault of a command's start, then its map. */
-import { existsSync, mkdirSync, statSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { writeAtomic } from '../../io.js';
 import { basename, join, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
 import { serializeMemMapping, traceToJson } from '../../model/pages-format.js';
 import { attributedShare } from '../../model/faults.js';
 import { formatSummary, summarize } from '../../model/pages-summary.js';
-import { snapshot } from '../../pages/capture.js';
 import { tracePageFaults } from '../../pages/trace.js';
 import { run } from '../../launch/spawn.js';
 import { positive } from '../options.js';
@@ -16,7 +15,18 @@ import { progress, progressDone } from './shared.js';
 
 const parseSeconds = positive('--timeout', 'seconds');
 
-export const traceCmd: CommandSpec = {
+interface TraceOptions {
+  out?: string;
+  name?: string;
+  image?: string;
+  /** The probe URL, or false for --no-ready. */
+  ready: string | false;
+  timeout: number;
+  dropCaches?: boolean;
+  json?: boolean;
+}
+
+export const traceCmd: CommandSpec<TraceOptions> = {
   name: 'trace',
   args: '[command...]',
   summary: 'record every page fault of a command from its start until it is ready or exits, then snapshot its map',
@@ -44,9 +54,9 @@ export const traceCmd: CommandSpec = {
   async run(args, opts, rest) {
     if (!opts.out) throw new ThawError('E_USAGE', 'thaw pages trace needs -o DIR', { hint: 'thaw pages trace -o DIR -- COMMAND…' });
     let argv = rest.length ? rest : args;
-    let name = opts.name as string | undefined;
+    let name = opts.name;
     if (opts.image) {
-      const img = resolve(String(opts.image));
+      const img = resolve(opts.image);
       const startPath = imageLauncher(img);
       if (!startPath) throw new ThawError('E_IMAGE_MISSING', `${img} is not a thaw image (not a directory)`, { hint: `build one with: thaw build ENTRY -o ${opts.image}` });
       argv = [startPath, ...argv];
@@ -54,10 +64,10 @@ export const traceCmd: CommandSpec = {
     }
     if (argv.length === 0) throw new ThawError('E_USAGE', 'no command to trace', { hint: 'thaw pages trace -o DIR -- node server.js' });
     name ??= basename(argv[0]!).replace(/[^A-Za-z0-9._-]/g, '_') || 'trace';
-    const dir = resolve(String(opts.out));
+    const dir = resolve(opts.out);
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ThawError('E_USAGE', `-o ${dir} exists and is not a directory`);
     mkdirSync(dir, { recursive: true });
-    const ready = opts.ready === false ? null : { url: String(opts.ready) };
+    const ready = opts.ready === false ? null : { url: opts.ready };
     if (opts.dropCaches) {
       // Documentation/admin-guide/sysctl/vm.rst: 3 frees the page cache and slab objects.
       try {
@@ -67,7 +77,7 @@ export const traceCmd: CommandSpec = {
         throw new ThawError('E_DROP_CACHES', `cannot drop caches: ${(e as Error).message}`, { hint: 'run as root, or leave out --drop-caches' });
       }
     }
-    const r = await tracePageFaults({ argv, name, workDir: dir, ready, timeoutMs: Number(opts.timeout) * 1000, progress });
+    const r = await tracePageFaults({ argv, name, workDir: dir, ready, timeoutMs: opts.timeout * 1000, progress });
     progressDone();
     const summary = summarize(r.map, r.trace, r.nmt);
     const jsonPath = join(dir, `${name}.json`);

@@ -1,15 +1,17 @@
 /** `thaw pages view`: the page visualizer, served or exported. */
 import { writeAtomic } from '../../io.js';
-import { join } from 'node:path';
 import { ThawError } from '../../errors.js';
-import { snapshot } from '../../pages/capture.js';
-import { run } from '../../launch/spawn.js';
 import { buildHtml, serve } from '../../pages/view.js';
 import type { CommandSpec } from '../spec.js';
 
 import { mb } from './shared.js';
 
-export const viewCmd: CommandSpec = {
+interface ViewOptions {
+  export?: string;
+  port?: string;
+}
+
+export const viewCmd: CommandSpec<ViewOptions> = {
   name: 'view',
   args: '<files...>',
   summary: 'show page maps and fault traces in the browser page visualizer (served on localhost, or --export one HTML file)',
@@ -29,7 +31,7 @@ export const viewCmd: CommandSpec = {
     for (const p of problems.slice(0, 20)) process.stderr.write(`thaw pages: warning: ${p}\n`);
     if (problems.length > 20) process.stderr.write(`thaw pages: warning: … ${problems.length - 20} more unreadable lines\n`);
     if (opts.export) {
-      const out = String(opts.export);
+      const out = opts.export;
       writeAtomic(out, html);
       const faults = view.panels.reduce((s, p) => s + (p.faults?.count ?? 0), 0);
       process.stderr.write(`thaw pages: wrote ${out} (${view.panels.length} panel(s), ${faults} faults, ${mb(html.length)})\n`);

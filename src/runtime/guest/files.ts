@@ -60,7 +60,7 @@ export function trackFiles(): void {
     return fd;
   };
   const openAsync = fs.open;
-  fs.open = function (path: unknown, flags?: unknown, mode?: unknown, cb?: unknown) {
+  fs.open = function (path: unknown, flags?: unknown, mode?: unknown, _cb?: unknown) {
     const args = [...arguments];
     const i = args.findIndex((a) => typeof a === 'function');
     const stack = stackHere();
