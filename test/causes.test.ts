@@ -4,7 +4,7 @@
  * bin/thaw (which verifies the image against cold starts) and asked after restore.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -46,6 +46,7 @@ describe('causes that kept framework apps from building unmodified', () => {
     assert.match(r.stderr, /Assertion failed: \(contexts_\.size\(\)\) == \(1\)/, 'Node\'s own reason');
     assert.match(r.stderr, /a vm context \(vm\.createContext\) was still reachable/);
     assert.doesNotMatch(r.stderr, /during start-up/, 'the phase is serialisation, not start-up');
+    assert.match(r.stderr, /\n  fix: run `thaw doctor test\/fixtures\/causes\/vm-context\.cjs` to see which module or handle/, 'the doctor line to run');
   });
 
   test('3 and 6: fetch classes read off globalThis at init work during warm-up and after restore, instanceof included', async () => {
@@ -131,7 +132,7 @@ describe('causes that kept framework apps from building unmodified', () => {
     const out = join(work, 'open-file');
     const r = await thaw(['build', fx('open-file.cjs'), '-o', out]);
     assertCleanFailure(r, 'E_LIVE_HANDLES', out);
-    assert.match(r.stderr, /FILE fd \d+ → .*open-file\.cjs \(flags 'r'\)\n\s+at .*open-file\.cjs:3:\d+/);
+    assert.match(r.stderr, /FILE fd \d+ → .*open-file\.cjs \(flags 'r'\)\n\s+\|\s+at .*open-file\.cjs:3:\d+/);
   });
 
   for (const node of ['system', '22', '24']) {
@@ -227,5 +228,81 @@ describe('thaw build verifies its own image', () => {
   test('values that differ between any two cold starts (ids, clocks) are shown, not failed', async () => {
     const { stdout } = await buildAndAsk('random.cjs');
     assert.match(stdout, /verified: 1 request\(s\) \([^)]*\) answered alike restored and cold; [12] value\(s\) in 1 answer\(s\) differ as between two cold starts \(GET \/\)/);
+  });
+});
+
+/** The lines of a failure: the error line, its fix, and the detail lines (`  | …`). */
+function failureLines(stderr: string): { error: string; fix: string; detail: string[] } {
+  const lines = stderr.split('\n');
+  return { error: lines[0]!, fix: lines[1] ?? '', detail: lines.filter((l) => l.startsWith('  | ')).map((l) => l.slice(4)) };
+}
+
+describe('failed builds say what happened, where, and the doctor line to run', () => {
+  test('a warm-up request answered 500 shows what the app printed, not thaw\'s frames or Node\'s snapshot warnings', async () => {
+    const out = join(work, 'warmup-500');
+    const wu = join(work, 'warmup-500.json');
+    writeFileSync(wu, JSON.stringify([{ method: 'GET', path: '/' }]));
+    const r = await thaw(['build', fx('warmup-500.cjs'), '-o', out, '--warmup', wu]);
+    assertCleanFailure(r, 'E_WARMUP_5XX', out);
+    const { error, fix, detail } = failureLines(r.stderr);
+    assert.match(error, /warm-up request GET \/ was answered 500: Internal Server Error$/);
+    assert.match(fix, /^  fix: fix the handler of GET \/ \(what the app printed during the build is below\), or that request in the warm-up file; no image was written; `thaw doctor test\/fixtures\/causes\/warmup-500\.cjs --warmup \S+warmup-500\.json` lists all the build saw$/);
+    assert.match(detail.join('\n'), /^request failed: Error: users table is missing\n\s+at loadUser \(\S+warmup-500\.cjs:5:\d+\)\n\s+at Server\.<anonymous> \(\S+warmup-500\.cjs:10:\d+\)/m);
+    assert.doesNotMatch(r.stderr, /bundle\.cjs|not yet fully verified/, "thaw's delivery frames and Node's snapshot warnings are not the app's output");
+    // A handler that answers 500 without a word: the fix says how to see why.
+    writeFileSync(wu, JSON.stringify([{ method: 'GET', path: '/quiet' }]));
+    const quiet = await thaw(['build', fx('warmup-500.cjs'), '-o', out, '--warmup', wu]);
+    assertCleanFailure(quiet, 'E_WARMUP_5XX', out);
+    assert.match(failureLines(quiet.stderr).fix, /fix the handler of GET \/quiet \(the app printed nothing during the build: log the error in that handler to see why\)/);
+  });
+
+  test('an app that starts cleanly under node but throws in the builder is not called broken', async () => {
+    const out = join(work, 'needs-port');
+    // PORT is set here, as it would be for `node needs-port.cjs`; the builder runs without it.
+    const r = await thaw(['build', fx('needs-port.cjs'), '-o', out], { env: { PORT: '3999' } });
+    assertCleanFailure(r, 'E_APP_INIT', out);
+    const { error, fix, detail } = failureLines(r.stderr);
+    assert.match(error, /the app threw while initialising inside the snapshot builder: PORT must be set \(at test\/fixtures\/causes\/needs-port\.cjs:4:\d+\)$/);
+    assert.match(fix, /^  fix: check that `node test\/fixtures\/causes\/needs-port\.cjs` starts cleanly: if it does, something the snapshot builder lacks is the cause \(PORT, HOST and NODE_OPTIONS are unset there; WebAssembly is missing\) and `thaw doctor test\/fixtures\/causes\/needs-port\.cjs` shows what the app read and loaded; else fix the throw at test\/fixtures\/causes\/needs-port\.cjs:4:\d+$/);
+    assert.doesNotMatch(r.stderr, /make sure/);
+    assert.match(detail[0]!, /at .*needs-port\.cjs:4:\d+/);
+    const d = await thaw(['doctor', fx('needs-port.cjs')], { env: { PORT: '3999' } });
+    assert.equal(d.status, 1);
+    assert.match(d.stdout, /✗ blocked \[E_APP_INIT\]/);
+    assert.match(d.stdout, /env read during the build \(values are baked into the snapshot\): PORT/, 'doctor shows what the app read there');
+    assert.doesNotMatch(d.stdout, /thaw doctor test/, 'doctor does not tell the person to run doctor');
+  });
+
+  test('a handle made inside a dependency names the app\'s own call into it', async () => {
+    const dir = join(work, 'driver');
+    mkdirSync(join(dir, 'node_modules/fake-db'), { recursive: true });
+    cpSync(fx('driver/server.js'), join(dir, 'server.js'));
+    cpSync(fx('driver/fake-db.js'), join(dir, 'node_modules/fake-db/index.js'));
+    const out = join(dir, 'img');
+    const r = await thaw(['build', 'server.js', '-o', out, '--settle-ms', '300', '--drain-ms', '300'], { cwd: dir });
+    assertCleanFailure(r, 'E_LIVE_HANDLES', out);
+    const { error, fix, detail } = failureLines(r.stderr);
+    assert.match(error, /2 handle\(s\) still open at checkpoint time \(Timeout ×2\), so the heap cannot be snapshotted; where each was made is below$/);
+    assert.match(fix, /^  fix: close each in a Resource's beforeCheckpoint\(\) .*; `thaw doctor server\.js` lists all the build saw$/);
+    const text = detail.join('\n');
+    assert.match(text, /Timeout setInterval\(…, 10000 ms\)\n {4}at heartbeat \(node_modules\/fake-db\/index\.js:3:\d+\)\n(?: {4}at .*node_modules\/fake-db\/.*\n){3} {4}via server\.js:5:\d+ \(the app's call into fake-db\)/);
+    assert.match(text, /Timeout setInterval\(…, 20000 ms\)\n {4}at .*node_modules\/fake-db\/index\.js:10:\d+\)\n {4}\(no frame of the app's own files: fake-db made it from a callback of its own/);
+    const d = await thaw(['doctor', 'server.js'], { cwd: dir });
+    assert.match(d.stdout, /via server\.js:5:\d+ \(the app's call into fake-db\)/);
+  });
+
+  test('doctor names its Node when blocked too, and prints the notes build prints (process.pid read at init)', async () => {
+    const b = await thaw(['build', fx('pid-logger.cjs'), '-o', join(work, 'pid-logger')]);
+    assert.equal(b.status, 0, b.stderr);
+    const note = /note: the app read process\.pid during init \(at test\/fixtures\/causes\/pid-logger\.cjs:4:\d+\): what it kept of it \(a logger's "pid"\) is the build's in every restore/;
+    assert.match(b.stdout, note);
+    const d = await thaw(['doctor', fx('pid-logger.cjs')]);
+    assert.equal(d.status, 0, d.stdout + d.stderr);
+    assert.match(d.stdout, /^thaw doctor: test\/fixtures\/causes\/pid-logger\.cjs \(Node v\d+\.\d+\.\d+\)\n/);
+    assert.match(d.stdout, note);
+    const blocked = await thaw(['doctor', fx('open-file.cjs')]);
+    assert.equal(blocked.status, 1);
+    assert.match(blocked.stdout, /^thaw doctor: test\/fixtures\/causes\/open-file\.cjs \(Node v\d+\.\d+\.\d+\)\n {2}✗ blocked \[E_LIVE_HANDLES\]/);
+    assert.doesNotMatch(blocked.stdout, /`thaw doctor/, 'doctor does not tell the person to run doctor');
   });
 });

@@ -332,7 +332,7 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
   test('a live interval at checkpoint time is named with where it was created', async () => {
     const r = await thaw(['build', fx('interval.cjs'), '-o', out('interval'), '--settle-ms', '300']);
     assertCleanFailure(r, 'E_LIVE_HANDLES', out('interval'));
-    assert.match(r.stderr, /Timeout setInterval\(…, 60000 ms\)\n\s+at .*test\/fixtures\/core\/interval\.cjs:4:\d+/);
+    assert.match(r.stderr, /Timeout setInterval\(…, 60000 ms\)\n\s+\|\s+at .*test\/fixtures\/core\/interval\.cjs:4:\d+/);
   });
   test('an outgoing request during the build', async () => {
     const r = await thaw(['build', fx('outgoing.cjs'), '-o', out('outgoing')]);

@@ -1,18 +1,12 @@
 import { relative } from 'node:path';
 import { buildImage } from '../snapshot/build.js';
+import { buildNotes } from '../snapshot/diagnose.js';
 import { formatBytes } from '../io.js';
 import { progressLine } from './progress.js';
 import { positive } from './options.js';
 import type { CommandSpec } from './spec.js';
 
 const positiveMs = (flag: string): ((v: string) => number) => positive(flag, 'milliseconds');
-
-/** ` (at file:line)` for the first frame of a stack outside thaw and Node, mapped to source. */
-function siteOf(stack: string): string {
-  const frame = stack.split('\n').slice(2).find((l) => /^\s+at /.test(l) && !/\(node:|at node:|\/src\/runtime\//.test(l));
-  const m = frame && /\(?((?:file:\/\/)?\/[^\s()]+:\d+:\d+)\)?$/.exec(frame.trim());
-  return m ? ` (at ${relative(process.cwd(), m[1]!.replace(/^file:\/\//, '')) || m[1]})` : '';
-}
 
 /** `kafkajs, mqtt and 3 more` from `name (imported by file)` entries. */
 function missingNames(missing: string[]): string {
@@ -77,20 +71,17 @@ Examples:
       `  snapshot ${formatBytes(m.blob.bytes)}, bundle ${formatBytes(m.bundle.bytes)}; init ${m.timings.initMs} ms, build ${m.timings.snapshotMs} ms`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths into the snapshot)',
     ];
-    const writes = r.report.warmup.filter((w) => w.write);
-    if (writes.length) lines.push(`  note: ${writes.length} warm-up request(s) were not reads (${[...new Set(writes.map((w) => `${w.method} ${w.path}`))].slice(0, 3).join(', ')}): what they changed is in every restore`);
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.join(', ')}`);
     const initDraws = r.report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude');
     if (initDraws.length) lines.push(`  warning: ${initDraws.length} random value(s) drawn during init are shared by every restore; see thaw doctor`);
-    if (r.report.nodeEnv !== undefined) lines.push(`  note: the app read NODE_ENV=${r.report.nodeEnv ?? '(unset)'} during the build and frameworks keep what they read then${r.report.nodeEnv === 'production' ? '' : '; for production build with NODE_ENV=production thaw build …'}`);
-    if (r.report.pidReadAt) lines.push(`  note: the app read process.pid during init${siteOf(r.report.pidReadAt)}: what it kept of it (a logger's "pid") is the build's in every restore`);
     if (r.report.filesRead.length) lines.push(`  files read during the build (contents baked in; rebuild after editing them): ${r.report.filesRead.slice(0, 4).map((f) => relative(process.cwd(), f) || f).join(', ')}${r.report.filesRead.length > 4 ? ` and ${r.report.filesRead.length - 4} more (thaw doctor lists them)` : ''}`);
     if (r.report.runtimeRequires.length) lines.push(`  loaded by a computed require during the build: ${[...new Set(r.report.runtimeRequires.map((x) => x.request))].join(', ')}`);
     if (r.report.reopened.length) lines.push(`  reopened in every restore (append-mode streams): ${r.report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);
     if (r.missing.length) lines.push(`  not installed, fail only if reached (as under node): ${missingNames(r.missing)}`);
-    for (const n of m.notes) lines.push(`  note: ${n}`);
+    // The same notes thaw doctor prints (snapshot/diagnose.ts).
+    for (const n of buildNotes(r.report, m.notes)) lines.push(`  note: ${n}`);
     const v = r.verified;
     if (v && 'skipped' in v) lines.push(`  verify: skipped, ${v.skipped}`);
     else if (v) {

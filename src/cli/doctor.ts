@@ -5,9 +5,17 @@ import { join } from 'node:path';
 import { ThawError } from '../errors.js';
 import type { BuildReport } from '../runtime/protocol.js';
 import { buildImage } from '../snapshot/build.js';
-import { describeHandles, StackMapper } from '../snapshot/diagnose.js';
+import { buildNotes, describeHandles, StackMapper } from '../snapshot/diagnose.js';
+import type { NodeInfo } from '../snapshot/node-info.js';
+import { run } from '../launch/spawn.js';
 import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
+
+/** `vX.Y.Z` of a Node binary, or '' when it does not run (the failure then says so). */
+async function versionOf(node: string): Promise<string> {
+  const r = await run([node, '--version'], { timeoutMs: 10_000 }).catch(() => undefined);
+  return r?.status === 0 ? r.stdout.trim() : '';
+}
 
 /**
  * `thaw doctor ENTRY`: build in a scratch place and say what blocks a checkpoint and where it
@@ -50,11 +58,14 @@ export const doctorCommand: CommandSpec<DoctorOptions> = {
     } catch (e) {
       if (!(e instanceof ThawError)) throw e;
       failure = e;
-      const extra = e as ThawError & { report?: BuildReport; bundleWarnings?: string[]; missing?: string[]; mapper?: StackMapper };
+      const extra = e as ThawError & { report?: BuildReport; bundleWarnings?: string[]; missing?: string[]; mapper?: StackMapper; node?: NodeInfo; notes?: string[] };
       report = extra.report;
       warnings = extra.bundleWarnings ?? [];
       missing = extra.missing ?? [];
       mapper = extra.mapper;
+      notes = extra.notes ?? [];
+      // A failure before the build asked its Node (a bad entry or warm-up file) says no version.
+      nodeVersion = extra.node?.version ?? (await versionOf(opts.node));
     } finally {
       p.done();
     }
@@ -83,7 +94,6 @@ export const doctorCommand: CommandSpec<DoctorOptions> = {
       }
       if (report.reopened.length) out.push(`  append-mode streams closed at checkpoint and reopened by every restore: ${report.reopened.map((f) => relative(process.cwd(), f) || f).join(', ')}`);
       if (report.parkedHooks) out.push(`  ${report.parkedHooks} async hook(s) / AsyncLocalStorage switched off at checkpoint and on again after restore`);
-      if (report.nodeEnv !== undefined) out.push(`  NODE_ENV=${report.nodeEnv ?? '(unset)'} was read during the build: what the app chose from it is baked in (build with the NODE_ENV you deploy)`);
       if (report.envRead.length) out.push(`  env read during the build (values are baked into the snapshot): ${report.envRead.join(', ')}${report.envEnumerated ? ` — and the whole environment was enumerated${mapper.site(report.envEnumeratedAt) ? `, first at ${mapper.site(report.envEnumeratedAt)}` : ''}` : ''}`);
       if (report.filesRead.length) {
         out.push('  files of the app read during the build (their contents are baked in; rebuild after editing one):');
@@ -101,7 +111,8 @@ export const doctorCommand: CommandSpec<DoctorOptions> = {
         for (const d of later.slice(0, 5)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
       }
       for (const w of report.warnings) out.push(`  warning: ${w}`);
-      for (const n of notes) out.push(`  note: ${n}`);
+      // The same notes thaw build prints (snapshot/diagnose.ts).
+      for (const n of buildNotes(report, notes)) out.push(`  note: ${n}`);
       if (report.resources) out.push(`  ${report.resources} resource(s) registered for checkpoint/restore`);
     }
     if (missing.length) {

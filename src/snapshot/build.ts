@@ -13,7 +13,7 @@ import { STAT_FORMAT, startScript } from '../image/start.js';
 import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
 import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle.js';
-import { buildFailure, StackMapper } from './diagnose.js';
+import { buildFailure, doctorLine, StackMapper } from './diagnose.js';
 import { probeNode, type NodeInfo } from './node-info.js';
 import { buildSea } from './sea.js';
 import { readWarmup } from './warmup-file.js';
@@ -150,9 +150,10 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
     const mapper = new StackMapper(bundlePath, join(out, 'bundle.cjs'));
     if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
-      const doctor = ['thaw doctor', relative(process.cwd(), entry) || entry, opts.warmupFile ? `--warmup ${opts.warmupFile}` : '', opts.node ? `--node ${opts.node}` : ''].filter(Boolean).join(' ');
-      const err = buildFailure(report, outcome, outcome.stderr, mapper, doctor);
-      throw Object.assign(err, { report, bundleWarnings: b.warnings, missing: b.missing, mapper });
+      const shown = relative(process.cwd(), entry) || entry;
+      // Doctor's own build (scratch) does not tell the person to run doctor.
+      const err = buildFailure(report, outcome, outcome.stderr, mapper, { entry: shown, doctor: scratch ? undefined : doctorLine(shown, opts.warmupFile, opts.node) });
+      throw Object.assign(err, { report, bundleWarnings: b.warnings, missing: b.missing, mapper, node, notes });
     }
 
     say('writing the image');

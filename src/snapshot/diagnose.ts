@@ -5,7 +5,7 @@
  */
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
 import type { BuildReport, LiveHandle } from '../runtime/protocol.js';
@@ -60,23 +60,63 @@ export class StackMapper {
 
   /** The first frame in the app's own files (not a dependency's), else site(). */
   ownSite(stack: string | undefined): string {
-    for (const f of this.frames(stack, 30)) {
-      if (f.includes('node_modules/')) continue;
-      const m = /\(?([^\s()]+:\d+:\d+)\)?$/.exec(f);
-      if (m) return m[1]!;
-    }
-    return this.site(stack);
+    return this.ownCall(stack)?.site ?? this.site(stack);
   }
+
+  /**
+   * The first frame in the app's own files, and the package the app called there (the
+   * dependency frame just above it), or undefined when no frame of the app's files is recorded.
+   */
+  ownCall(stack: string | undefined): { site: string; into?: string } | undefined {
+    const frames = this.frames(stack, 30);
+    const i = frames.findIndex((f) => !isDependency(f));
+    const m = i >= 0 ? /\(?([^\s()]+:\d+:\d+)\)?$/.exec(frames[i]!) : null;
+    return m ? { site: m[1]!, into: i > 0 ? packageOf(frames[i - 1]!) : undefined } : undefined;
+  }
+
+  /** Does this line name the bundle? Only thaw's own frames still do once stacks are mapped. */
+  namesBundle(line: string): boolean {
+    for (const n of this.names) if (line.includes(n)) return true;
+    return false;
+  }
+}
+
+function isDependency(frame: string): boolean {
+  return frame.includes('node_modules/');
+}
+
+/** The package a frame is in (the innermost node_modules/NAME, scoped names kept). */
+function packageOf(frame: string): string | undefined {
+  const all = [...frame.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)];
+  return all.length ? all[all.length - 1]![1] : undefined;
+}
+
+/** How many frames handles.ts records of a handle's creation (stackHere's default). */
+const RECORDED_FRAMES = 30;
+
+/**
+ * Where a handle was made: its top frames, and when those are all a dependency's (a database
+ * driver's heartbeat), the app's own call into it, which is what the person can change.
+ */
+function handleOrigin(stack: string | undefined, mapper: StackMapper): string[] {
+  const frames = mapper.frames(stack, 4);
+  if (!frames.length) return ['(created inside Node or thaw; no app frame)'];
+  if (!frames.every(isDependency)) return frames;
+  const own = mapper.ownCall(stack);
+  if (own) return [...frames, `via ${own.site}${own.into ? ` (the app's call into ${own.into})` : ''}`];
+  const pkg = packageOf(frames[0]!) ?? 'a dependency';
+  const deep = (stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).length >= RECORDED_FRAMES;
+  return [...frames, deep ? `(the app's own call is deeper than the ${RECORDED_FRAMES} frames recorded)` : `(no frame of the app's own files: ${pkg} made it from a callback of its own; close the client the app opened with ${pkg})`];
 }
 
 export function describeHandles(handles: LiveHandle[], mapper: StackMapper): string {
   // Handles made at the same place (a loop, a pool) are shown once with a count.
   const groups = new Map<string, { text: string; n: number }>();
   for (const h of handles) {
-    const frames = mapper.frames(h.stack, 4);
+    const origin = handleOrigin(h.stack, mapper);
     const what = `${h.type}${h.detail ? ` ${h.detail}` : ''}`;
-    const text = `${what}\n${frames.length ? frames.map((f) => `    ${f}`).join('\n') : '    (created inside Node or thaw; no app frame)'}`;
-    const key = `${h.type}|${frames.join('|')}`;
+    const text = `${what}\n${origin.map((f) => `    ${f}`).join('\n')}`;
+    const key = `${h.type}|${origin.join('|')}`;
     const g = groups.get(key);
     if (g) g.n++;
     else groups.set(key, { text, n: 1 });
@@ -115,11 +155,62 @@ function explainAbort(reason: string, stderr: string): string | undefined {
   return undefined;
 }
 
+/** Node's warning that a built-in is not vouched for in snapshots (doctor lists those). */
+const NODE_SNAPSHOT_WARNING = /^(\(node:\d+\) Warning: It's not yet fully verified whether built-in module|It may still work in some cases, but in other cases certain run-time states|To request support for the module, use the Node\.js issue tracker|\(Use `node --trace-warnings \.\.\.` to show where the warning was created\))/;
+
 /**
- * The ThawError for a failed build. `doctor` is the command line that diagnoses this same build
- * (its entry, warm-up and Node), for hints.
+ * The tail of what the app wrote (stdout and stderr, one log) while it ran in the builder: an
+ * error it logged before answering 5xx, or why it exited. Node's snapshot warnings are left
+ * out, and so are the frames below thaw's own in a stack the app printed: thaw's warm-up
+ * delivery calling the app is no part of the app's error, and a cold start would not show it.
  */
-export function buildFailure(report: BuildReport | undefined, exit: { status: number; signal: string | null }, stderr: string, mapper: StackMapper, doctor: string): ThawError {
+export function appOutput(log: string, mapper: StackMapper, lines = 15): string {
+  const kept: string[] = [];
+  let belowThaw = false;
+  for (const l of log.split('\n')) {
+    if (NODE_SNAPSHOT_WARNING.test(l)) continue;
+    if (!/^\s+at /.test(l)) belowThaw = false;
+    else if (belowThaw || mapper.namesBundle(l)) {
+      belowThaw = true;
+      continue;
+    }
+    kept.push(l);
+  }
+  return tail(kept.join('\n'), lines);
+}
+
+/** A word for a shell command line, quoted when it needs to be. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `thaw doctor` command line that diagnoses the same build: its entry, warm-up and Node
+ * (left out when it is the Node thaw runs on, doctor's default).
+ */
+export function doctorLine(entry: string, warmupFile?: string, node?: string): string {
+  const words = ['thaw', 'doctor', entry];
+  if (warmupFile) words.push('--warmup', warmupFile);
+  if (node && resolve(node) !== process.execPath) words.push('--node', node);
+  return words.map(shellWord).join(' ');
+}
+
+/** What buildFailure needs to know of the build: the entry as shown, and the doctor line. */
+export interface FailureContext {
+  /** The entry as the person named it (relative to the current directory). */
+  entry: string;
+  /** The command that diagnoses this build; absent when the build is doctor's own. */
+  doctor?: string;
+}
+
+/**
+ * The ThawError for a failed build. Every cause found in the app's run ends its fix with the
+ * doctor line, which lists all the build saw beside the failure (env read, handles, deferred
+ * built-ins); doctor's own report already is that list.
+ */
+export function buildFailure(report: BuildReport | undefined, exit: { status: number; signal: string | null }, stderr: string, mapper: StackMapper, ctx: FailureContext): ThawError {
+  const { doctor } = ctx;
+  const more = (hint: string): string => (doctor ? `${hint}; \`${doctor}\` lists all the build saw` : hint);
   const e = report?.error;
   if (!report || !e) {
     // No error in the report: the builder died before thaw could say anything, or after it
@@ -128,9 +219,9 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
     const v8 = v8Abort(stderr);
     const fatal = v8.reason || stderr.split('\n').find((l) => /Fatal error|Check failed|FATAL ERROR|Uncaught|abort/i.test(l))?.trim();
     const why = v8.reason ? explainAbort(v8.reason, stderr) : undefined;
-    const detail = v8.stack.length ? ['JavaScript stack when V8 stopped:', ...v8.stack].join('\n') : tail(stderr.split('\n').filter((l) => !/^\s*(#|\d+: 0x|\[0x|====|-----| - |\s+\d+-\d+:)/.test(l) && !/^\s{2,}/.test(l)).join('\n'), 8);
+    const detail = v8.stack.length ? ['JavaScript stack when V8 stopped:', ...v8.stack].join('\n') : tail(stderr.split('\n').filter((l) => !/^\s*(#|\d+: 0x|\[0x|====|-----| - |\s+\d+-\d+:)/.test(l) && !/^\s{2,}/.test(l) && !NODE_SNAPSHOT_WARNING.test(l)).join('\n'), 8);
     return new ThawError('E_SNAPSHOT_ABORT', `the V8 snapshot builder stopped (${exit.signal ?? `exit ${exit.status}`}) during ${phase}${fatal ? `: ${fatal}` : ''}${why ? ` — ${why}` : ''}`, {
-      hint: `run \`${doctor}\` to see which module or handle the snapshot cannot hold`,
+      hint: doctor ? `run \`${doctor}\` to see which module or handle the snapshot cannot hold` : 'the reason names what to move into thaw.onRestore()',
       detail: detail || undefined,
     });
   }
@@ -139,38 +230,93 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
   switch (e.kind) {
     case 'init-threw':
     case 'init-rejection':
-      if (e.code === 'E_BUILD_TIME_USE') return new ThawError('E_BUILD_TIME_USE', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'defer it: thaw.onRestore(() => …) runs in every restored process', detail: frames || undefined });
-      if (e.code === 'E_NATIVE_ADDON') return new ThawError('E_NATIVE_ADDON', `${e.message}${mapper.ownSite(e.stack) ? ` (from ${mapper.ownSite(e.stack)})` : ''}`, { hint: 'load it after restore: require the package (and open what it opens, e.g. a database) inside thaw.onRestore() or a request handler; or use a pure-JS alternative', detail: frames || undefined });
-      if (e.code === 'MODULE_NOT_FOUND') return new ThawError('E_MODULE_NOT_FOUND', `the app required a module that is not installed during init: ${e.message.split('\n')[0]}${at ? ` (at ${at})` : ''}`, { hint: 'install it (npm install), as `node` would need too', detail: frames || undefined });
-      return new ThawError('E_APP_INIT', `the app threw during init: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}${at ? ` (at ${at})` : ''}`, { hint: `make sure \`node ${doctor.split(' ')[2]}\` starts cleanly`, detail: frames || undefined });
-    case 'app-exit':
-      return new ThawError('E_APP_EXIT', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'a server must keep running after init; if it exits on bad configuration, give the build that configuration', detail: frames || undefined });
+      if (e.code === 'E_BUILD_TIME_USE') return new ThawError('E_BUILD_TIME_USE', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: more('defer it: thaw.onRestore(() => …) runs in every restored process'), detail: frames || undefined });
+      if (e.code === 'E_NATIVE_ADDON') return new ThawError('E_NATIVE_ADDON', `${e.message}${mapper.ownSite(e.stack) ? ` (from ${mapper.ownSite(e.stack)})` : ''}`, { hint: more('load it after restore: require the package (and open what it opens, e.g. a database) inside thaw.onRestore() or a request handler; or use a pure-JS alternative'), detail: frames || undefined });
+      if (e.code === 'MODULE_NOT_FOUND') return new ThawError('E_MODULE_NOT_FOUND', `the app required a module that is not installed during init: ${e.message.split('\n')[0]}${at ? ` (at ${at})` : ''}`, { hint: more('install it (npm install), as `node` would need too'), detail: frames || undefined });
+      return appInit(e, at, frames, ctx);
+    case 'app-exit': {
+      const output = appOutput(stderr, mapper);
+      return new ThawError('E_APP_EXIT', `${e.message}${at ? ` (at ${at})` : ''}${output ? "; the app's output before it is below" : ''}`, { hint: more('a server must keep running after init; if it exits on bad configuration, give the build that configuration'), detail: [frames, output].filter(Boolean).join('\n') || undefined });
+    }
     case 'warmup-5xx':
-      return new ThawError('E_WARMUP_5XX', e.message, { hint: 'fix the handler or the request in the warm-up file; no image was written' });
+      return warmup5xx(e.message, report, appOutput(stderr, mapper), more);
     case 'warmup-threw':
     case 'warmup-rejection':
-      return new ThawError('E_WARMUP_FAILED', `a warm-up request failed: ${e.message}${at ? ` (at ${at})` : ''}`, { hint: 'fix the handler or the request in the warm-up file; no image was written', detail: frames || undefined });
+      return new ThawError('E_WARMUP_FAILED', `a warm-up request failed: ${e.message}${at ? ` (at ${at})` : ''}`, { hint: more('fix the handler or the request in the warm-up file; no image was written'), detail: frames || undefined });
     case 'warmup-no-server':
-      return new ThawError('E_WARMUP_NO_SERVER', e.message, { hint: 'create the server at the top level (http.createServer(handler).listen(PORT)), or drop --warmup' });
+      return new ThawError('E_WARMUP_NO_SERVER', e.message, { hint: more('create the server at the top level (http.createServer(handler).listen(PORT)), or drop --warmup') });
     case 'checkpoint-hooks':
     case 'checkpoint-rejection':
       return new ThawError('E_CHECKPOINT_HOOK', `beforeCheckpoint failed, so no checkpoint was taken: ${e.message}`, {
-        hint: 'fix the resource named above',
+        hint: more('fix the resource named above'),
         detail: (e.causes ?? []).map((c) => `${c.resource}: ${mapper.frames(c.stack, 2).join(' ← ') || c.message}`).join('\n') || undefined,
       });
-    case 'live-handles': {
-      const files = report.blockers.some((b) => b.type === 'FILE');
-      return new ThawError('E_LIVE_HANDLES', `${report.blockers.length} handle(s) still open at checkpoint time, so the heap cannot be snapshotted${files ? ' (a file descriptor is only a number in a snapshot: a restored process would write to nothing, or to another file)' : ''}:\n${describeHandles(report.blockers, mapper)}`, {
-        hint: `close each in a Resource's beforeCheckpoint() and reopen it in afterRestore() (thaw.register)${files ? "; an append-mode fs.createWriteStream(path, { flags: 'a' }) is reopened by thaw itself" : ', or .unref() timers that may be dropped'}`,
-      });
-    }
+    case 'live-handles':
+      return liveHandles(report.blockers, mapper, more);
     case 'hostile-modules':
       return new ThawError('E_SNAPSHOT_HOSTILE', e.message, {
-        hint: /undici/.test(e.message)
+        hint: more(/undici/.test(e.message)
           ? 'something reached the fetch globals past thaw\'s stand-ins (e.g. through Function("return this")()); make that call after restore (thaw.onRestore) and report the package to thaw'
-          : 'require it after restore (thaw.onRestore) and report the package to thaw',
+          : 'require it after restore (thaw.onRestore) and report the package to thaw'),
       });
     default:
-      return new ThawError('E_BUILD_FAILED', `the build failed during ${report.phase}: ${e.message}${at ? ` (at ${at})` : ''}`, { hint: `run \`${doctor}\``, detail: frames || undefined });
+      return new ThawError('E_BUILD_FAILED', `the build failed during ${report.phase}: ${e.message}${at ? ` (at ${at})` : ''}`, { hint: doctor ? `run \`${doctor}\`` : 'THAW_KEEP_FAILED_BUILD=1 thaw build … keeps the build for a report', detail: frames || undefined });
   }
+}
+
+type BuildError = NonNullable<BuildReport['error']>;
+
+/**
+ * The app threw (or rejected) while initialising inside the snapshot builder. That does not
+ * make the app broken: the builder is not a plain `node` (PORT, HOST and NODE_OPTIONS are unset
+ * there, a restore has its own; WebAssembly does not exist in it), so the fix says how to tell
+ * the two apart instead of asserting either.
+ */
+function appInit(e: BuildError, at: string, frames: string, ctx: FailureContext): ThawError {
+  const rejected = e.kind === 'init-rejection';
+  const builder = `something the snapshot builder lacks is the cause (PORT, HOST and NODE_OPTIONS are unset there; WebAssembly is missing)${ctx.doctor ? ` and \`${ctx.doctor}\` shows what the app read and loaded` : ''}`;
+  const hint = `check that \`node ${shellWord(ctx.entry)}\` starts cleanly: if it does, ${builder}; else fix the ${rejected ? 'rejection' : 'throw'} ${at ? `at ${at}` : 'shown'}`;
+  return new ThawError('E_APP_INIT', `the app ${rejected ? 'rejected a promise' : 'threw'} while initialising inside the snapshot builder: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}${at ? ` (at ${at})` : ''}`, { hint, detail: frames || undefined });
+}
+
+/** A warm-up request answered 5xx: the reason is in what the app logged, shown below. */
+function warmup5xx(message: string, report: BuildReport, output: string, more: (hint: string) => string): ThawError {
+  const last = report.warmup[report.warmup.length - 1];
+  const request = last ? `${last.method} ${last.path}` : 'the request';
+  const why = output ? 'what the app printed during the build is below' : 'the app printed nothing during the build: log the error in that handler to see why';
+  return new ThawError('E_WARMUP_5XX', message, { hint: more(`fix the handler of ${request} (${why}), or that request in the warm-up file; no image was written`), detail: output || undefined });
+}
+
+/** Handles still open at the checkpoint: one line with their kinds, then where each was made. */
+function liveHandles(blockers: LiveHandle[], mapper: StackMapper, more: (hint: string) => string): ThawError {
+  const kinds = new Map<string, number>();
+  for (const b of blockers) kinds.set(b.type, (kinds.get(b.type) ?? 0) + 1);
+  const list = [...kinds].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
+  const files = kinds.has('FILE');
+  return new ThawError('E_LIVE_HANDLES', `${blockers.length} handle(s) still open at checkpoint time (${list}), so the heap cannot be snapshotted${files ? ' (a file descriptor is only a number in a snapshot: a restored process would write to nothing, or to another file)' : ''}; where each was made is below`, {
+    hint: more(`close each in a Resource's beforeCheckpoint() and reopen it in afterRestore() (thaw.register)${files ? "; an append-mode fs.createWriteStream(path, { flags: 'a' }) is reopened by thaw itself" : ', or .unref() timers that may be dropped'}`),
+    detail: describeHandles(blockers, mapper),
+  });
+}
+
+/** ` (at file:line:col)` for the first frame of a recorded stack outside thaw and Node. */
+function siteOf(stack: string): string {
+  // [0] is the message and [1] the frame that recorded it (thaw's getter or trap).
+  const frame = stack.split('\n').slice(2).find((l) => /^\s+at /.test(l) && !/\(node:|at node:|\/src\/runtime\//.test(l));
+  const m = frame && /\(?((?:file:\/\/)?\/[^\s()]+:\d+:\d+)\)?$/.exec(frame.trim());
+  return m ? ` (at ${relative(process.cwd(), m[1]!.replace(/^file:\/\//, '')) || m[1]})` : '';
+}
+
+/**
+ * What the build baked in that a person should know, one sentence each: `thaw build` prints
+ * them after a build and `thaw doctor` in its report, so both say the same. `imageNotes` are
+ * the manifest's (how the image runs, e.g. interpreted regular expressions on Node 20).
+ */
+export function buildNotes(report: BuildReport, imageNotes: string[]): string[] {
+  const notes: string[] = [];
+  const writes = report.warmup.filter((w) => w.write);
+  if (writes.length) notes.push(`${writes.length} warm-up request(s) were not reads (${[...new Set(writes.map((w) => `${w.method} ${w.path}`))].slice(0, 3).join(', ')}): what they changed is in every restore`);
+  if (report.nodeEnv !== undefined) notes.push(`the app read NODE_ENV=${report.nodeEnv ?? '(unset)'} during the build and frameworks keep what they read then${report.nodeEnv === 'production' ? '' : '; for production build with NODE_ENV=production thaw build …'}`);
+  if (report.pidReadAt) notes.push(`the app read process.pid during init${siteOf(report.pidReadAt)}: what it kept of it (a logger's "pid") is the build's in every restore`);
+  return [...notes, ...imageNotes];
 }
