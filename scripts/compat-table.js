@@ -13,7 +13,7 @@ export function compatTable() {
     const version = lock.packages[`node_modules/${a.package}`]?.version ?? '?';
     const majors = ['24', ...(a.nodes ?? []).map((n) => (n === 'system' ? '20' : n))].sort((x, y) => Number(x) - Number(y)).join(', ');
     const entry = a.entry ? ` (\`${a.entry}\`)` : '';
-    const result = a.refused ? `refused with \`${a.refused}\`: open the addon in \`onRestore()\`` : 'yes';
+    const result = a.refused ? `refused with \`${a.refused}\`: ${a.remedy}` : 'yes';
     return `| \`${a.dir}\`${entry} | ${a.framework} | ${a.package} ${version} | ${result} | ${majors} |`;
   });
   return ['| App (`test/compat/…`) | Framework | Versions | Unmodified | Node |', '|:---|:---|:---|:---|:---|', ...rows].join('\n');

@@ -44,7 +44,7 @@ describe('causes that kept framework apps from building unmodified', () => {
     const r = await thaw(['build', fx('vm-context.cjs'), '-o', out]);
     assertCleanFailure(r, 'E_SNAPSHOT_ABORT', out);
     assert.match(r.stderr, /Assertion failed: \(contexts_\.size\(\)\) == \(1\)/, 'Node\'s own reason');
-    assert.match(r.stderr, /a vm context \(vm\.createContext\) was still reachable/);
+    assert.match(r.stderr, /a vm context \(vm\.createContext\) was still reachable \(made at test\/fixtures\/causes\/vm-context\.cjs:3:\d+\)/);
     assert.doesNotMatch(r.stderr, /during start-up/, 'the phase is serialisation, not start-up');
     assert.match(r.stderr, /\n  fix: run `thaw doctor test\/fixtures\/causes\/vm-context\.cjs` to see which module or handle/, 'the doctor line to run');
   });
@@ -282,8 +282,8 @@ describe('failed builds say what happened, where, and the doctor line to run', (
     const r = await thaw(['build', 'server.js', '-o', out, '--settle-ms', '300', '--drain-ms', '300'], { cwd: dir });
     assertCleanFailure(r, 'E_LIVE_HANDLES', out);
     const { error, fix, detail } = failureLines(r.stderr);
-    assert.match(error, /2 handle\(s\) still open at checkpoint time \(Timeout ×2\), so the heap cannot be snapshotted; where each was made is below$/);
-    assert.match(fix, /^  fix: close each in a Resource's beforeCheckpoint\(\) .*; `thaw doctor server\.js` lists all the build saw$/);
+    assert.match(error, /2 handle\(s\) still open at checkpoint time \(Timeout ×2, made inside fake-db\), so the heap cannot be snapshotted; where each was made is below$/);
+    assert.match(fix, /^  fix: open the connection or client the app makes with fake-db in thaw\.onRestore\(\) instead of at load, or close each in a Resource's beforeCheckpoint\(\) .*; `thaw doctor server\.js` lists all the build saw$/);
     const text = detail.join('\n');
     assert.match(text, /Timeout setInterval\(…, 10000 ms\)\n {4}at heartbeat \(node_modules\/fake-db\/index\.js:3:\d+\)\n(?: {4}at .*node_modules\/fake-db\/.*\n){3} {4}via server\.js:5:\d+ \(the app's call into fake-db\)/);
     assert.match(text, /Timeout setInterval\(…, 20000 ms\)\n {4}at .*node_modules\/fake-db\/index\.js:10:\d+\)\n {4}\(no frame of the app's own files: fake-db made it from a callback of its own/);
@@ -304,5 +304,56 @@ describe('failed builds say what happened, where, and the doctor line to run', (
     assert.equal(blocked.status, 1);
     assert.match(blocked.stdout, /^thaw doctor: test\/fixtures\/causes\/open-file\.cjs \(Node v\d+\.\d+\.\d+\)\n {2}✗ blocked \[E_LIVE_HANDLES\]/);
     assert.doesNotMatch(blocked.stdout, /`thaw doctor/, 'doctor does not tell the person to run doctor');
+  });
+});
+
+describe('what apps from a second round of new-user trials do at load (Next.js, restify, h3, React, mongoose)', () => {
+  test('requires esbuild expands into sets of files: a name without its extension, a LICENSE beside it, a pattern matching nothing; require.extensions', async () => {
+    const { body } = await buildAndAsk('plugins.cjs');
+    assert.deepEqual(JSON.parse(body), { plugin: 'hello from a plugin', addon: 'MODULE_NOT_FOUND', license: 'SyntaxError', jsLoader: 'function', paths: true });
+  });
+
+  test('the words import.meta.url inside a string are left alone; the expression means the source file', async () => {
+    const { body } = await buildAndAsk('meta-string.mjs', '/', { node: '24' });
+    assert.deepEqual(JSON.parse(body), { hint: 'in ESM use import.meta.url instead of __filename', file: true, dir: true });
+  });
+
+  test('process.env written at load is written again in a restore, unless the environment gives the name a value of its own', async () => {
+    // GREETING is set at build time: overwriting an existing variable used to throw in the builder.
+    const env = { GREETING: 'preset', REMOVE_ME: 'x' };
+    const { body } = await buildAndAsk('env-writes.cjs', '/', { env });
+    assert.deepEqual(JSON.parse(body), { mode: 'default', greeting: 'hello', removed: true });
+    const img = join(work, 'env_writes_cjs-system');
+    const s = await serve(img, '/', { ...env, APP_MODE: 'production' });
+    try {
+      assert.deepEqual(JSON.parse(s.body), { mode: 'production', greeting: 'hello', removed: true }, 'as in a cold start under APP_MODE=production');
+      assert.match(s.child.stderr(), /thaw: warning: the app set APP_MODE in process\.env during the build, and this environment gives it a value of its own, which process\.env keeps/);
+    } finally {
+      await s.child.kill();
+    }
+  });
+
+  for (const node of ['system', '24']) {
+    test(`objects frameworks keep from load: a Headers subclass, the native Response, console tasks, zlib, vm.runInNewContext, patched http prototypes (Node ${node})`, async () => {
+      const { body } = await buildAndAsk('kept-objects.cjs', '/x', { node: node === 'system' ? undefined : node });
+      assert.deepEqual(JSON.parse(body), {
+        copied: 'application/json',
+        frozen: 'frozen',
+        native: 'Response',
+        isNative: true,
+        task: 'ran',
+        table: 'table',
+        manifest: { pages: ['/'] },
+        version: 3,
+        completion: 'done',
+        hello: 'hello /x',
+        patched: 'yes',
+      });
+    });
+  }
+
+  test('a module loaded by a computed require sees the build-time web globals, so undici stays unloaded', async () => {
+    const { body } = await buildAndAsk('web-user.cjs', '/', { node: '24' });
+    assert.deepEqual(JSON.parse(body), { fetchIsFunction: true, header: '1', status: 201 });
   });
 });

@@ -42,13 +42,23 @@ const corpus: App[] = (JSON.parse(readFileSync(join(corpusDir, 'corpus.json'), '
 const work = scratch('thaw-compat-');
 after(killAll);
 
+function startScript(app: App): string | undefined {
+  return (JSON.parse(readFileSync(join(corpusDir, app.dir, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start;
+}
+
 /** The file the app's `npm start` runs (`node dist/main.js` → dist/main.js). */
 function entryOf(app: App): string {
   if (app.entry) return app.entry;
-  const start = (JSON.parse(readFileSync(join(corpusDir, app.dir, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const m = /^node\s+(\S+)/.exec(start);
-  if (!m) throw new Error(`${app.dir}: npm start is not "node FILE": ${start}`);
+  const start = startScript(app) ?? '';
+  const m = /^(?:\w+=\S*\s+)*node\s+(\S+)/.exec(start);
+  if (!m) throw new Error(`${app.dir}: npm start is not "[NAME=value …] node FILE": ${start}`);
   return m[1]!;
+}
+
+/** The environment `npm start` sets (`NODE_ENV=production node server.js`). */
+function envOf(app: App): Record<string, string> {
+  const m = /^((?:\w+=\S*\s+)*)node\s/.exec(startScript(app) ?? '');
+  return Object.fromEntries((m?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 }
 
 const slug = (app: App, node = '24'): string => `${app.dir}-${(app.entry ?? 'start').replace(/\W+/g, '_')}-${node}`;
@@ -80,12 +90,15 @@ interface Answer {
 async function send(port: number, r: WarmupRequest): Promise<Answer> {
   const { headers, body } = wireRequest(r);
   const res = await fetch(`http://127.0.0.1:${port}${r.path}`, { method: r.method, headers, body, redirect: 'manual' });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
+  // The cold and the restored process listen on different ports; an answer that echoes its own
+  // URL (h3's 404 message) differs only there.
+  const text = (await res.text()).replace(new RegExp(`\\b(127\\.0\\.0\\.1|localhost):${port}\\b`, 'g'), '$1:<port>');
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: text };
 }
 
-async function launch(argv: string[], cwd: string): Promise<{ child: Child; port: number }> {
+async function launch(argv: string[], cwd: string, env: Record<string, string>): Promise<{ child: Child; port: number }> {
   const port = await freePort();
-  const child = start(argv, { cwd, env: { PORT: String(port), NODE_OPTIONS: undefined } });
+  const child = start(argv, { cwd, env: { ...env, PORT: String(port), NODE_OPTIONS: undefined } });
   await waitReady(resolveProbe({ url: `tcp://127.0.0.1:${port}`, intervalMs: 2 }, port), {
     deadline: performance.now() + 60_000,
     abort: () => (child.done ? `${argv.join(' ')} exited: ${child.stderr().slice(-2000)}` : null),
@@ -100,7 +113,7 @@ before(async () => {
   }
   for (const dir of new Set(corpus.filter((a) => a.build).map((a) => a.dir))) {
     const app = corpus.find((a) => a.dir === dir && a.build)!;
-    const r = await run(['npm', 'run', '--silent', app.build!], { cwd: join(corpusDir, dir), timeoutMs: 120_000 });
+    const r = await run(['npm', 'run', '--silent', app.build!], { cwd: join(corpusDir, dir), timeoutMs: 300_000 });
     assert.equal(r.status, 0, `${dir}: npm run ${app.build} failed: ${r.stderr}`);
   }
 });
@@ -110,7 +123,7 @@ describe('compatibility corpus on Node 24: built unmodified, restored answers eq
     const cwd = join(corpusDir, app.dir);
     test(`${app.framework} (${app.dir}, ${entryOf(app)})`, async () => {
       const img = join(work, slug(app));
-      const b = await thaw(['build', entryOf(app), '-o', img, '--warmup', 'warmup.json', '--verify', 'requests.json', '--node', nodes['24']!], { cwd, timeoutMs: 300_000 });
+      const b = await thaw(['build', entryOf(app), '-o', img, '--warmup', 'warmup.json', '--verify', 'requests.json', '--node', nodes['24']!], { cwd, env: envOf(app), timeoutMs: 300_000 });
       if (app.refused) {
         // A framework app thaw cannot restore fails with one line naming the cause and the fix.
         assert.notEqual(b.status, 0, b.stdout);
@@ -131,7 +144,7 @@ describe('compatibility corpus on Node 24: built unmodified, restored answers eq
       assert.match(b.stdout, new RegExp(`verified: ${reads.size + requests.length} request\\(s\\) \\([^)]*\\) answered alike restored and cold`), b.stdout);
 
       // The same comparison, made here: cold (warmed up over HTTP) against restored.
-      const cold = await launch([nodes['24']!, app.cold ?? entryOf(app)], cwd);
+      const cold = await launch([nodes['24']!, app.cold ?? entryOf(app)], cwd, envOf(app));
       const coldAnswers: Answer[] = [];
       try {
         for (const r of warmup) for (let i = 0; i < (r.repeat ?? 1); i++) await send(cold.port, r);
@@ -139,7 +152,7 @@ describe('compatibility corpus on Node 24: built unmodified, restored answers eq
       } finally {
         await cold.child.kill();
       }
-      const restored = await launch([join(img, 'start')], cwd);
+      const restored = await launch([join(img, 'start')], cwd, envOf(app));
       try {
         for (const [i, r] of requests.entries()) {
           const a = coldAnswers[i]!;
@@ -165,7 +178,7 @@ describe('compatibility corpus on other Node versions (thaw build verifies each 
     for (const node of app.nodes ?? []) {
       test(`${app.framework} on Node ${node === 'system' ? process.versions.node.split('.')[0] : node}`, async () => {
         const cwd = join(corpusDir, app.dir);
-        const b = await thaw(['build', entryOf(app), '-o', join(work, slug(app, node)), '--warmup', 'warmup.json', '--verify', 'requests.json', '--node', nodes[node]!], { cwd, timeoutMs: 300_000 });
+        const b = await thaw(['build', entryOf(app), '-o', join(work, slug(app, node)), '--warmup', 'warmup.json', '--verify', 'requests.json', '--node', nodes[node]!], { cwd, env: envOf(app), timeoutMs: 300_000 });
         assert.equal(b.status, 0, b.stderr);
         assert.match(b.stdout, /verified: \d+ request\(s\) \([^)]*\) answered alike restored and cold/);
       });

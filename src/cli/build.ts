@@ -73,7 +73,7 @@ Examples:
     ];
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
-    if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.join(', ')}`);
+    if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.slice(0, 12).join(', ')}${m.envRead.length > 12 ? ` and ${m.envRead.length - 12} more (thaw doctor lists them)` : ''}`);
     const initDraws = r.report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude');
     if (initDraws.length) lines.push(`  warning: ${initDraws.length} random value(s) drawn during init are shared by every restore; see thaw doctor`);
     if (r.report.filesRead.length) lines.push(`  files read during the build (contents baked in; rebuild after editing them): ${r.report.filesRead.slice(0, 4).map((f) => relative(process.cwd(), f) || f).join(', ')}${r.report.filesRead.length > 4 ? ` and ${r.report.filesRead.length - 4} more (thaw doctor lists them)` : ''}`);

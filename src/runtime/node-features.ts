@@ -77,6 +77,13 @@ export const quirks: Quirk[] = [
     handling: "the builder runs with --expose-internals and runtime/guest/node-internals.ts replaces those helpers before the app loads",
   },
   {
+    id: 'console-create-task-unserializable',
+    majors: [20, 26],
+    what: 'console.createTask is a native function the serialiser has no external reference for: keeping it, keeping a task, or having called it once aborts the builder ("Unknown external reference"); React 19\'s development build calls it for every element',
+    source: 'measured on v20.20.2, v22.23, v24.21, v26.10: `console.createTask("x")` alone in a plain --build-snapshot traps (exit 133)',
+    handling: 'runtime/guest/console.ts makes plain JS tasks while building and deletes console.createTask at the checkpoint (Node installs V8\'s again in the restored process)',
+  },
+  {
     id: 'intl-objects-unserializable',
     majors: [20, 26],
     what: 'an Intl object (DateTimeFormat, NumberFormat, Collator, Locale …) reachable at the checkpoint aborts the builder: its ICU object sits behind a global handle',

@@ -152,6 +152,8 @@ export interface BuildReport {
   envEnumeratedAt?: string;
   /** Where the app first read process.pid during init (a logger's "pid" then is the build's). */
   pidReadAt?: string;
+  /** Where the app first made a vm context while building (a snapshot cannot hold one). */
+  vmContextAt?: string;
   /** The app's own files (outside node_modules) it read during the build: their contents are baked in. */
   filesRead: string[];
   /** NODE_ENV during the build, when the app read it (frameworks bake it in at load). */
@@ -219,12 +221,14 @@ export function warmupBody(r: WarmupRequest): { body?: string; json: boolean } {
  * builder's require, which loads built-ins only. `require.main` is settable, so the entry file
  * can make `require.main === module` hold as in a cold start.
  */
-export const REQUIRE_BANNER = `var __thaw_require = { builtin: require, hook: null, resolve: null, main: undefined };
+export const REQUIRE_BANNER = `var __thaw_require = { builtin: require, hook: null, resolve: null, paths: null, main: undefined };
 require = (function (slot) {
   function require(id) { return slot.hook ? slot.hook(id, require) : slot.builtin(id); }
   require.resolve = function resolve(id, options) { return slot.resolve ? slot.resolve(id, resolve, options) : slot.builtin.resolve(id, options); };
+  require.resolve.paths = function paths(id) { return slot.paths ? slot.paths(id, paths) : null; };
   Object.defineProperty(require, 'main', { get: function () { return slot.main; }, set: function (m) { slot.main = m; }, configurable: true });
   require.cache = Object.create(null);
+  Object.defineProperty(require, 'extensions', { get: function () { return slot.builtin('module')._extensions; }, configurable: true });
   return require;
 })(__thaw_require);`;
 

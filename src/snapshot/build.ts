@@ -66,7 +66,7 @@ const ENTRY_EXT = new Set(['.js', '.cjs', '.mjs', '.ts', '.mts', '.cts', '.jsx',
 function checkEntry(entry: string): void {
   if (!existsSync(entry)) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} does not exist`, { hint: 'give the path of the app\'s main file, e.g. thaw build server.js -o img' });
   if (statSync(entry).isDirectory()) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} is a directory`, { hint: 'give the app\'s main file, e.g. thaw build server.js -o img' });
-  if (!ENTRY_EXT.has(extname(entry))) throw new ThawError('E_ENTRY_TYPE', `entry ${entry} is not JavaScript or TypeScript (.js .cjs .mjs .ts .mts)`, { hint: 'give the app\'s main source file' });
+  if (!ENTRY_EXT.has(extname(entry))) throw new ThawError('E_ENTRY_TYPE', `entry ${entry} is not JavaScript or TypeScript (.js .cjs .mjs .jsx .ts .mts .cts .tsx)`, { hint: 'give the app\'s main source file' });
 }
 
 function checkOut(out: string): void {
@@ -207,7 +207,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
         if (!requests.length) requests.push({ method: 'GET', path: '/' });
         // A TypeScript entry runs cold as Node runs it (type stripping, Node 22.18+), else from
         // a plain bundle of it whose stack traces Node maps back to the .ts source.
-        const cold = /\.[cm]?tsx?$/.test(entry) ? [[node.path, ...userFlags, entry], [node.path, ...userFlags, '--enable-source-maps', await plainBundle(entry, join(tmp, 'cold'), major)]] : [[node.path, ...userFlags, entry]];
+        const cold = /\.([cm]?tsx?|jsx)$/.test(entry) ? [[node.path, ...userFlags, entry], [node.path, ...userFlags, '--enable-source-maps', await plainBundle(entry, join(tmp, 'cold'), major)]] : [[node.path, ...userFlags, entry]];
         verified = await verifyImage({
           restored: [join(tmp, 'start')],
           cold,

@@ -116,16 +116,75 @@ function sourceTable(outfile: string): SourceTable {
   return { files, lines };
 }
 
-/** The app's own source as Node would run it: decorator metadata, import.meta, __dirname, require.main. */
-function sourcePlugin(entry: string, typescript: (file: string, tsconfig: string) => { ts: any; tsconfigs: TsConfigs }): esbuild.Plugin {
+/**
+ * `import.meta.*` in the app's files: each becomes a per-file variable (esbuild `define` swaps
+ * the expression for the identifier in the syntax tree, so strings that merely contain the
+ * words keep them; the file declares the variable with its own value).
+ */
+const META: Record<string, string> = { 'import.meta.url': '__thaw_meta_url', 'import.meta.dirname': '__thaw_meta_dirname', 'import.meta.filename': '__thaw_meta_filename' };
+
+/** Files a Node `require()` would load as JavaScript or JSON, or as an addon. */
+const KNOWN_EXT = new Set([...Object.keys(LOADERS), '.json', '.node']);
+
+/**
+ * A require() esbuild expanded into a set of files (`require('./plugins/' + name)`) that matches
+ * none: it stays a run-time require, which fails (or not) when reached, as under Node.
+ */
+export interface RuntimeRequireSite {
+  line: number;
+  /** 0-based, in bytes of the line. */
+  column: number;
+  length: number;
+}
+
+/** Wraps each site's argument so esbuild leaves the call to run time (a computed require). */
+function applySites(text: string, sites: RuntimeRequireSite[]): string {
+  const lines = text.split('\n');
+  const byLine = new Map<number, RuntimeRequireSite[]>();
+  for (const site of sites) byLine.set(site.line, [...(byLine.get(site.line) ?? []), site]);
+  for (const [n, list] of byLine) {
+    let bytes = Buffer.from(lines[n - 1] ?? '', 'utf8');
+    for (const site of list.sort((a, b) => b.column - a.column)) {
+      const arg = bytes.subarray(site.column, site.column + site.length).toString('utf8');
+      bytes = Buffer.concat([bytes.subarray(0, site.column), Buffer.from(`(0, String)(${arg})`), bytes.subarray(site.column + site.length)]);
+    }
+    lines[n - 1] = bytes.toString('utf8');
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A file that is not code but was pulled in by an expanded require (a LICENSE or a .map next to
+ * the plugins it globbed): Node would parse it as JavaScript, so it stays JavaScript if it
+ * parses as such, and otherwise throws the SyntaxError Node would, when (if ever) required.
+ */
+function otherFile(path: string): esbuild.OnLoadResult {
+  const text = readFileSync(path, 'utf8');
+  try {
+    esbuild.transformSync(text, { loader: 'js', format: 'cjs', logLevel: 'silent' });
+    return { contents: text, loader: 'js' };
+  } catch (e) {
+    const why = (e as { errors?: esbuild.Message[] }).errors?.[0]?.text ?? 'not JavaScript';
+    return { contents: `throw new SyntaxError(${JSON.stringify(`${path}: ${why}`)});`, loader: 'js' };
+  }
+}
+
+/**
+ * The app's own source as Node would run it: decorator metadata, import.meta, __dirname,
+ * require.main; requires that match no file left to run time (`sites`, by file).
+ */
+function sourcePlugin(entry: string, typescript: (file: string, tsconfig: string) => { ts: any; tsconfigs: TsConfigs }, sites: Map<string, RuntimeRequireSite[]>): esbuild.Plugin {
   return {
     name: 'thaw-source',
     setup(b) {
-      b.onLoad({ filter: /\.(m|c)?[jt]sx?$/ }, (args) => {
+      b.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
         if (args.path.startsWith(runtimeDir)) return undefined;
+        const ext = extname(args.path);
+        if (!KNOWN_EXT.has(ext)) return otherFile(args.path);
+        if (!LOADERS[ext]) return undefined;
         const text = readFileSync(args.path, 'utf8');
         let out = text;
-        let loader = LOADERS[extname(args.path)] ?? 'js';
+        let loader = LOADERS[ext] ?? 'js';
         let changed = false;
         if (TS.test(args.path) && DECORATOR.test(text)) {
           const tsconfig = wantsDecoratorMetadata(args.path);
@@ -138,38 +197,57 @@ function sourcePlugin(entry: string, typescript: (file: string, tsconfig: string
           }
         }
         // A package's own source map (dist/*.js → src/*.ts) is not followed: Node names the file it
-    // loads in stack traces, and so must the image (snapshot/stackmap.ts).
-    if (/\.[cm]?js$/.test(args.path) && out.includes('//# sourceMappingURL=')) {
-      out = out.replace(/\/\/# sourceMappingURL=\S*\s*$/, '');
-      changed = true;
-    }
-    const usesMeta = out.includes('import.meta');
-        const usesDir = out.includes('__dirname') || out.includes('__filename');
-        if (usesMeta) {
-          out = out
-            .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-            .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-            .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
+        // loads in stack traces, and so must the image (snapshot/stackmap.ts).
+        if (/\.[cm]?js$/.test(args.path) && out.includes('//# sourceMappingURL=')) {
+          out = out.replace(/\/\/# sourceMappingURL=\S*\s*$/, '');
           changed = true;
         }
         const decl: string[] = [];
-        if (usesDir) {
-          // Only where the file does not declare them itself (`const __dirname = …` in ESM).
-          if (out.includes('__dirname') && !/\b(const|let|var)\s+__dirname\b/.test(out)) decl.push(`__dirname = ${JSON.stringify(dirname(args.path))}`);
-          if (out.includes('__filename') && !/\b(const|let|var)\s+__filename\b/.test(out)) decl.push(`__filename = ${JSON.stringify(args.path)}`);
+        if (out.includes('import.meta')) {
+          decl.push(`${META['import.meta.url']} = ${JSON.stringify(pathToFileURL(args.path).href)}`, `${META['import.meta.dirname']} = ${JSON.stringify(dirname(args.path))}`, `${META['import.meta.filename']} = ${JSON.stringify(args.path)}`);
         }
+        // Only where the file does not declare them itself (`const __dirname = …` in ESM).
+        if (out.includes('__dirname') && !/\b(const|let|var)\s+__dirname\b/.test(out)) decl.push(`__dirname = ${JSON.stringify(dirname(args.path))}`);
+        if (out.includes('__filename') && !/\b(const|let|var)\s+__filename\b/.test(out)) decl.push(`__filename = ${JSON.stringify(args.path)}`);
         let prefix = decl.length ? `var ${decl.join(', ')};` : '';
         // `require.main === module` in the entry holds as in a cold start.
         if (args.path === entry && /\brequire\.main\b/.test(out)) prefix += 'require.main = module;';
         if (prefix) {
-          // A shebang must stay on the first line.
+          // A shebang must stay on the first line; the prefix goes on it so lines keep their numbers.
           out = out.startsWith('#!') ? out.replace(/^(#![^\n]*\n)/, `$1${prefix}`) : prefix + out;
+          changed = true;
+        }
+        // Last: the sites' columns are those of the text esbuild parsed, prefix included.
+        const here = sites.get(args.path);
+        if (here) {
+          out = applySites(out, here);
           changed = true;
         }
         return changed ? { contents: out, loader } : undefined;
       });
     },
   };
+}
+
+/**
+ * Runs `build`, and again while esbuild reports requires it expanded into sets of files that
+ * match nothing (`require(\`./build/addon-${platform}.node\`)`), each then left to run time.
+ */
+async function buildWithRuntimeRequires<T>(sites: Map<string, RuntimeRequireSite[]>, build: () => Promise<T>): Promise<T> {
+  for (let round = 0; ; round++) {
+    try {
+      return await build();
+    } catch (err) {
+      const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
+      const globs = errors.filter((e) => e.location && /^Could not resolve (require|import)\("[^"]*\*[^"]*"\)/.test(e.text));
+      if (round >= 4 || !globs.length || globs.length !== errors.length) throw err;
+      for (const e of globs) {
+        const l = e.location!;
+        const file = resolve(process.cwd(), l.file);
+        sites.set(file, [...(sites.get(file) ?? []), { line: l.line, column: l.column, length: l.length }]);
+      }
+    }
+  }
 }
 
 /** The app's TypeScript, found from the file (or the entry): needed for decorator metadata. */
@@ -218,13 +296,51 @@ function optionalModules(b: esbuild.PluginBuild, missing: Set<string>): void {
 }
 
 /**
+ * esbuild's lookup for an expanded require (`require('./plugins/' + name)`) knows only the
+ * files' full names, where Node also tries `name.js`, `name.json`, `name/index.js`; and what
+ * matches nothing fails as under Node, with code MODULE_NOT_FOUND (code that probes for
+ * optional plugins tests it). The lookup stays on its line, so the source map holds.
+ */
+const GLOB_MISS = 'throw new Error("Module not found in bundle: " + path);';
+const GLOB_RESOLVE =
+  'for (var ext of [".js", ".json", ".node", "/index.js", "/index.json", "/index.node"]) if (map[path + ext]) return map[path + ext](); ' +
+  'throw Object.assign(new Error("Cannot find module \'" + path + "\'"), { code: "MODULE_NOT_FOUND" });';
+
+function resolveLikeNode(file: string): void {
+  const text = readFileSync(file, 'utf8');
+  if (text.includes(GLOB_MISS)) writeFileSync(file, text.replace(GLOB_MISS, GLOB_RESOLVE));
+}
+
+/**
+ * esbuild options every bundle of the app shares: `import.meta.*` as per-file variables, and
+ * JSX compiled for React's automatic runtime (React 17+: no `import React` needed) unless the
+ * app's tsconfig.json chooses how.
+ */
+function appOptions(entry: string): Pick<esbuild.BuildOptions, 'define' | 'jsx'> {
+  return { define: { ...META }, ...(tsconfigSetsJsx(entry) ? {} : { jsx: 'automatic' as const }) };
+}
+
+/** Does the nearest tsconfig.json (or jsconfig.json) above the entry set `jsx`? */
+function tsconfigSetsJsx(entry: string): boolean {
+  for (let dir = dirname(entry); ; dir = dirname(dir)) {
+    for (const name of ['tsconfig.json', 'jsconfig.json']) {
+      const p = join(dir, name);
+      if (existsSync(p)) return /"jsx"\s*:/.test(readFileSync(p, 'utf8'));
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
  * The app bundled as it is, without thaw's prelude or stand-ins: how a TypeScript entry is
  * started cold when the image is verified (a .js entry runs as it is). ESM when the graph has
  * top-level await. Returns the file written (outBase + .cjs or .mjs).
  */
 export async function plainBundle(entry: string, outBase: string, targetMajor: number): Promise<string> {
+  const sites = new Map<string, RuntimeRequireSite[]>();
   const build = (esm: boolean): Promise<esbuild.BuildResult> =>
-    esbuild.build({
+    buildWithRuntimeRequires(sites, () => esbuild.build({
+      ...appOptions(entry),
       entryPoints: [entry],
       bundle: true,
       platform: 'node',
@@ -246,17 +362,19 @@ export async function plainBundle(entry: string, outBase: string, targetMajor: n
             optionalModules(b, new Set());
           },
         },
-        sourcePlugin(entry, typescriptFor(entry)),
+        sourcePlugin(entry, typescriptFor(entry), sites),
       ],
-    });
+    }));
+  let out = `${outBase}.cjs`;
   try {
     await build(false);
-    return `${outBase}.cjs`;
   } catch (err) {
     if (!((err as { errors?: esbuild.Message[] }).errors ?? []).some((e) => /top-level await/i.test(e.text))) throw err;
     await build(true);
-    return `${outBase}.mjs`;
+    out = `${outBase}.mjs`;
   }
+  resolveLikeNode(out);
+  return out;
 }
 
 export async function bundle(entry: string, outfile: string, config: BuildConfig, targetMajor: number, finalPath = outfile): Promise<BundleResult> {
@@ -264,6 +382,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
   const missing = new Set<string>();
   let usesRuntime = false;
   const typescript = typescriptFor(entry);
+  const sites = new Map<string, RuntimeRequireSite[]>();
 
   const plugins = (esm: boolean): esbuild.Plugin[] => [
     {
@@ -306,7 +425,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
         optionalModules(b, missing);
       },
     },
-    sourcePlugin(entry, typescript),
+    sourcePlugin(entry, typescript, sites),
   ];
 
 
@@ -314,7 +433,8 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     const entryCode = esm
       ? [`import * as thaw from ${JSON.stringify(mainPath)};`, `thaw.begin(${JSON.stringify(config)}, __thaw_require);`, `thaw.runApp(() => import(${JSON.stringify(entry)}));`].join('\n')
       : [`const thaw = require(${JSON.stringify(mainPath)});`, `thaw.begin(${JSON.stringify(config)}, __thaw_require);`, `thaw.runApp(() => require(${JSON.stringify(entry)}));`].join('\n');
-    return esbuild.build({
+    return buildWithRuntimeRequires(sites, () => esbuild.build({
+      ...appOptions(entry),
       stdin: { contents: entryCode, resolveDir: dirname(entry), sourcefile: 'thaw-builder-entry.js', loader: 'js' },
       bundle: true,
       platform: 'node',
@@ -334,8 +454,8 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
       // Free references to fetch/Request/Response/… and to the global object become thaw's
       // build-time views (runtime/guest/web.ts).
       inject: [join(guestDir, 'web-globals.ts')],
-      define: { globalThis: '__thaw_global', global: '__thaw_global' },
-    });
+      define: { ...appOptions(entry).define, globalThis: '__thaw_global', global: '__thaw_global' },
+    }));
   };
 
   let result: esbuild.BuildResult;
@@ -368,6 +488,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     }
     throw err;
   }
+  resolveLikeNode(outfile);
   writeFileSync(config.sourcesPath, JSON.stringify(sourceTable(outfile)));
   const warnings = result.warnings.filter((w) => !w.location?.file.includes('thaw-builder-entry')).map((w) => `${location(w)}: ${w.text}`);
   return { warnings, missing: [...missing].sort(), esm, usesRuntime };

@@ -42,10 +42,10 @@ const normaliseType = (t: string): string => t.toLowerCase().replace(/\s+/g, '')
 
 /** `…context [cold] …` vs `…context [restored] …` around the first differing token. */
 function excerpt(a: string[], b: string[], at: number): { cold: string; restored: string } {
-  const before = a.slice(Math.max(0, at - 8), at).join('');
+  const before = a.slice(Math.max(0, at - 12), at).join('');
   const show = (t: string[]): string => {
-    const tail = t.slice(at + 1, at + 6).join('');
-    const s = `${before.length > 40 ? `…${before.slice(-40)}` : before}⟦${t[at] ?? '(end)'}⟧${tail.length > 40 ? `${tail.slice(0, 40)}…` : tail}`;
+    const tail = t.slice(at + 1, at + 11).join('');
+    const s = `${before.length > 60 ? `…${before.slice(-60)}` : before}⟦${t[at] ?? '(end)'}⟧${tail.length > 60 ? `${tail.slice(0, 60)}…` : tail}`;
     return s.replace(/\s+/g, ' ');
   };
   return { cold: show(a), restored: show(b) };

@@ -147,6 +147,7 @@ export function v8Abort(stderr: string): { reason: string; stack: string[] } {
 function explainAbort(reason: string, stderr: string): string | undefined {
   if (/js_promise_hooks/.test(reason)) return 'an async_hooks hook or AsyncLocalStorage was still enabled when the heap was written';
   if (/contexts_\.size\(\)/.test(reason)) return 'a vm context (vm.createContext) was still reachable: create it after restore (thaw.onRestore)';
+  if (/Unknown external reference/.test(reason)) return 'a native function the snapshot has no reference for (an inspector API, a native addon\'s function) was still reachable: take it in thaw.onRestore()';
   if (/finalization_registries/.test(reason)) return 'a FinalizationRegistry with registered objects was still reachable: register them after restore (thaw.onRestore)';
   if (/CheckGlobalAndEternalHandles/.test(reason)) {
     const what = /nghttp2|Http2Session/.test(stderr) ? ' (node:http2 — loaded with undici by the web fetch globals)' : /\bWeakRef|FinalizationRegistry/.test(stderr) ? ' (a WeakRef or FinalizationRegistry)' : '';
@@ -217,8 +218,10 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
     // had approved the checkpoint, while V8 wrote the heap.
     const phase = !report ? 'start-up' : report.ok ? 'serialisation, after the checkpoint was prepared' : report.phase;
     const v8 = v8Abort(stderr);
-    const fatal = v8.reason || stderr.split('\n').find((l) => /Fatal error|Check failed|FATAL ERROR|Uncaught|abort/i.test(l))?.trim();
-    const why = v8.reason ? explainAbort(v8.reason, stderr) : undefined;
+    const fatal = v8.reason || stderr.split('\n').find((l) => /Fatal error|Check failed|FATAL ERROR|Uncaught|abort|Unknown external reference/i.test(l))?.trim();
+    let why = fatal ? explainAbort(fatal, stderr) : undefined;
+    // Where the app made its first vm context, when that is what V8 refused.
+    if (why && /contexts_\.size\(\)/.test(v8.reason) && report?.vmContextAt) why = why.replace(' was still reachable', ` was still reachable (made at ${mapper.ownSite(report.vmContextAt)})`);
     const detail = v8.stack.length ? ['JavaScript stack when V8 stopped:', ...v8.stack].join('\n') : tail(stderr.split('\n').filter((l) => !/^\s*(#|\d+: 0x|\[0x|====|-----| - |\s+\d+-\d+:)/.test(l) && !/^\s{2,}/.test(l) && !NODE_SNAPSHOT_WARNING.test(l)).join('\n'), 8);
     return new ThawError('E_SNAPSHOT_ABORT', `the V8 snapshot builder stopped (${exit.signal ?? `exit ${exit.status}`}) during ${phase}${fatal ? `: ${fatal}` : ''}${why ? ` — ${why}` : ''}`, {
       hint: doctor ? `run \`${doctor}\` to see which module or handle the snapshot cannot hold` : 'the reason names what to move into thaw.onRestore()',
@@ -293,8 +296,15 @@ function liveHandles(blockers: LiveHandle[], mapper: StackMapper, more: (hint: s
   for (const b of blockers) kinds.set(b.type, (kinds.get(b.type) ?? 0) + 1);
   const list = [...kinds].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
   const files = kinds.has('FILE');
-  return new ThawError('E_LIVE_HANDLES', `${blockers.length} handle(s) still open at checkpoint time (${list}), so the heap cannot be snapshotted${files ? ' (a file descriptor is only a number in a snapshot: a restored process would write to nothing, or to another file)' : ''}; where each was made is below`, {
-    hint: more(`close each in a Resource's beforeCheckpoint() and reopen it in afterRestore() (thaw.register)${files ? "; an append-mode fs.createWriteStream(path, { flags: 'a' }) is reopened by thaw itself" : ', or .unref() timers that may be dropped'}`),
+  // Handles a dependency made (a database driver's socket and heartbeat timers): the client the
+  // app opened with it is what to move.
+  const packages = [...new Set(blockers.map((b) => mapper.frames(b.stack, 1)[0]).map((f) => (f && isDependency(f) ? packageOf(f) : undefined)))];
+  const inside = packages.length && packages.every((p) => p !== undefined) ? (packages as string[]) : undefined;
+  // The package the app itself called (mongoose, for mongodb's timers) is the one it knows.
+  const called = [...new Set(blockers.map((b) => mapper.ownCall(b.stack)?.into).filter((p): p is string => p !== undefined))];
+  const close = `close each in a Resource's beforeCheckpoint() and reopen it in afterRestore() (thaw.register)${files ? "; an append-mode fs.createWriteStream(path, { flags: 'a' }) is reopened by thaw itself" : ', or .unref() timers that may be dropped'}`;
+  return new ThawError('E_LIVE_HANDLES', `${blockers.length} handle(s) still open at checkpoint time (${list}${inside ? `, made inside ${inside.join(', ')}` : ''}), so the heap cannot be snapshotted${files ? ' (a file descriptor is only a number in a snapshot: a restored process would write to nothing, or to another file)' : ''}; where each was made is below`, {
+    hint: more(inside ? `open the connection or client the app makes with ${(called.length ? called : inside).join(', ')} in thaw.onRestore() instead of at load, or ${close}` : close),
     detail: describeHandles(blockers, mapper),
   });
 }

@@ -169,7 +169,9 @@ async function ask(name: string, run: Run, r: WarmupRequest, o: VerifyOptions, f
     return await exchange(o.server, run.port, r, o.requestTimeoutMs, from);
   } catch (e) {
     const restored = name === 'restored';
-    // A restored process that died is broken whatever its answers would have been.
+    // A restored process that died is broken whatever its answers would have been (a socket
+    // hang-up comes just before the exit is seen).
+    if (restored) await Promise.race([run.child.exited, new Promise((r) => setTimeout(r, 300))]);
     const hint = !restored
       ? 'the app does not answer cold as thaw ran it; pass --no-verify to skip the check'
       : run.child.done

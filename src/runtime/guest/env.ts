@@ -69,9 +69,56 @@ function trackPid(): void {
   pair('process.pid', () => Object.defineProperty(process, 'pid', desc), undefined);
 }
 
+/**
+ * What the app set (or deleted) in process.env during the build: name → the value before its
+ * first change. The heap holds what the app derived from its changes, so a restore makes them
+ * again, unless the restored process's environment gives that name a value of its own (a
+ * deployment's DATABASE_URL beats the .env file dotenv loaded at build time, as in a cold start).
+ */
+const before = new Map<string, string | undefined>();
+
+function noteWrite(k: string | symbol): void {
+  if (typeof k === 'string' && !before.has(k)) before.set(k, realEnv[k]);
+}
+
+/** The build's value of a name as the environment gave it, before the app changed it. */
+function original(k: string): string | undefined {
+  return before.has(k) ? before.get(k) : realEnv[k];
+}
+
+/** Makes the app's build-time changes again where the environment agrees; says where not. */
+function replayWrites(built: Map<string, string | undefined>, originals: Map<string, string | undefined>): void {
+  const kept: string[] = [];
+  for (const [k, v] of built) {
+    if (process.env[k] !== originals.get(k)) {
+      kept.push(k);
+      continue;
+    }
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  if (kept.length) {
+    process.stderr.write(`thaw: warning: the app set ${kept.join(', ')} in process.env during the build, and this environment gives ${kept.length > 1 ? 'them values' : 'it a value'} of its own, which process.env keeps; what the app derived at init used the build's: rebuild with this environment if that matters\n`);
+  }
+}
+
 export function trackEnv(): void {
   trackPid();
   process.env = new Proxy(realEnv, {
+    // process.env accepts only plain assignment: a Proxy's default [[Set]] would define the
+    // property through the proxy with a partial descriptor, which it refuses.
+    set(t, k, v) {
+      noteWrite(k);
+      return Reflect.set(t, k, v);
+    },
+    deleteProperty(t, k) {
+      noteWrite(k);
+      return Reflect.deleteProperty(t, k);
+    },
+    defineProperty(t, k, d) {
+      noteWrite(k);
+      return Reflect.defineProperty(t, k, d);
+    },
     get(t, k, r) {
       if (typeof k === 'string') note(k);
       return Reflect.get(t, k, r);
@@ -102,14 +149,18 @@ export function trackEnv(): void {
   });
   let builtNodeEnv: string | undefined;
   let builtHashes: Array<[string, number]> = [];
+  let built = new Map<string, string | undefined>();
+  let originals = new Map<string, string | undefined>();
   pair(
     'process.env',
     () => {
       process.env = realEnv;
-      builtNodeEnv = read.has('NODE_ENV') ? (realEnv.NODE_ENV ?? '') : undefined;
+      builtNodeEnv = read.has('NODE_ENV') ? (original('NODE_ENV') ?? '') : undefined;
       // PORT and HOST are the restored process's own (servers listen on them); NODE_ENV has its
       // own warning.
-      builtHashes = [...read].filter((k) => !SKIP.has(k)).sort().map((k) => [k, hash(realEnv[k])]);
+      builtHashes = [...read].filter((k) => !SKIP.has(k)).sort().map((k) => [k, hash(original(k))]);
+      built = new Map([...before.keys()].map((k) => [k, realEnv[k]]));
+      originals = new Map(before);
     },
     () => {
       const now = process.env.NODE_ENV ?? '';
@@ -120,6 +171,7 @@ export function trackEnv(): void {
       if (changed.length) {
         process.stderr.write(`thaw: warning: ${changed.join(', ')} ${changed.length > 1 ? 'differ' : 'differs'} from the build's; the app read ${changed.length > 1 ? 'them' : 'it'} during the build and keeps the build's value${changed.length > 1 ? 's' : ''}: read ${changed.length > 1 ? 'them' : 'it'} in thaw.onRestore(), or rebuild\n`);
       }
+      replayWrites(built, originals);
     },
   );
 }

@@ -25,8 +25,8 @@
 import type { LiveHandle } from '../protocol.js';
 import { stackHere } from './session.js';
 
-const HANDLES = new Set(['TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'TTYWRAP', 'UDPWRAP', 'PROCESSWRAP', 'SIGNALWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'MESSAGEPORT', 'WORKER']);
-const REQUESTS = new Set(['FSREQCALLBACK', 'FSREQPROMISE', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'WRITEWRAP', 'SHUTDOWNWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'UDPSENDWRAP', 'CONNECTWRAP', 'ZLIB']);
+const HANDLES = new Set(['TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'TTYWRAP', 'UDPWRAP', 'PROCESSWRAP', 'SIGNALWRAP', 'FSEVENTWRAP', 'STATWATCHER', 'MESSAGEPORT', 'WORKER', 'ZLIB']);
+const REQUESTS = new Set(['FSREQCALLBACK', 'FSREQPROMISE', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'WRITEWRAP', 'SHUTDOWNWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'UDPSENDWRAP', 'CONNECTWRAP']);
 /** stdin/stdout/stderr never block a checkpoint; they are recognised by their creation stack
  * (reading process.stdin to compare would itself load net and readline into the snapshot). */
 const STDIO = /\bget(Stdout|Stderr|Stdin)\b|createWritableStdioStream/;
@@ -130,9 +130,19 @@ export function own<T>(make: () => T): T {
   }
 }
 
+/**
+ * A zlib engine is open while its stream still holds it: gzipSync() and a finished stream
+ * close theirs (`_handle` is then null), though the native object lingers until collected.
+ */
+function zlibOpen(r: object): boolean {
+  const owner = Object.getOwnPropertySymbols(r).find((s) => s.description === 'owner_symbol');
+  return owner === undefined || (r as Record<symbol, { _handle?: unknown } | undefined>)[owner]?._handle === r;
+}
+
 function isLive(t: Tracked): boolean {
   if (t.done) return false;
   const r = t.resource;
+  if (t.type === 'ZLIB') return zlibOpen(r);
   if (t.type === 'Timeout' || t.type === 'Immediate') return !r._destroyed && (typeof r.hasRef !== 'function' || r.hasRef());
   if (typeof r?.hasRef === 'function') {
     try {

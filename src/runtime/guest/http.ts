@@ -62,25 +62,55 @@ export function noteUse(module: string, name: string): void {
 export const outgoing = (m: string, n: string): BuildTimeUseError =>
   new BuildTimeUseError(`${m}.${n}()`, "an outgoing connection cannot be part of a snapshot — make the call from onRestore(), a Resource's afterRestore(), or a request handler");
 
+/** What a stand-in class and its prototype held when made: anything else the app added. */
+const ownAtCreation = new WeakMap<Function, { statics: Set<PropertyKey>; proto: Set<PropertyKey>; implProto: object }>();
+
+/**
+ * The build-time implementation's methods → the real class's of the same name. An app that
+ * saves a method before wrapping it (`proto._writeHead = proto.writeHead`, as restify does)
+ * saved the implementation's; on the real prototype it must be the real one.
+ */
+function implToReal(implProto: object, realProto: object): Map<unknown, unknown> {
+  const out = new Map<unknown, unknown>();
+  for (let p: object | null = implProto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Reflect.ownKeys(p)) {
+      const v = Object.getOwnPropertyDescriptor(p, k)!.value;
+      if (typeof v === 'function' && !out.has(v) && k !== 'constructor') out.set(v, Reflect.get(realProto, k));
+    }
+  }
+  return out;
+}
+
+function swapped(d: PropertyDescriptor, swap: Map<unknown, unknown>): PropertyDescriptor {
+  return 'value' in d && swap.has(d.value) ? { ...d, value: swap.get(d.value) } : d;
+}
+
 /**
  * A stand-in class: while building it behaves as `impl` (or refuses to be constructed); after
- * restore it is re-parented onto the real class, so subclasses and captured prototypes work.
+ * restore it constructs the real class, and its prototype is re-parented onto the real one, so
+ * subclasses and captured prototypes work.
+ *
+ * It is a base class (its own [[Prototype]] is Function.prototype, as the real class's is to
+ * code that walks the chain looking for the native class, like srvx does), whose constructor
+ * makes the object with `impl` or the real class for `new.target`: subclasses the app
+ * declares get objects of the right make either way.
  */
 export function standInClass(module: string, name: string, impl: (new (...a: any[]) => object) | undefined): Function {
   const base = impl ?? Object;
-  const before = (): void => {
-    // Classes behind a lazy getter (web globals, Node 22+'s http.WebSocket) are re-parented
-    // on first use: reading them loads undici (~30 ms), which a restore should not pay.
-    if (restored && Object.getPrototypeOf(cls) === base) reparent(module, name, cls);
-    if (!restored && !impl) {
+  const make = (args: unknown[], target: Function): object => {
+    if (restored) {
+      // Classes behind a lazy getter (web globals, Node 22+'s http.WebSocket) are re-parented
+      // on first use: reading them loads undici (~30 ms), which a restore should not pay.
+      if (Object.getPrototypeOf(cls.prototype) === base.prototype) reparent(module, name, cls);
+      return Reflect.construct(realExport(module, name) as Function, args, target);
+    }
+    if (!impl) {
       noteUse(module, name);
       throw new BuildTimeUseError(`new ${module}.${name}()`, `it needs the real ${module === 'globalThis' ? name : `node:${module}`}, which cannot be loaded before restore — construct it in onRestore() or a Resource's afterRestore()`);
     }
-  };
-  const after = (self: object, args: unknown[]): void => {
-    if (restored) return;
+    const self = Reflect.construct(impl, args, target);
     noteUse(module, name);
-    if (module === 'globalThis' && impl && Object.getPrototypeOf(self) === cls.prototype) webObjects.push({ ref: new WeakRef(self), cls, impl });
+    if (module === 'globalThis') webObjects.push({ ref: new WeakRef(self), cls, impl });
     // Servers and agents outlive the build and are initialised in place after restore;
     // request/response objects are per request and are not.
     if (name === 'Server' || name === 'Agent') {
@@ -88,13 +118,27 @@ export function standInClass(module: string, name: string, impl: (new (...a: any
       instances.push({ obj: self as BuildInstance['obj'], module, className: name, args, ownKeys: new Set(Reflect.ownKeys(self)), ctorEvents: new Set(events) });
     }
     if (name === 'Server') registerServer(self, module);
+    return self;
   };
-  // A class declared with the real name: V8 names frames after it (`Server.emit`), and after
-  // restore super() reaches the real constructor, since the class is re-parented onto it.
+  // A class declared with the real name: V8 names frames after it (`Server.emit`).
   if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`thaw: bad export name ${name}`);
-  const cls = new Function('base', 'before', 'after', `return class ${name} extends base { constructor(...args) { before(); super(...args); after(this, args); } };`)(base, before, after) as Function;
-  // Static members (Response.json …) are inherited: from `impl` while building, from the real
-  // class once re-parented.
+  const cls = new Function('make', `return class ${name} { constructor(...args) { return make(args, new.target); } };`)(make) as Function;
+  Object.setPrototypeOf(cls.prototype, base.prototype);
+  // Static members (Response.json …): the build-time implementation's while building, the
+  // real class's after restore; one the app sets is its own.
+  for (let from: object | null = base; from && from !== Function.prototype; from = Object.getPrototypeOf(from)) {
+    for (const k of Reflect.ownKeys(from)) {
+      if (k === 'length' || k === 'name' || k === 'prototype' || Object.prototype.hasOwnProperty.call(cls, k)) continue;
+      Object.defineProperty(cls, k, {
+        configurable: true,
+        enumerable: false,
+        get: () => Reflect.get(restored ? (realExport(module, name) as object) : base, k),
+        set(v: unknown) {
+          Object.defineProperty(this, k, { value: v, writable: true, configurable: true, enumerable: true });
+        },
+      });
+    }
+  }
   Object.defineProperty(cls, Symbol.hasInstance, {
     configurable: true,
     value(this: Function, v: unknown): boolean {
@@ -107,6 +151,7 @@ export function standInClass(module: string, name: string, impl: (new (...a: any
       return Function.prototype[Symbol.hasInstance].call(this, v);
     },
   });
+  ownAtCreation.set(cls, { statics: new Set(Reflect.ownKeys(cls)), proto: new Set(Reflect.ownKeys(cls.prototype)), implProto: base.prototype });
   standIns.push({ module, name, cls });
   return cls;
 }
@@ -159,31 +204,59 @@ function listeners(obj: EventEmitter): Array<[string | symbol, Function[]]> {
   return obj.eventNames().map((e) => [e, obj.rawListeners(e)]);
 }
 
-/** Parent a stand-in class (and its prototype) on the real class. */
+/**
+ * Parent a stand-in's prototype on the real class's. What the app added to the stand-in class
+ * or its prototype (restify's request methods on http.IncomingMessage.prototype) goes onto the
+ * real ones too: the objects Node makes after restore are the real class's.
+ */
 function reparent(module: string, name: string, cls: Function): void {
   const real = realExport(module, name);
   if (typeof real !== 'function') return;
   Object.setPrototypeOf(cls.prototype, real.prototype);
   Object.setPrototypeOf(cls, real);
+  const had = ownAtCreation.get(cls);
+  if (!had) return;
+  const swap = implToReal(had.implProto, real.prototype);
+  for (const k of Reflect.ownKeys(cls.prototype)) if (!had.proto.has(k)) Object.defineProperty(real.prototype, k, swapped(Object.getOwnPropertyDescriptor(cls.prototype, k)!, swap));
+  for (const k of Reflect.ownKeys(cls)) if (!had.statics.has(k)) Object.defineProperty(real, k, Object.getOwnPropertyDescriptor(cls, k)!);
 }
 
 /**
  * A web object made while building and still held (a Response or Headers the app made at init)
  * keeps the build-time implementation it was made with: its fields are that implementation's,
  * which Node's real methods cannot read. Its class's prototype is about to lead to Node's real
- * class, so it gets a prototype of its own that leads to the implementation.
+ * class, so it gets a prototype of its own that leads to the implementation. An object of a
+ * subclass the app declared (h3's FrozenHeaders) keeps its class, whose other objects are
+ * real ones from now on: it gets the implementation's members as its own instead, except
+ * those its class chain declares itself.
  */
 function keepWebObjects(): void {
   const kept = new Map<Function, object>();
   for (const { ref, cls, impl } of webObjects.splice(0)) {
     const obj = ref.deref();
-    if (!obj || Object.getPrototypeOf(obj) !== cls.prototype) continue;
+    if (!obj) continue;
+    if (Object.getPrototypeOf(obj) !== cls.prototype) {
+      keepSubclassObject(obj, cls, impl);
+      continue;
+    }
     let proto = kept.get(cls);
     if (!proto) {
       proto = Object.create(impl.prototype, { constructor: { value: cls, writable: true, configurable: true } }) as object;
       kept.set(cls, proto);
     }
     Object.setPrototypeOf(obj, proto);
+  }
+}
+
+function keepSubclassObject(obj: object, cls: Function, impl: Function): void {
+  const declared = new Set<PropertyKey>(Reflect.ownKeys(obj));
+  for (let p = Object.getPrototypeOf(obj); p && p !== cls.prototype; p = Object.getPrototypeOf(p)) for (const k of Reflect.ownKeys(p)) declared.add(k);
+  for (let p = impl.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Reflect.ownKeys(p)) {
+      if (k === 'constructor' || declared.has(k)) continue;
+      declared.add(k);
+      Object.defineProperty(obj, k, { ...Object.getOwnPropertyDescriptor(p, k)!, enumerable: false, configurable: true });
+    }
   }
 }
 

@@ -31,6 +31,8 @@ import { deliver } from './warmup.js';
 import { deferWebGlobals } from './web.js';
 import { wrapIntl } from './intl.js';
 import { fillBuiltins } from './builtins.js';
+import { plainConsoleTasks } from './console.js';
+import { emulateNewContexts } from './vm.js';
 import { formatErrorStacks } from './errors.js';
 import { patchNodeInternals } from './node-internals.js';
 
@@ -89,7 +91,7 @@ function hostileLoaded(): string[] {
 
 /** An error page's text, without its markup (Express's default page is HTML around a stack). */
 function readable(body: string): string {
-  const text = body.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  const text = body.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&quot;/g, '"').replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
@@ -239,6 +241,8 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
   trackEnv();
   wrapIntl();
   fillBuiltins();
+  plainConsoleTasks();
+  emulateNewContexts();
   formatErrorStacks();
   mapStacks(config.bundleUrl, config.stackmapPath);
   routeRequires(slot);

@@ -22,6 +22,7 @@ import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
 import { session } from './session.js';
+import { freeBindings } from './web.js';
 import { DEFERRED_MODULES } from '../protocol.js';
 
 /** What the bundle's banner hands over: the builder's require and the slot for thaw's route. */
@@ -30,6 +31,7 @@ export interface RequireSlot {
   /** `fn` is the banner's function that was called: the frame above it is the caller. */
   hook: ((id: string, fn: Function) => unknown) | null;
   resolve: ((id: string, fn: Function, options?: { paths?: string[] }) => string) | null;
+  paths: ((id: string, fn: Function) => string[] | null) | null;
   main: unknown;
 }
 
@@ -117,6 +119,11 @@ function resolveFrom(id: string, from: string | undefined, options?: { paths?: s
   return file;
 }
 
+/** require.resolve.paths(): where Node would look for `id` from `from`. */
+function lookupPaths(id: string, from: string | undefined): string[] | null {
+  return isBuiltin(id) ? null : nodeModule().createRequire(from ?? entry).resolve.paths(id);
+}
+
 function nativeAddonError(file: string, from: string | undefined): Error {
   const pkg = packageOf(file);
   return Object.assign(new Error(`native addon ${relative(process.cwd(), file)} (package ${pkg}) was loaded during the build${from ? `, by ${relative(process.cwd(), from)}` : ''}; its memory lives outside the JS heap, so it cannot be part of a snapshot`), {
@@ -179,6 +186,8 @@ function commonJsExport(id: string, file: string): string | undefined {
   return alt && !isEsm(alt) ? alt : undefined;
 }
 
+const MODULE_HEAD = 'return function (exports, require, module, __filename, __dirname) {';
+
 /** Node's CommonJS loading of one file, done by thaw while building. */
 function load(file: string, from: string | undefined): unknown {
   const hit = cache[file];
@@ -195,7 +204,12 @@ function load(file: string, from: string | undefined): unknown {
       if (isEsm(file)) throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
       const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
       const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
-      const fn = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
+      // The module function sits inside one that binds the global object and the web globals
+      // to thaw's build-time views (guest/web.ts), as the bundler does for bundled code; the
+      // column offset keeps positions on the first line true.
+      const { names, values } = freeBindings();
+      const outer = vm.compileFunction(`${MODULE_HEAD}${source}\n}`, names, { filename: file, columnOffset: -MODULE_HEAD.length });
+      const fn = outer(...values) as Function;
       fn.call(mod.exports, mod.exports, mod.require, mod, file, dirname(file));
     }
     mod.loaded = true;
@@ -211,7 +225,10 @@ function makeRequire(from: string): NodeJS.Require {
     return route(id, from);
   } as NodeJS.Require;
   req.resolve = ((id: string, options?: { paths?: string[] }) => (isBuiltin(id) ? id : resolveFrom(id, from, options))) as NodeJS.RequireResolve;
+  req.resolve.paths = (id: string) => lookupPaths(id, from);
   req.cache = cache as unknown as NodeJS.Require['cache'];
+  // Node's own table: hooks that wrap require.extensions['.js'] see the loader's.
+  req.extensions = (nodeModule() as unknown as { _extensions: NodeJS.RequireExtensions })._extensions;
   Object.defineProperty(req, 'main', { get: () => slot.main, configurable: true });
   return req;
 }
@@ -243,6 +260,7 @@ export function routeRequires(s: RequireSlot): void {
   }
   s.hook = (id, fn) => (typeof id === 'string' && isBuiltin(id) ? builtin(id) : route(id, callerFile(fn)));
   s.resolve = (id, fn, options) => (isBuiltin(id) ? id : resolveFrom(id, callerFile(fn), options));
+  s.paths = (id, fn) => lookupPaths(id, callerFile(fn));
   session().collectors.push((r) => {
     r.runtimeRequires = loadedAtBuild.slice();
   });

@@ -169,6 +169,16 @@ function rebind(k: string | symbol): void {
 /** What the app's `globalThis` and `global` mean: the view while building, then the real one. */
 export let appGlobal: typeof globalThis = view as unknown as typeof globalThis;
 
+/**
+ * The global object and the deferred web names as code loaded from disk during the build (a
+ * computed require, not bundled) is given them: as parameters around the module, since the
+ * bundler never saw its free references.
+ */
+export function freeBindings(): { names: string[]; values: unknown[] } {
+  const names = [...deferred].filter((k): k is string => typeof k === 'string');
+  return { names: ['globalThis', 'global', ...names], values: [appGlobal, appGlobal, ...names.map((k) => Reflect.get(view, k))] };
+}
+
 export function deferWebGlobals(): void {
   // Names this Node does not define (WebSocket on Node 20) stay as absent as they are.
   if (inSession()) deferred = new Set(session().config.webGlobals);
