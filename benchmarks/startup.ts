@@ -12,12 +12,13 @@
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
 import { run } from '../src/launch/spawn.js';
 import { buildImage } from '../src/snapshot/build.js';
 import { readWarmup, warmupProbe } from '../src/snapshot/warmup-file.js';
+import { coldOf, corpus, corpusDir, entryOf, envOf, type CorpusApp } from '../test/corpus.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -28,16 +29,9 @@ const opt = (name: string, dflt: string): string => {
 const runs = Number(opt('runs', '10'));
 const node = opt('node', join(root, 'node_modules/node24/bin/node'));
 const examples = opt('examples', 'hello,ts-service,express-app,markdown-app').split(',').filter((x) => x && x !== 'none');
-interface CorpusApp {
-  dir: string;
-  entry?: string;
-  framework: string;
-  refused?: string;
-  build?: string;
-}
-const corpusAll = (JSON.parse(readFileSync(join(root, 'test/compat/corpus.json'), 'utf8')) as { apps: CorpusApp[] }).apps.filter((a) => !a.refused && !a.entry);
+const corpusAll = corpus.filter((a) => !a.refused);
 const corpusPick = opt('corpus', corpusAll.map((a) => a.dir).join(','));
-const corpus = corpusPick === 'none' ? [] : corpusAll.filter((a) => corpusPick.split(',').includes(a.dir));
+const picked = corpusPick === 'none' ? [] : corpusAll.filter((a) => corpusPick.split(',').includes(a.dir));
 const out = join(root, '.thaw/bench-startup');
 mkdirSync(out, { recursive: true });
 
@@ -82,20 +76,38 @@ for (const example of examples) {
   rows.push({ example, report });
 }
 
+/** Run `f` with the process in `dir` and `env` added, as a build from that directory would. */
+async function inDir<T>(dir: string, env: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const was = process.cwd();
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  process.chdir(dir);
+  Object.assign(process.env, env);
+  try {
+    return await f();
+  } finally {
+    process.chdir(was);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 const corpusRows: Array<{ app: CorpusApp; report: BenchReport; initMs: number }> = [];
-for (const app of corpus) {
-  const cwd = join(root, 'test/compat', app.dir);
-  if (app.build) await run(['npm', 'run', '--silent', app.build], { cwd, timeoutMs: 120_000 });
-  const start = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const entry = join(cwd, /^node\s+(\S+)/.exec(start)![1]!);
+for (const app of picked) {
+  const cwd = join(corpusDir, app.dir);
+  if (app.build) await run(['npm', 'run', '--silent', app.build], { cwd, timeoutMs: 300_000 });
+  const entry = join(cwd, entryOf(app));
+  const env = envOf(app);
   const warmupFile = join(cwd, 'warmup.json');
   process.stderr.write(`bench:startup: corpus ${app.dir}: building the thaw image with ${node}\n`);
-  const img = join(out, `compat-${app.dir}`);
-  const built = await buildImage({ entry, out: img, warmupFile, node, verify: false });
+  const img = join(out, `compat-${app.dir.replace(/\W+/g, '_')}-${basename(entry).replace(/\W+/g, '_')}`);
+  // The app's init runs in the builder: in its own directory (and environment), as it starts.
+  const built = await inDir(cwd, env, () => buildImage({ entry, out: img, warmupFile, node, verify: false }));
   const report = await runBench({
     configs: [
-      { name: 'cold', command: [node, entry], cwd },
-      { name: 'thaw', command: img, cwd },
+      { name: 'cold', command: [node, join(cwd, coldOf(app))], cwd, env },
+      { name: 'thaw', command: img, cwd, env },
     ],
     runs,
     warmup: 1,
@@ -156,7 +168,7 @@ for (const { app, report, initMs } of corpusRows) {
   const thaw = get('thaw');
   const pair = report.ratios.find((p) => (p.slower === 'cold' && p.faster === 'thaw') || (p.slower === 'thaw' && p.faster === 'cold'));
   const ci = pair ? `${pair.slower === 'cold' ? '' : '1 / '}${pair.median.ratio.toFixed(2)} (${pair.median.lo.toFixed(2)} … ${pair.median.hi.toFixed(2)})` : '—';
-  corpusLines.push(`| ${app.dir} | ${app.framework} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '').replace(/\|/g, '\\|')}\` | ${initMs} | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${ci} |`);
+  corpusLines.push(`| ${app.dir}${app.entry ? ` (${app.entry})` : ''} | ${app.framework} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '').replace(/\|/g, '\\|')}\` | ${initMs} | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${ci} |`);
 }
 const corpusSection = corpusLines.join('\n');
 if (corpusRows.length) process.stdout.write('\n' + corpusSection + '\n');

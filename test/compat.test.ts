@@ -20,46 +20,11 @@ import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { isWrite, type WarmupRequest } from '../src/runtime/protocol.js';
 import { readWarmup, wireRequest } from '../src/snapshot/warmup-file.js';
 import { nodes, root, scratch, thaw } from './helpers.js';
+import { corpus, corpusDir, coldOf, entryOf, envOf, type CorpusApp } from './corpus.js';
 
-interface App {
-  dir: string;
-  entry?: string;
-  framework: string;
-  package: string;
-  docs: string;
-  build?: string;
-  nodes?: string[];
-  refused?: string;
-  mentions?: string;
-  /** What runs cold for the comparison when the entry is not what `npm start` runs. */
-  cold?: string;
-  /** A client run against the restored server (its URL as argument): must exit 0. */
-  client?: string;
-}
-
-const corpusDir = join(root, 'test/compat');
-const corpus: App[] = (JSON.parse(readFileSync(join(corpusDir, 'corpus.json'), 'utf8')) as { apps: App[] }).apps;
+type App = CorpusApp;
 const work = scratch('thaw-compat-');
 after(killAll);
-
-function startScript(app: App): string | undefined {
-  return (JSON.parse(readFileSync(join(corpusDir, app.dir, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start;
-}
-
-/** The file the app's `npm start` runs (`node dist/main.js` → dist/main.js). */
-function entryOf(app: App): string {
-  if (app.entry) return app.entry;
-  const start = startScript(app) ?? '';
-  const m = /^(?:\w+=\S*\s+)*node\s+(\S+)/.exec(start);
-  if (!m) throw new Error(`${app.dir}: npm start is not "[NAME=value …] node FILE": ${start}`);
-  return m[1]!;
-}
-
-/** The environment `npm start` sets (`NODE_ENV=production node server.js`). */
-function envOf(app: App): Record<string, string> {
-  const m = /^((?:\w+=\S*\s+)*)node\s/.exec(startScript(app) ?? '');
-  return Object.fromEntries((m?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-}
 
 const slug = (app: App, node = '24'): string => `${app.dir}-${(app.entry ?? 'start').replace(/\W+/g, '_')}-${node}`;
 
@@ -144,7 +109,7 @@ describe('compatibility corpus on Node 24: built unmodified, restored answers eq
       assert.match(b.stdout, new RegExp(`verified: ${reads.size + requests.length} request\\(s\\) \\([^)]*\\) answered alike restored and cold`), b.stdout);
 
       // The same comparison, made here: cold (warmed up over HTTP) against restored.
-      const cold = await launch([nodes['24']!, app.cold ?? entryOf(app)], cwd, envOf(app));
+      const cold = await launch([nodes['24']!, coldOf(app)], cwd, envOf(app));
       const coldAnswers: Answer[] = [];
       try {
         for (const r of warmup) for (let i = 0; i < (r.repeat ?? 1); i++) await send(cold.port, r);
