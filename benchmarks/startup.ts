@@ -93,7 +93,7 @@ async function inDir<T>(dir: string, env: Record<string, string>, f: () => Promi
   }
 }
 
-const corpusRows: Array<{ app: CorpusApp; report: BenchReport; initMs: number }> = [];
+const corpusRows: Array<{ app: CorpusApp; report: BenchReport; initMs: number; mb: [number, number] }> = [];
 for (const app of picked) {
   const cwd = join(corpusDir, app.dir);
   if (app.build) await run(['npm', 'run', '--silent', app.build], { cwd, timeoutMs: 300_000 });
@@ -104,10 +104,13 @@ for (const app of picked) {
   const img = join(out, `compat-${app.dir.replace(/\W+/g, '_')}-${basename(entry).replace(/\W+/g, '_')}`);
   // The app's init runs in the builder: in its own directory (and environment), as it starts.
   const built = await inDir(cwd, env, () => buildImage({ entry, out: img, warmupFile, node, verify: false }));
+  // The lever: the app's packages bundled into the image instead of loaded as Node loads them.
+  const bundled = await inDir(cwd, env, () => buildImage({ entry, out: `${img}-bundled`, warmupFile, node, verify: false, bundlePackages: true }));
   const report = await runBench({
     configs: [
       { name: 'cold', command: [node, join(cwd, coldOf(app))], cwd, env },
       { name: 'thaw', command: img, cwd, env },
+      { name: 'bundled', command: `${img}-bundled`, cwd, env },
     ],
     runs,
     warmup: 1,
@@ -115,7 +118,7 @@ for (const app of picked) {
     progress: true,
   });
   process.stdout.write(`\n## ${app.dir}\n${formatTable(report)}\n`);
-  corpusRows.push({ app, report, initMs: built.manifest.timings.initMs });
+  corpusRows.push({ app, report, initMs: built.manifest.timings.initMs, mb: [built.manifest.blob.bytes / 1e6, bundled.manifest.blob.bytes / 1e6] });
 }
 
 const ms = (s: number | undefined): string => (s === undefined ? '—' : `${(s * 1000).toFixed(1)}`);
@@ -157,18 +160,21 @@ const corpusLines = [
   `docs): time to the complete response to the app's first warm-up request, cold (\`node ENTRY\`, as its`,
   `\`npm start\`) vs thaw (\`thaw build ENTRY --warmup warmup.json\`), median of ${runs} runs each, interleaved,`,
   `Node ${nodeVersion}, same machine and run as above. "init" is the app's own init inside the build (thaw's`,
-  `report): the work a restore skips.`,
+  `report): the work a restore skips. "bundled" is the same image built with \`--bundle-packages\` (every`,
+  `package the app can reach bundled, the way thaw built images before it loaded packages as Node does),`,
+  `in the same interleaved run; "snapshot MB" is the blob of each.`,
   '',
-  '| app | framework | probe | init ms | cold ms | thaw ms | cold / thaw | 95% CI of the median ratio |',
-  '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+  '| app | framework | probe | init ms | cold ms | thaw ms | bundled ms | snapshot MB (thaw / bundled) | cold / thaw | 95% CI of the median ratio |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
-for (const { app, report, initMs } of corpusRows) {
+for (const { app, report, initMs, mb } of corpusRows) {
   const get = (n: string) => report.results.find((r) => r.name === n)?.stats ?? undefined;
   const cold = get('cold');
   const thaw = get('thaw');
+  const bundledStats = get('bundled');
   const pair = report.ratios.find((p) => (p.slower === 'cold' && p.faster === 'thaw') || (p.slower === 'thaw' && p.faster === 'cold'));
   const ci = pair ? `${pair.slower === 'cold' ? '' : '1 / '}${pair.median.ratio.toFixed(2)} (${pair.median.lo.toFixed(2)} … ${pair.median.hi.toFixed(2)})` : '—';
-  corpusLines.push(`| ${app.dir}${app.entry ? ` (${app.entry})` : ''} | ${app.framework} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '').replace(/\|/g, '\\|')}\` | ${initMs} | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${ci} |`);
+  corpusLines.push(`| ${app.dir}${app.entry ? ` (${app.entry})` : ''} | ${app.framework} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '').replace(/\|/g, '\\|')}\` | ${initMs} | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${ms(bundledStats?.median)} | ${mb[0].toFixed(1)} / ${mb[1].toFixed(1)} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${ci} |`);
 }
 const corpusSection = corpusLines.join('\n');
 if (corpusRows.length) process.stdout.write('\n' + corpusSection + '\n');

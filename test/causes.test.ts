@@ -356,4 +356,30 @@ describe('what apps from a second round of new-user trials do at load (Next.js, 
     const { body } = await buildAndAsk('web-user.cjs', '/', { node: '24' });
     assert.deepEqual(JSON.parse(body), { fetchIsFunction: true, header: '1', status: 201 });
   });
+
+  test('the app\'s CommonJS packages are loaded as Node loads them: the image holds what ran, the rest loads after restore (--bundle-packages: everything)', async () => {
+    const dir = join(work, 'lazy');
+    mkdirSync(join(dir, 'node_modules/lazy-pkg'), { recursive: true });
+    cpSync(fx('lazy/server.js'), join(dir, 'server.js'));
+    for (const f of ['index.js', 'heavy.js']) cpSync(fx(`lazy/${f}`), join(dir, 'node_modules/lazy-pkg', f));
+    writeFileSync(join(dir, 'node_modules/lazy-pkg/package.json'), JSON.stringify({ name: 'lazy-pkg', version: '1.0.0', main: 'index.js' }));
+    for (const mode of ['load', 'bundle']) {
+      const img = join(dir, `img-${mode}`);
+      const b = await thaw(['build', 'server.js', '-o', img, ...(mode === 'bundle' ? ['--bundle-packages'] : [])], { cwd: dir });
+      assert.equal(b.status, 0, b.stderr);
+      const bundled = readFileSync(join(img, 'bundle.cjs'), 'utf8');
+      assert.equal(bundled.includes('HEAVY-PART-MARKER'), mode === 'bundle', `${mode}: the part never run is ${mode === 'bundle' ? '' : 'not '}in the image`);
+      const s = await serve(img, '/', {}, [], 1, dir);
+      try {
+        assert.equal(s.body, 'light');
+        const heavy = await fetch(`http://127.0.0.1:${s.port}/heavy`);
+        assert.equal(await heavy.text(), 'heavy from lazy-pkg/heavy.js');
+        // A loaded package has a module.parent, as under Node (`if (!module.parent)` means "run as
+        // a script"); esbuild's bundled modules have none.
+        if (mode === 'load') assert.equal(await (await fetch(`http://127.0.0.1:${s.port}/parent`)).text(), 'set');
+      } finally {
+        await s.child.kill();
+      }
+    }
+  });
 });

@@ -164,6 +164,11 @@ export interface BuildReport {
   servers: { created: number; listening: number; list: ServerInfo[] };
   /** Packages loaded from disk by a computed require(name) during the build. */
   runtimeRequires: RuntimeRequire[];
+  /**
+   * A CommonJS package thaw's loader ran required an ES module (Node 22+ can; the loader runs
+   * CommonJS only): the packages on the way to it, which the host then bundles instead.
+   */
+  esmRequire?: { file: string; packages: string[] };
   /** Append-mode write streams closed at checkpoint and reopened in every restore. */
   reopened: string[];
   /** Async hooks and AsyncLocalStorage instances switched off at checkpoint and back on after restore. */
@@ -221,6 +226,9 @@ export function warmupBody(r: WarmupRequest): { body?: string; json: boolean } {
  * builder's require, which loads built-ins only. `require.main` is settable, so the entry file
  * can make `require.main === module` hold as in a cold start.
  */
+/** How the bundle requires a package it leaves to thaw's loader: by this prefix and its path. */
+export const PACKAGE_PREFIX = 'thaw-package:';
+
 export const REQUIRE_BANNER = `var __thaw_require = { builtin: require, hook: null, resolve: null, paths: null, main: undefined };
 require = (function (slot) {
   function require(id) { return slot.hook ? slot.hook(id, require) : slot.builtin(id); }

@@ -32,6 +32,11 @@ export interface BuildOptions {
   node?: string;
   sea?: boolean;
   /**
+   * Bundle the app's packages into the image instead of loading them from node_modules while
+   * building (the default, except with --sea, whose single executable must hold everything).
+   */
+  bundlePackages?: boolean;
+  /**
    * Node/V8 flags for the build and for every restore: V8 restores a snapshot only under the
    * flags that built it (e.g. --perf-basic-prof, so a restored process can be profiled by name).
    */
@@ -112,15 +117,10 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       drainMs: opts.drainMs ?? 2000,
       requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
     };
-    say(`bundling ${basename(entry)}`);
-    const t0 = performance.now();
     const bundlePath = join(tmp, 'bundle.cjs');
-    const b = await bundle(entry, bundlePath, config, major, config.bundleUrl);
-    writeStackMap(bundlePath, `${bundlePath}.map`, join(tmp, STACKMAP_FILE));
-    const bundleMs = performance.now() - t0;
-
-    say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
-    const t1 = performance.now();
+    const packages = opts.bundlePackages || opts.sea ? 'bundle' : 'load';
+    /** Packages bundled although the app's packages are loaded: they require an ES module. */
+    const alsoBundled = new Set<string>();
     const blobPath = join(tmp, 'snapshot.blob');
     const userFlags = opts.v8Flags ?? [];
     let buildFlags: string[] = [...userFlags];
@@ -137,17 +137,42 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       if (buildFlags.includes('--perf-basic-prof')) removeJitFiles([child.pid], process.cwd());
       return { status: exit.status, signal: exit.signal, stderr: child.stderr() };
     };
-    let outcome = await runBuilder();
-    if (outcome.status !== 0 && !opts.sea && applies('regexp-code-unserializable', node.version) && REGEXP_CODE_ABORT.test(outcome.stderr)) {
-      // node-features.ts 'regexp-code-unserializable': V8 11.3 cannot serialise compiled RegExp
-      // code. Interpreted regexps have none; the flag must then be used at every restore too.
-      buildFlags = [...userFlags, '--regexp-interpret-all'];
-      notes.push(`Node ${node.version} cannot snapshot compiled RegExp code, so this image runs regular expressions interpreted (--regexp-interpret-all, at build and restore); Node 22+ has no such limit`);
-      say('rebuilding with interpreted regular expressions (Node 20)');
+    const readReport = (): BuildReport | undefined => (existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined);
+    let b: Awaited<ReturnType<typeof bundle>>;
+    let outcome: Awaited<ReturnType<typeof runBuilder>>;
+    let report: BuildReport | undefined;
+    let bundleMs = 0;
+    let snapshotMs = 0;
+    for (;;) {
+      say(`bundling ${basename(entry)}`);
+      const t0 = performance.now();
+      b = await bundle(entry, bundlePath, config, major, config.bundleUrl, packages, alsoBundled);
+      writeStackMap(bundlePath, `${bundlePath}.map`, join(tmp, STACKMAP_FILE));
+      bundleMs += performance.now() - t0;
+
+      say(`building the snapshot with Node ${node.version}${warmup.length ? ` (${warmup.reduce((n, r) => n + (r.repeat ?? 1), 0)} warm-up requests)` : ''}`);
+      const t1 = performance.now();
       outcome = await runBuilder();
+      if (outcome.status !== 0 && !opts.sea && applies('regexp-code-unserializable', node.version) && REGEXP_CODE_ABORT.test(outcome.stderr) && !buildFlags.includes('--regexp-interpret-all')) {
+        // node-features.ts 'regexp-code-unserializable': V8 11.3 cannot serialise compiled RegExp
+        // code. Interpreted regexps have none; the flag must then be used at every restore too.
+        buildFlags = [...userFlags, '--regexp-interpret-all'];
+        notes.push(`Node ${node.version} cannot snapshot compiled RegExp code, so this image runs regular expressions interpreted (--regexp-interpret-all, at build and restore); Node 22+ has no such limit`);
+        say('rebuilding with interpreted regular expressions (Node 20)');
+        outcome = await runBuilder();
+      }
+      snapshotMs += performance.now() - t1;
+      report = readReport();
+      // A package thaw's loader ran required an ES module, which the loader cannot run: bundle
+      // the packages on the way to it (esbuild makes CommonJS of it) and build again.
+      const esm = report?.esmRequire;
+      const more = esm?.packages.filter((p) => !alsoBundled.has(p)) ?? [];
+      // (Also when the app caught the failure: Node 20.19+ and 22.12+ load it, so a cold start would.)
+      if (!esm || !more.length || alsoBundled.size > 50) break;
+      for (const p of more) alsoBundled.add(p);
+      say(`bundling ${more.join(', ')} (${more.length > 1 ? 'they require' : 'it requires'} an ES module, ${relative(process.cwd(), esm.file)})`);
     }
-    const snapshotMs = performance.now() - t1;
-    const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined;
+    if (alsoBundled.size) notes.push(`bundled ${[...alsoBundled].sort().join(', ')} into the image: ${alsoBundled.size > 1 ? 'they require' : 'it requires'} ES modules, which thaw's loader does not run`);
     const mapper = new StackMapper(bundlePath, join(out, 'bundle.cjs'));
     if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
       const shown = relative(process.cwd(), entry) || entry;

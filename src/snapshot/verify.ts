@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { ThawError, tail } from '../errors.js';
 import { freePort, portInUse } from '../launch/port.js';
 import { resolveProbe, waitReady } from '../launch/probe.js';
-import { start, type Child } from '../launch/spawn.js';
+import { start, type Child, type Exit } from '../launch/spawn.js';
 import { removeJitFiles } from '../launch/jit-files.js';
 import { WARMUP_PEER, type ServerInfo, type WarmupRequest } from '../runtime/protocol.js';
 import { judge, type Answer, type Difference } from './compare.js';
@@ -91,11 +91,13 @@ function excerpt(stderr: string): string | undefined {
 
 async function launch(name: string, argv: string[], o: VerifyOptions, port: number): Promise<Run> {
   const child = start(argv, { cwd: o.cwd, env: { ...o.env, PORT: String(port) } });
+  let exit: Exit | undefined;
+  void child.exited.then((x) => (exit = x));
   const host = hostOf(o.server);
   try {
     await waitReady(resolveProbe({ url: `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`, intervalMs: 2 }, port), {
       deadline: performance.now() + o.startTimeoutMs,
-      abort: () => (child.done ? `the ${name} process exited before it listened` : null),
+      abort: () => (child.done ? `the ${name} process exited${exit ? ` (${exit.signal ? `killed by ${exit.signal}` : `code ${exit.code}`}${child.stderr().trim() === '' ? ', printing nothing' : ''})` : ''} before it listened` : null),
     });
   } catch (e) {
     await stop(child, o);

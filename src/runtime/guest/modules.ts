@@ -21,9 +21,9 @@ import { dirname, isAbsolute, relative } from 'node:path';
 import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
-import { session } from './session.js';
+import { pair, session } from './session.js';
 import { freeBindings } from './web.js';
-import { DEFERRED_MODULES } from '../protocol.js';
+import { DEFERRED_MODULES, PACKAGE_PREFIX } from '../protocol.js';
 
 /** What the bundle's banner hands over: the builder's require and the slot for thaw's route. */
 export interface RequireSlot {
@@ -43,6 +43,7 @@ interface LoadedModule {
   loaded: boolean;
   children: LoadedModule[];
   paths: string[];
+  parent: object | null;
   require: NodeJS.Require;
 }
 
@@ -112,6 +113,8 @@ export function packageOf(file: string): string {
 
 const resolved = new Map<string, string>();
 function resolveFrom(id: string, from: string | undefined, options?: { paths?: string[] }): string {
+  // A bundled module's name in the source table is not always a path (`thaw-package:/…`).
+  if (from !== undefined && !isAbsolute(from)) from = undefined;
   if (options) return nodeModule().createRequire(from ?? entry).resolve(id, options);
   const key = `${from ?? entry}\0${id}`;
   let file = resolved.get(key);
@@ -194,14 +197,23 @@ function load(file: string, from: string | undefined): unknown {
   if (hit) return hit.exports;
   if (file.endsWith('.node')) throw nativeAddonError(file, from);
   const text = readFileSync(file, 'utf8');
-  const mod: LoadedModule = { id: file, filename: file, path: dirname(file), exports: {}, loaded: false, children: [], paths: [], require: undefined as unknown as NodeJS.Require };
+  // `parent` and `paths` as Node sets them: `if (!module.parent)` means "run as a script".
+  // A package the bundle left to this loader was required by bundled code, which has no module
+  // object here: its parent is the entry's.
+  const parent = from ? (cache[from] ?? { id: from, filename: from, loaded: false }) : { id: '.', filename: entry, loaded: false };
+  const paths = (nodeModule() as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
+  const mod: LoadedModule = { id: file, filename: file, path: dirname(file), exports: {}, loaded: false, children: [], paths, parent, require: undefined as unknown as NodeJS.Require };
+  cache[from ?? '']?.children.push(mod);
   mod.require = makeRequire(file);
   cache[file] = mod;
   try {
     if (file.endsWith('.json')) {
       mod.exports = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } else {
-      if (isEsm(file)) throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
+      if (isEsm(file)) {
+        noteEsmRequire(file, from);
+        throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
+      }
       const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
       const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
       // The module function sits inside one that binds the global object and the web globals
@@ -233,9 +245,28 @@ function makeRequire(from: string): NodeJS.Require {
   return req;
 }
 
+/**
+ * An ES module required by a package this loader ran: the packages from it up to the bundle go
+ * into the report, and the host bundles them instead (esbuild turns the ES module into CommonJS).
+ */
+function noteEsmRequire(file: string, from: string | undefined): void {
+  const packages: string[] = [];
+  for (let m = from ? cache[from] : undefined; m; m = cache[(m.parent as { filename?: string } | null)?.filename ?? '']) {
+    if (m.filename.includes('/node_modules/')) packages.push(packageOf(m.filename));
+  }
+  session().report.esmRequire ??= { file, packages: [...new Set(packages)] };
+}
+
 /** One require() of the bundle or of a module thaw loaded. */
 function route(id: string, from: string | undefined): unknown {
   if (typeof id !== 'string') return slot.builtin(id);
+  // A package the bundle left to this loader, by path (bundle.ts loadPackages): not a
+  // computed name.
+  const packaged = id.startsWith(PACKAGE_PREFIX);
+  if (packaged) {
+    id = id.slice(PACKAGE_PREFIX.length);
+    from = undefined;
+  }
   if (isBuiltin(id)) return builtin(id);
   const file = resolveFrom(id, from);
   const hit = cache[file];
@@ -244,7 +275,7 @@ function route(id: string, from: string | undefined): unknown {
   // The requires a loaded module makes itself are its business; the report names the ones the
   // bundled code made by a computed name.
   const cjs = isEsm(file) ? (commonJsExport(id, file) ?? file) : file;
-  if (!cjs.endsWith('.node') && !(from && cache[from])) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: cjs });
+  if (!cjs.endsWith('.node') && !(from && cache[from]) && !packaged) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: cjs });
   return load(cjs, from);
 }
 
@@ -264,5 +295,23 @@ export function routeRequires(s: RequireSlot): void {
   session().collectors.push((r) => {
     r.runtimeRequires = loadedAtBuild.slice();
   });
+  pair('modules loaded during the build', undefined, seedNodeCache);
+}
+
+/**
+ * Node's own loader, which loads what the build did not, gets the modules thaw loaded, so a
+ * package has one copy (React's hooks need the one React).
+ */
+function seedNodeCache(): void {
+  const Module = nodeModule() as unknown as { new (id: string, parent?: unknown): Record<string, unknown>; _cache: Record<string, unknown>; _nodeModulePaths(dir: string): string[] };
+  for (const [file, mod] of Object.entries(cache)) {
+    if (Module._cache[file]) continue;
+    const m = new Module(file, null);
+    m.filename = file;
+    m.paths = Module._nodeModulePaths(dirname(file));
+    m.exports = mod.exports;
+    m.loaded = mod.loaded;
+    Module._cache[file] = m;
+  }
 }
 
