@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTable, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
+import { formatTable, formatTimeline, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
+import { phaseLabel } from '../src/bench/timeline.js';
 import { run } from '../src/launch/spawn.js';
 import { buildImage } from '../src/snapshot/build.js';
 import { readWarmup, warmupProbe } from '../src/snapshot/warmup-file.js';
@@ -65,14 +66,16 @@ for (const example of examples) {
     { name: 'thaw', command: img },
   ];
   if (raw) configs.push({ name: 'raw snapshot', command: [node, '--snapshot-blob', raw] });
+  configs.push({ name: 'floor', command: [node, join(root, 'benchmarks/floor.cjs')] });
   const report = await runBench({
     configs,
     runs,
     warmup: 1,
     probe: warmupProbe(readWarmup(warmupFile)[0]!),
     progress: true,
+    timeline: true,
   });
-  process.stdout.write(`\n## ${example}\n${formatTable(report)}\n`);
+  process.stdout.write(`\n## ${example}\n${formatTable(report)}${formatTimeline(report)}\n`);
   rows.push({ example, report });
 }
 
@@ -133,27 +136,58 @@ const lines = [
   `npm run bench:startup -- --runs ${runs}${opt('node', '') ? ` --node ${node}` : ''}`,
   '```',
   '',
-  '| example | probe | cold ms | thaw ms | raw snapshot ms | cold / thaw | thaw / raw | thaw vs cold, 95% CI of the median ratio |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  '| example | probe | cold ms | thaw ms | raw snapshot ms | floor ms | cold / thaw | thaw / raw | thaw / floor | thaw vs cold, 95% CI of the median ratio |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
 for (const { example, report } of rows) {
   const get = (n: string) => report.results.find((r) => r.name === n)?.stats ?? undefined;
   const cold = get('cold');
   const thaw = get('thaw');
   const raw = get('raw snapshot');
+  const floor = get('floor');
   const pair = report.ratios.find((p) => (p.slower === 'cold' && p.faster === 'thaw') || (p.slower === 'thaw' && p.faster === 'cold'));
   const ci = pair ? `${pair.slower === 'cold' ? '' : '1 / '}${pair.median.ratio.toFixed(2)} (${pair.median.lo.toFixed(2)} … ${pair.median.hi.toFixed(2)})` : '—';
-  lines.push(`| ${example} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '')}\` | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${raw ? ms(raw.median) : 'n/a¹'} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${thaw && raw ? (thaw.median / raw.median).toFixed(2) : '—'} | ${ci} |`);
+  lines.push(`| ${example} | \`${report.probe.replace(/http:\/\/127\.0\.0\.1:\$PORT/, '')}\` | ${ms(cold?.median)} | ${ms(thaw?.median)} | ${raw ? ms(raw.median) : 'n/a¹'} | ${ms(floor?.median)} | ${cold && thaw ? (cold.median / thaw.median).toFixed(2) + 'x' : '—'} | ${thaw && raw ? (thaw.median / raw.median).toFixed(2) : '—'} | ${thaw && floor ? (thaw.median / floor.median).toFixed(2) + 'x' : '—'} | ${ci} |`);
 }
 lines.push(
   '',
   'cold: `node examples/NAME/server.js`; thaw: `thaw build … --warmup examples/NAME/warmup.json`, started through `IMG/start`;',
   'raw snapshot: benchmarks/raw/NAME.cjs, the same app snapshotted by hand (dependencies loaded and the same warm-up run in the',
-  'builder, the server made in the deserialize main), bundled with esbuild and started with `node --snapshot-blob`.',
+  'builder, the server made in the deserialize main), bundled with esbuild and started with `node --snapshot-blob`;',
+  'floor: benchmarks/floor.cjs, a bare node:http server answering 200 at once, the least a Node server takes. Every',
+  'start ran with the `--timeline` preload (its phases are in the next section).',
 );
 lines.push('', "¹ Express loads node:http when it is required, so a raw snapshot of it cannot be made without deferring node:http by hand — which is what thaw does.");
 const section = lines.join('\n');
 process.stdout.write('\n' + section + '\n');
+
+// Where each example's restored and cold starts spend their time: one row per phase.
+const timelineLines = [
+  `The same runs, phase by phase (\`thaw bench --timeline\`): the median of each phase in ms, from spawn to the`,
+  `client's receipt of the first representative response, for the restored (thaw) and the cold start of each example.`,
+  `"accounted" is the sum of the phase medians against the median time to first response.`,
+  '',
+];
+for (const kind of ['thaw', 'cold'] as const) {
+  const withTimeline = rows.filter((r) => r.report.results.find((x) => x.name === kind)?.timeline);
+  if (!withTimeline.length) continue;
+  const marks: string[] = [];
+  for (const r of withTimeline) for (const p of r.report.results.find((x) => x.name === kind)!.timeline!) if (!marks.includes(p.mark)) marks.push(p.mark);
+  timelineLines.push(`| ${kind === 'thaw' ? 'restored (thaw)' : 'cold'}: phase, ms | ${withTimeline.map((r) => r.example).join(' | ')} |`, `| --- |${' ---: |'.repeat(withTimeline.length)}`);
+  const cell = (r: Row, mark: string): string => {
+    const p = r.report.results.find((x) => x.name === kind)!.timeline!.find((x) => x.mark === mark);
+    return p ? p.ms.toFixed(1) : '—';
+  };
+  for (const mark of marks) timelineLines.push(`| ${phaseLabel(mark, kind === 'thaw')} | ${withTimeline.map((r) => cell(r, mark)).join(' | ')} |`);
+  const accounted = (r: Row): string => {
+    const res = r.report.results.find((x) => x.name === kind)!;
+    const sum = res.timeline!.reduce((n, p) => n + p.ms, 0);
+    return `${sum.toFixed(1)} of ${ms(res.stats?.median)} (${((sum / ((res.stats?.median ?? NaN) * 1000)) * 100).toFixed(0)}%)`;
+  };
+  timelineLines.push(`| accounted | ${withTimeline.map(accounted).join(' | ')} |`, '');
+}
+const timelineSection = timelineLines.join('\n');
+process.stdout.write('\n' + timelineSection + '\n');
 
 const corpusLines = [
   `Every app of the compatibility corpus that thaw restores (test/compat, written from each framework's`,
@@ -191,5 +225,6 @@ function writeSection(name: string, title: string, body: string): void {
   renameSync(`${bm}.tmp`, bm);
   process.stderr.write(`bench:startup: BENCHMARKS.md section ${name} updated\n`);
 }
-if (rows.length) writeSection('startup', 'Startup: cold vs thaw vs raw snapshot', section);
+if (rows.length) writeSection('startup', 'Startup: cold vs thaw vs raw snapshot vs the floor', section);
+if (rows.length) writeSection('startup-timeline', 'Startup: where the time goes, phase by phase', timelineSection);
 if (corpusRows.length) writeSection('startup-corpus', 'Startup: the compatibility corpus, cold vs thaw', corpusSection);

@@ -1,7 +1,8 @@
 // thaw bench end to end: real servers (test/fixtures/bench/slow-server.js), real sockets, real
 // /proc, driven through bin/thaw as a user would.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -60,6 +61,53 @@ describe('thaw bench (end to end)', () => {
     const started = pids(pidFile);
     assert.equal(started.length, 10);
     assert.deepEqual(started.filter(alive), []);
+  });
+
+  it('--timeline: a cold and a restored start, phase by phase from spawn to the response, summing to the time to first response', async () => {
+    const img = join(dir, 'hello-img');
+    const b = await thaw(['build', join(root, 'examples/hello/server.js'), '-o', img, '--warmup', join(root, 'examples/hello/warmup.json')]);
+    assert.equal(b.status, 0, b.stderr);
+    const json = join(dir, 'timeline.json');
+    const html = join(dir, 'timeline.html');
+    const leftBefore = readdirSync(tmpdir()).filter((f) => f.startsWith('thaw-timeline-')).length;
+    // The cold one answers 503 first: its timeline is about the 2xx response the probe waits for.
+    const r = await thaw(['bench', '-c', `cold=${srv('WORK_MS=300 NOT_READY=1')}`, '-c', `restored=${img}`, '--runs', '3', '--timeline', '--ready', 'http://127.0.0.1:$PORT/hello', '--json', json, '--html', html]);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    for (const res of doc.results) {
+      for (const [i, sample] of res.samples.entries()) {
+        assert.ok(sample.timeline, `${res.command} run ${i + 1} has a timeline`);
+        const sum = sample.timeline.reduce((n: number, p: { ms: number }) => n + p.ms, 0);
+        const total = sample.firstS * 1000;
+        assert.ok(sum >= 0.9 * total && sum <= 1.02 * total, `${res.command} run ${i + 1}: phases sum to ${sum.toFixed(1)} of ${total.toFixed(1)} ms`);
+        assert.deepEqual(sample.timeline.slice(-3).map((p: { mark: string }) => p.mark), ['request', 'finish', 'received']);
+      }
+      assert.equal(res.timeline.length, res.samples[0].timeline.length, 'medians of the same phases');
+    }
+    const [cold, restored] = doc.results;
+    const phase = (r: { timeline: Array<{ mark: string; ms: number }> }, mark: string) => r.timeline.find((p) => p.mark === mark)?.ms;
+    assert.ok(phase(cold, 'listening')! >= 280, `the cold server's 300 ms of work is before it listens: ${phase(cold, 'listening')}`);
+    for (const mark of ['environment', 'thaw.restore', 'preload', 'thaw.main', 'thaw.hooks', 'thaw.listen', 'listening']) assert.ok(phase(restored, mark) !== undefined, `the restore has ${mark}`);
+    assert.ok(!cold.timeline.some((p: { mark: string }) => p.mark.startsWith('thaw.')));
+    assert.match(r.stdout, /Where the time to first response goes:\n {2}cold \(median of 3 runs per phase; phases sum to [\d.]+ ms, median time to response [\d.]+ ms\)\n/);
+    assert.match(r.stdout, /\n {4}load and initialise the app +█+ +\d+\.\d ms\n/);
+    assert.match(r.stdout, /\n {4}deserialise the heap \(isolate, context\) +[█▏]+ +\d+\.\d ms\n/);
+    assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('thaw-timeline-')).length, leftBefore, 'the preload and the marks are gone');
+    // The HTML report draws each start as a bar of its phases, one segment per phase.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto('file://' + html);
+      assert.equal(await page.locator('#timeline rect.phase').count(), cold.timeline.length + restored.timeline.length);
+      assert.match((await page.locator('#timeline rect.phase').first().locator('title').textContent()) ?? '', /^cold: exec: launcher, loading Node, \d+\.\d ms/);
+      assert.match((await page.locator('.legend').textContent()) ?? '', /deserialise the heap \(isolate, context\)/);
+      await page.locator('#timeline').screenshot({ path: join(dir, 'timeline.png') });
+    } finally {
+      await browser.close();
+    }
+    const tcp = await thaw(['bench', '-c', `cold=${srv()}`, '--timeline', '--ready', 'tcp://127.0.0.1:$PORT']);
+    assert.equal(tcp.status, 1);
+    assert.match(tcp.stderr, /^thaw: error: \[E_USAGE\] --timeline needs an HTTP probe, not: connect to tcp:\/\/127\.0\.0\.1:\$PORT\n/);
   });
 
   it('reports each bad configuration on one clear line and still runs the good one', async () => {

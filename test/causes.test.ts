@@ -357,6 +357,12 @@ describe('what apps from a second round of new-user trials do at load (Next.js, 
     assert.deepEqual(JSON.parse(body), { fetchIsFunction: true, header: '1', status: 201 });
   });
 
+  test('a connection the app began during init is named, with where and the fix, though it was over by the checkpoint', async () => {
+    const { body, stdout } = await buildAndAsk('connect-at-init.cjs');
+    assert.equal(body, 'ECONNREFUSED', 'the restore keeps what init made of the attempt');
+    assert.match(stdout, /note: the app connected to 127\.0\.0\.1:1 during init \(test\/fixtures\/causes\/connect-at-init\.cjs:6:\d+\); no connection survives a checkpoint.*onRestore\(\)/);
+  });
+
   test('the app\'s CommonJS packages are loaded as Node loads them: the image holds what ran, the rest loads after restore (--bundle-packages: everything)', async () => {
     const dir = join(work, 'lazy');
     mkdirSync(join(dir, 'node_modules/lazy-pkg'), { recursive: true });

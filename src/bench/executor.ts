@@ -3,15 +3,16 @@
  * tree; the scripted fake replays given samples so runner, statistics and exports test
  * deterministically (after hyperfine's MockExecutor).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ThawError, tail } from '../errors.js';
 import { sampleTree } from '../launch/memory.js';
 import { portInUse, freePort } from '../launch/port.js';
 import { httpOnce, OutputWatcher, resolveProbe, usesRunPort, waitReady, type ProbeSpec, type ResolvedProbe } from '../launch/probe.js';
-import { descendants, run, start, type Exit } from '../launch/spawn.js';
+import { descendants, monotonicMs, run, start, type Exit } from '../launch/spawn.js';
 import { bindPort, resolveCommand, type ResolvedCommand } from './command.js';
+import { readTimeline, type TimelineRecorder } from './timeline.js';
 import type { BenchConfig, Executor, RunContext, RunSample } from './types.js';
 
 export interface RealExecutorOptions {
@@ -20,6 +21,8 @@ export interface RealExecutorOptions {
   after: number;
   prepare: Array<string | undefined>;
   cleanup: Array<string | undefined>;
+  /** Record each run's timeline (HTTP probes). */
+  timeline?: TimelineRecorder;
 }
 
 async function shellStep(what: 'prepare' | 'cleanup', cmd: string, config: BenchConfig, timeoutMs: number): Promise<void> {
@@ -95,10 +98,13 @@ export function realExecutor(opts: RealExecutorOptions): Executor {
       }
       const watcher = probe.regex ? new OutputWatcher(probe.regex) : null;
       const argv = bindPort(cmd, port);
+      const timeline = opts.timeline?.forRun(config.env ?? {});
+      // performance.now() + clock = the monotonic clock the child's marks are on.
+      const clock = monotonicMs() - performance.now();
       const t0 = performance.now();
       const child = start(argv, {
         cwd: config.cwd,
-        env: { ...(config.env ?? {}), PORT: String(port) },
+        env: { ...(config.env ?? {}), ...timeline?.env, PORT: String(port) },
         onOutput: watcher ? (s, c) => watcher.feed(s, c) : undefined,
       });
       let exit: Exit | null = null;
@@ -157,6 +163,11 @@ export function realExecutor(opts: RealExecutorOptions): Executor {
           sample.userS = tree.userS;
           sample.systemS = tree.systemS;
           sample.processes = tree.processes;
+        }
+        if (timeline) {
+          // The child writes its marks as the response is finished: moments, at most.
+          for (let i = 0; i < 100 && !existsSync(timeline.file); i++) await new Promise((r) => setTimeout(r, 2));
+          sample.timeline = readTimeline(timeline.file, t0 + clock, readyAt + clock);
         }
         if (opts.after > 1) {
           const lat: number[] = [firstLatency ?? sample.firstS];

@@ -7,7 +7,7 @@
  *   process.stdout.write(formatTable(report));
  */
 export { runBench, machineInfo } from './runner.js';
-export { formatTable, formatFailures } from './table.js';
+export { formatTable, formatFailures, formatTimeline } from './table.js';
 export { buildReport } from './report.js';
 export { writeExports } from './export/index.js';
 export { realExecutor, fakeExecutor } from './executor.js';

@@ -2,6 +2,7 @@
  * Summarise: raw samples → BenchReport (pure; the runner measures, exporters serialise).
  */
 import { bootstrapMedianRatio, distinguishable, median, ratioWithError, summarize, type Summary } from './stats.js';
+import { medianTimeline } from './timeline.js';
 import type { BenchFailure, BenchReport, ConfigResult, PairRatio, RawResult, RunSample } from './types.js';
 
 /** What a report says about the run itself: BenchReport's own fields, minus the results. */
@@ -41,6 +42,7 @@ export function buildReport(raw: RawResult[], meta: ReportMeta): BenchReport {
       userS: summaryOf(r.samples, (s) => s.userS),
       systemS: summaryOf(r.samples, (s) => s.systemS),
       warmupCurve: warmupCurve(r.samples),
+      timeline: r.samples.some((s) => s.timeline) ? medianTimeline(r.samples.flatMap((s) => (s.timeline ? [s.timeline] : []))) : null,
       relative: null,
       failure: r.failure,
     };

@@ -12,6 +12,7 @@ import { displayCommand } from './command.js';
 import { realExecutor } from './executor.js';
 import { writeExports } from './export/index.js';
 import { buildReport, type ReportMeta } from './report.js';
+import { TimelineRecorder } from './timeline.js';
 import type { BenchFailure, BenchOptions, BenchReport, MachineInfo, RawResult, RunContext } from './types.js';
 
 export function machineInfo(): MachineInfo {
@@ -77,8 +78,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const probe = opts.probe ?? {};
   const prepare = perConfig('--prepare', opts.prepare, configs.length);
   const cleanup = perConfig('--cleanup', opts.cleanup, configs.length);
-  const executor = opts.executor ?? realExecutor({ probe, timeoutMs, after, prepare, cleanup });
-  resolveProbe(probe, 65535); // a bad --ready or --ready-regex fails here, before any run
+  const checked = resolveProbe(probe, 65535); // a bad --ready or --ready-regex fails here, before any run
+  if (opts.timeline && checked.kind !== 'http') {
+    throw new ThawError('E_USAGE', `--timeline needs an HTTP probe, not: ${describeProbe(probe)}`, { hint: 'give --ready http://127.0.0.1:$PORT/PATH (the first 2xx response ends the timeline)' });
+  }
+  const timeline = opts.timeline && !opts.executor ? new TimelineRecorder() : undefined;
+  const executor = opts.executor ?? realExecutor({ probe, timeoutMs, after, prepare, cleanup, timeline });
 
   const raw: RawResult[] = configs.map((c) => ({ name: c.name, command: displayCommand(c.command), samples: [], failure: null }));
   const meta: ReportMeta = {
@@ -151,6 +156,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     }
   } finally {
     bar?.stop();
+    timeline?.remove();
   }
   return emit(true);
 }

@@ -1,6 +1,7 @@
 /** The terminal report, in hyperfine's layout, for time to first response. */
 import { formatError, ThawError } from '../errors.js';
 import { mb, time } from './export/units.js';
+import { formatTimelines } from './timeline.js';
 import type { BenchReport } from './types.js';
 
 const pad = (s: string, n: number) => s.padStart(n);
@@ -49,4 +50,10 @@ export function formatTable(report: BenchReport): string {
 /** One `thaw: error:` block per failed configuration (the CLI prints them on stderr). */
 export function formatFailures(report: BenchReport): string {
   return report.failures.map((f) => formatError(new ThawError(f.code, f.message, { hint: f.hint, detail: f.detail }))).join('\n');
+}
+
+/** Where each configuration's start went, phase by phase (--timeline), or '' without. */
+export function formatTimeline(report: BenchReport): string {
+  const rows = report.results.flatMap((r) => (r.timeline && r.stats ? [{ name: r.name, runs: r.samples.filter((s) => s.timeline).length, totalMs: r.stats.median * 1000, phases: r.timeline }] : []));
+  return rows.length ? `\nWhere the time to first response goes:\n${formatTimelines(rows)}` : '';
 }

@@ -5,6 +5,7 @@
  */
 import type { ProbeSpec } from '../launch/probe.js';
 import type { RatioInterval, Summary } from './stats.js';
+import type { Phase } from './timeline.js';
 
 export interface BenchConfig {
   name: string;
@@ -30,6 +31,8 @@ export interface RunSample {
   processes?: number;
   /** Probe attempts until ready (connects refused + non-2xx answers + the good one). */
   attempts?: number;
+  /** Where the time to first response went, phase by phase (--timeline), ms. */
+  timeline?: Phase[];
 }
 
 export interface BenchFailure {
@@ -58,6 +61,8 @@ export interface ConfigResult {
   systemS: Summary | null;
   /** Median latency (s) of request i+1 across runs: the warm-up curve. */
   warmupCurve: number[];
+  /** The median of each phase of a start across runs (--timeline), ms; null without. */
+  timeline: Phase[] | null;
   /** Mean relative to the fastest configuration (hyperfine's "Relative" column). */
   relative: { ratio: number; stddev: number } | null;
   failure: BenchFailure | null;
@@ -123,6 +128,8 @@ export interface BenchOptions {
   progress?: boolean;
   /** Also time the Nth response and the latency of requests 1..N (HTTP probes). */
   after?: number;
+  /** Record where each start's time goes (bench/timeline.ts): HTTP probes, Node servers. */
+  timeline?: boolean;
   /** Shell command(s) before every run: one for all configurations, or one per configuration. */
   prepare?: string | string[];
   /** Shell command(s) after each configuration's last run. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ThawError } from '../errors.js';
 import { compareBaseline, formatBaseline } from '../bench/baseline.js';
 import { readTimes } from '../bench/export/json.js';
-import { formatFailures, formatTable, runBench } from '../bench/index.js';
+import { formatFailures, formatTable, formatTimeline, runBench } from '../bench/index.js';
 import type { BenchConfig } from '../bench/types.js';
 import { atLeast, namedCommand, positive, wholeNumber } from './options.js';
 import type { CommandSpec } from './spec.js';
@@ -30,6 +30,7 @@ interface BenchOptions {
   readyRegex?: string;
   probeInterval: number;
   after: number;
+  timeline?: boolean;
   prepare?: string[];
   cleanup?: string[];
   timeout: number;
@@ -68,6 +69,7 @@ export const benchCommand: CommandSpec<BenchOptions> = {
     { flags: '--ready-regex <regex>', description: 'ready when a line of stdout/stderr matches (instead of a network probe)' },
     { flags: '--probe-interval <ms>', description: 'milliseconds between probe attempts (resolution vs. CPU taken from the server)', default: 0.5, parse: atLeast('--probe-interval', 'milliseconds', 0.05) },
     { flags: '--after <n>', description: 'also time the Nth response and the latency of requests 1..N (warm-up curve)', default: 1, parse: num('--after', 1) },
+    { flags: '--timeline', description: 'also show where each start spends its time, phase by phase, from spawn to response (Node servers; HTTP probe)' },
     { flags: '--prepare <cmd>', description: 'shell command before every run (once for all, or once per -c)', repeat: true },
     { flags: '--cleanup <cmd>', description: "shell command after each configuration's last run (once for all, or once per -c)", repeat: true },
     { flags: '-t, --timeout <seconds>', description: 'per-run limit to become ready', default: 30, parse: positive('--timeout', 'seconds') },
@@ -99,6 +101,7 @@ export const benchCommand: CommandSpec<BenchOptions> = {
       runs: opts.runs,
       warmup: opts.warmupRuns ?? opts.warmup ?? 0,
       after: opts.after,
+      timeline: opts.timeline,
       timeoutMs: opts.timeout * 1000,
       interleave: opts.interleave !== false,
       progress: true,
@@ -116,6 +119,7 @@ export const benchCommand: CommandSpec<BenchOptions> = {
       exports: { json: opts.json, markdown: opts.markdown, csv: opts.csv, html: opts.html },
     });
     process.stdout.write(formatTable(report));
+    process.stdout.write(formatTimeline(report));
     let code = 0;
     if (baseline) {
       const { rows, missing } = compareBaseline(report, baseline, opts.threshold);

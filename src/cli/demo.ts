@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFailures, formatTable, runBench } from '../bench/index.js';
+import { formatFailures, formatTable, formatTimeline, runBench } from '../bench/index.js';
 import { ThawError } from '../errors.js';
 import { buildImage } from '../snapshot/build.js';
 import { readWarmup, warmupProbe } from '../snapshot/warmup-file.js';
@@ -56,8 +56,10 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       warmup: 1,
       probe,
       progress: true,
+      timeline: true,
     });
     process.stdout.write(formatTable(report));
+    process.stdout.write(formatTimeline(report));
     const failures = formatFailures(report);
     if (failures) process.stdout.write(failures);
     const cold = report.results.find((r) => r.name === 'cold')?.stats;

@@ -30,6 +30,11 @@ export interface SpawnOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
 }
 
+/** Now on the monotonic clock every process on the machine shares (process.hrtime), ms. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;

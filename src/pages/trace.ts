@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../launch/probe.js';
 import { freePort } from '../launch/port.js';
-import { descendants, run, start } from '../launch/spawn.js';
+import { descendants, monotonicMs, run, start } from '../launch/spawn.js';
 import type { FaultTrace } from '../model/faults.js';
 import type { PageMap } from '../model/page-map.js';
 import { attributeFaults } from '../model/pages-summary.js';
@@ -98,10 +98,6 @@ async function checkPerf(): Promise<void> {
   if (r.status !== 0) throw new ThawError('E_PERF_MISSING', 'perf does not run', { detail: tail(r.stderr) });
 }
 
-function monoMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
 /** The command must exist before perf runs it: perf's own failure says nothing useful. */
 function checkCommand(cmd: string): void {
   const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, cmd));
@@ -136,7 +132,7 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
       const probe = resolveProbe({ url: DEFAULT_PROBE_URL, ...opts.ready }, port);
       try {
         await waitReady(probe, { deadline, abort: () => (perf.done ? 'exited' : null) });
-        readyMono = monoMs();
+        readyMono = monotonicMs();
       } catch (e) {
         if (!(e instanceof ThawError) || e.code !== 'E_PROBE_ABORTED') {
           await perf.kill();

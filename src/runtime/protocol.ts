@@ -152,6 +152,8 @@ export interface BuildReport {
   envEnumeratedAt?: string;
   /** Where the app first read process.pid during init (a logger's "pid" then is the build's). */
   pidReadAt?: string;
+  /** Outgoing connections the app began during init (to a database, a cache): none survives a checkpoint. */
+  connectedAtInit?: Array<{ to: string; stack: string }>;
   /** Where the app first made a vm context while building (a snapshot cannot hold one). */
   vmContextAt?: string;
   /** The app's own files (outside node_modules) it read during the build: their contents are baked in. */

@@ -181,6 +181,11 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       throw Object.assign(err, { report, bundleWarnings: b.warnings, missing: b.missing, mapper, node, notes });
     }
 
+    for (const c of report.connectedAtInit ?? []) {
+      const at = mapper.ownSite(c.stack);
+      notes.push(`the app connected to ${c.to} during init${at ? ` (${at})` : ''}; no connection survives a checkpoint, so every restore starts without it: connect in onRestore() (thaw's runtime), or on first use`);
+    }
+
     say('writing the image');
     const blobFile = opts.sea ? 'start' : 'snapshot.blob';
     const blobAbs = join(tmp, blobFile);

@@ -354,8 +354,10 @@ function resolveLikeNode(file: string): void {
  * JSX compiled for React's automatic runtime (React 17+: no `import React` needed) unless the
  * app's tsconfig.json chooses how.
  */
-function appOptions(entry: string): Pick<esbuild.BuildOptions, 'define' | 'jsx'> {
-  return { define: { ...META }, ...(tsconfigSetsJsx(entry) ? {} : { jsx: 'automatic' as const }) };
+function appOptions(entry: string): Pick<esbuild.BuildOptions, 'define' | 'jsx' | 'absWorkingDir'> {
+  // esbuild's service keeps the directory it started in; messages' file names are relative to
+  // this one, which is where the build runs (the API may be called from several).
+  return { absWorkingDir: process.cwd(), define: { ...META }, ...(tsconfigSetsJsx(entry) ? {} : { jsx: 'automatic' as const }) };
 }
 
 /** Does the nearest tsconfig.json (or jsconfig.json) above the entry set `jsx`? */

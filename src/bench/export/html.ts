@@ -2,13 +2,14 @@
  * `thaw bench --html`: one self-contained page (inline CSS and SVG, no script, no network) with
  * the summary table, each configuration's distribution of time to first response (every run as
  * a dot over a box of the quartiles and a whisker min…max, on one shared axis), the warm-up
- * curve (median latency of request 1…N) and the ratios.
+ * curve (median latency of request 1…N), each start's phases (--timeline) and the ratios.
  *
  * Coordinate spaces: "value space" is seconds (or request index); "pixel space" is SVG user
  * units. Each chart converts through its own `x()` / `y()` helper and nothing else.
  */
 import { escapeHtml } from '../../html.js';
 import { quantile } from '../stats.js';
+import { phaseLabel } from '../timeline.js';
 import type { BenchReport, ConfigResult } from '../types.js';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -110,6 +111,62 @@ function warmupChart(results: ConfigResult[]): string {
   return `<h2>Warm-up curve</h2><svg class="chart" id="warmup" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="warm-up curve">${parts.join('')}</svg>`;
 }
 
+/** Phase colours by the mark that ends each phase, [cold, restored]: the same in every row. */
+const PHASE_COLOURS: Record<string, [string, string]> = {
+  process: ['#bab0ac', '#bab0ac'],
+  v8Start: ['#9c755f', '#9c755f'],
+  environment: ['#ff9da7', '#e15759'],
+  'thaw.restore': ['#f28e2b', '#f28e2b'],
+  preload: ['#f28e2b', '#edc948'],
+  'thaw.main': ['#b07aa1', '#b07aa1'],
+  'thaw.hooks': ['#76b7b2', '#76b7b2'],
+  'thaw.listen': ['#17becf', '#17becf'],
+  listening: ['#4e79a7', '#1f4e79'],
+  request: ['#d4d4d4', '#d4d4d4'],
+  finish: ['#59a14f', '#59a14f'],
+  received: ['#8cd17d', '#8cd17d'],
+};
+const phaseColour = (mark: string, restored: boolean): string => PHASE_COLOURS[mark]?.[restored ? 1 : 0] ?? '#999';
+
+/** Each configuration's start as one bar of its phases' medians, on one ms axis (--timeline). */
+function timelineChart(results: ConfigResult[]): string {
+  const rows = results.filter((r) => r.timeline?.length);
+  if (!rows.length) return '';
+  const total = (r: ConfigResult) => r.timeline!.reduce((n, p) => n + p.ms, 0);
+  const hi = Math.max(...rows.map(total)) * 1.04 || 1;
+  const left = 170;
+  const width = 900;
+  const rowH = 44;
+  const top = 10;
+  const chartBottom = top + rows.length * rowH;
+  const x = (ms: number) => left + (ms / hi) * (width - left - 80);
+  const parts: string[] = [];
+  for (const t of ticks(0, hi / 1000)) {
+    parts.push(`<line x1="${x(t * 1000)}" x2="${x(t * 1000)}" y1="${top}" y2="${chartBottom}" class="grid"/>`);
+    parts.push(`<text x="${x(t * 1000)}" y="${chartBottom + 16}" text-anchor="middle" class="tick">${fmtTick(t)}</text>`);
+  }
+  parts.push(`<text x="${(left + width) / 2}" y="${chartBottom + 32}" text-anchor="middle" class="axis">ms since spawn (median of each phase)</text>`);
+  const seen = new Map<string, string>();
+  rows.forEach((r, i) => {
+    const restored = r.timeline!.some((p) => p.mark.startsWith('thaw.'));
+    const cy = top + i * rowH + rowH / 2;
+    parts.push(`<text x="${left - 10}" y="${cy + 4}" text-anchor="end" class="label">${esc(r.name)}</text>`);
+    let at = 0;
+    for (const p of r.timeline!) {
+      const name = phaseLabel(p.mark, restored);
+      const colour = phaseColour(p.mark, restored);
+      if (!seen.has(name)) seen.set(name, colour);
+      parts.push(`<rect x="${x(at).toFixed(2)}" y="${cy - 13}" width="${Math.max(0.5, x(at + p.ms) - x(at)).toFixed(2)}" height="26" fill="${colour}" class="phase"><title>${esc(r.name)}: ${esc(name)}, ${p.ms.toFixed(1)} ms (${at.toFixed(1)} → ${(at + p.ms).toFixed(1)} ms)</title></rect>`);
+      if (x(at + p.ms) - x(at) > 42) parts.push(`<text x="${((x(at) + x(at + p.ms)) / 2).toFixed(1)}" y="${cy + 4}" text-anchor="middle" class="seg">${p.ms.toFixed(0)}</text>`);
+      at += p.ms;
+    }
+    parts.push(`<text x="${(x(at) + 6).toFixed(1)}" y="${cy + 4}" class="tick">${at.toFixed(1)} ms</text>`);
+  });
+  const legend = [...seen].map(([name, c]) => `<span class="key"><i style="background:${c}"></i>${esc(name)}</span>`).join('');
+  const height = chartBottom + 40;
+  return `<h2>Where the time goes</h2><svg class="chart" id="timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="phases of each start">${parts.join('')}</svg><p class="legend">${legend}</p>`;
+}
+
 function table(report: BenchReport): string {
   const head = '<tr><th>configuration</th><th>mean ± σ [ms]</th><th>median</th><th>min</th><th>max</th><th>p95</th><th>relative</th><th>RSS [MB]</th><th>PSS [MB]</th><th>runs</th></tr>';
   const rows = report.results
@@ -145,6 +202,7 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:12px 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;vertical-align:top}
 td,th{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-space:normal}code{font-size:12px;color:#555}
 .grid{stroke:#eee}.tick{font-size:11px;fill:#666}.axis{font-size:12px;fill:#333}.label{font-size:13px;fill:#222}
+.seg{font-size:11px;fill:#fff}.legend{font-size:12px;color:#333}.key{display:inline-block;margin:0 14px 4px 0}.key i{display:inline-block;width:11px;height:11px;margin-right:5px;vertical-align:-1px}
 .fail{color:#a00}pre{background:#f6f6f6;padding:6px;color:#333;white-space:pre-wrap}.meta{color:#666;font-size:12px}
 </style></head><body>
 <h1>thaw bench — time to first response</h1>
@@ -152,6 +210,7 @@ td,th{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-spa
 ${table(report)}
 <h2>Distribution</h2>
 ${distribution(report.results)}
+${timelineChart(report.results)}
 ${warmupChart(report.results)}
 ${ratios ? `<h2>Ratios</h2><ul>${ratios}</ul>` : ''}
 ${failures ? `<h2>Failures</h2><ul>${failures}</ul>` : ''}

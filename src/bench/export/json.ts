@@ -32,6 +32,8 @@ function result(r: ConfigResult) {
     pss_kb: r.pssKb ? r.pssKb.median : null,
     nth: r.nth ? { mean: r.nth.mean, stddev: r.nth.stddev, median: r.nth.median, min: r.nth.min, max: r.nth.max, times: r.samples.map((x) => x.nthS ?? null) } : null,
     warmup_curve: r.warmupCurve,
+    // ms per phase, medians over the runs (--timeline); each sample has its own
+    timeline: r.timeline,
     samples: r.samples,
     failure: r.failure,
   };

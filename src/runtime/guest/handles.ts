@@ -39,6 +39,8 @@ interface Tracked {
 }
 
 const tracked = new Map<number, Tracked>();
+/** Outgoing connections begun during init, kept after they end: a restore starts without them. */
+const connects: Array<{ resource: any; stack: string }> = [];
 /** Timers get ids of their own, below zero (async ids are positive). */
 let timerIds = 0;
 let hook: { enable(): unknown; disable(): unknown } | undefined;
@@ -46,11 +48,14 @@ let hook: { enable(): unknown; disable(): unknown } | undefined;
 let owning = false;
 
 const callbacks = {
-  init(id: number, type: string, _trigger: number, resource: unknown): void {
+  init(id: number, type: string, trigger: number, resource: unknown): void {
     if (owning || (!HANDLES.has(type) && !REQUESTS.has(type))) return;
     const stack = stackHere();
     if ((type === 'TTYWRAP' || type === 'PIPEWRAP') && STDIO.test(stack)) return;
     tracked.set(id, { type, resource, stack, done: false });
+    // net.js connects a tick after net.connect() (in a nextTick or a DNS callback), with the
+    // socket's handle as the trigger: where that handle was made is where the app connected.
+    if (type === 'TCPCONNECTWRAP' || type === 'PIPECONNECTWRAP') connects.push({ resource, stack: tracked.get(trigger)?.stack ?? stack });
   },
   after(id: number): void {
     const t = tracked.get(id);
@@ -112,6 +117,7 @@ export function stopTracking(): void {
   timersTracked = false;
   for (const undo of timerRestore.splice(0)) undo();
   tracked.clear();
+  connects.length = 0;
 }
 
 /**
@@ -187,6 +193,19 @@ export function liveHandles(): LiveHandle[] {
     const t = tracked.get(id)!;
     return { type: t.type, stack: t.stack, detail: describe(t) };
   });
+}
+
+/**
+ * Where the app connected out during init, and to what (net.js sets the address and port on
+ * the connect request after making it), once per destination.
+ */
+export function connectionsMade(): Array<{ to: string; stack: string }> {
+  const seen = new Map<string, string>();
+  for (const { resource: r, stack } of connects) {
+    const to = typeof r?.port === 'number' ? `${String(r.address).includes(':') ? `[${r.address}]` : r.address}:${r.port}` : String(r?.address ?? 'a socket');
+    if (!seen.has(to)) seen.set(to, stack);
+  }
+  return [...seen].map(([to, stack]) => ({ to, stack }));
 }
 
 /** A cheap fingerprint of what is live: it changes whenever a handle opens or closes. */

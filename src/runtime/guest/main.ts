@@ -19,12 +19,12 @@ import { isWrite, type BuildConfig, type LiveHandle } from '../protocol.js';
 import { guardEntropy } from './entropy.js';
 import { trackEnv } from './env.js';
 import { openFiles, parkAppendStreams, trackFiles } from './files.js';
-import { endInitTracking, own, liveHandles, liveSignature, startTracking, stopTracking } from './handles.js';
+import { endInitTracking, own, connectionsMade, liveHandles, liveSignature, startTracking, stopTracking } from './handles.js';
 import { parkHooks } from './hooks.js';
 import { deferHttp, requestClasses } from './http.js';
 import { routeRequires, type RequireSlot } from './modules.js';
 import { collectServers, listenServers, listensIpv6, warmupTarget } from './servers.js';
-import { fail, pair, realExit, session, openSession, writeReport } from './session.js';
+import { fail, pair, realExit, restoreMarks, session, openSession, writeReport } from './session.js';
 import { deferSignals } from './signals.js';
 import { mapStacks } from './stacks.js';
 import { deliver } from './warmup.js';
@@ -102,6 +102,7 @@ async function flow(init: unknown): Promise<void> {
   if (init && typeof (init as Promise<unknown>).then === 'function') await init;
   const initSettle = await settle(warmupTarget()?.listening ? Math.min(300, config.settleMs) : config.settleMs);
   if (initSettle === 'stable') report.liveAtInit = liveHandles();
+  report.connectedAtInit = connectionsMade();
   report.initMs = nowMs() - session().startedMs;
   await endInitTracking();
 
@@ -196,12 +197,12 @@ function isSea(): boolean {
 /** The main function of every restored process; the parts' restore steps have run by now. */
 function restoreMain(): void {
   const s = state();
-  // THAW_TRACE_RESTORE=1 prints when the main function starts and when servers listen (ms
-  // since the process started), once, at the end: the first write to stderr costs milliseconds.
-  const startMs = process.env.THAW_TRACE_RESTORE ? performance.now() : 0;
+  const marks = restoreMarks();
+  marks.main = performance.now();
   const done = (): void => {
+    marks.hooks = performance.now();
     listenServers(fatal);
-    if (startMs) process.stderr.write(`thaw: restore (ms since process start): main ${startMs.toFixed(1)}, listen ${performance.now().toFixed(1)}\n`);
+    marks.listen = performance.now();
     s.phase = 'restored';
     if (appMain) appMain.fn(appMain.data);
   };
@@ -224,6 +225,7 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
 
   // The parts, in the order their restore steps must run.
   pair('the phase', undefined, () => {
+    restoreMarks().restore = performance.now();
     state().phase = 'restoring';
   });
   guardEntropy();

@@ -95,8 +95,17 @@ export function pair(name: string, checkpoint: (() => void) | undefined, restore
   if (restore) snap.addDeserializeCallback(restore);
 }
 
-/** thaw's own trace of a restore's steps (THAW_TRACE_RESTORE=1), printed once at the end. */
-export const restoreMarks: string[] = [];
+/**
+ * When a restore's steps began (performance.now(), ms since the process started): the first
+ * restore step, the main function, afterRestore hooks done, servers listening again. The
+ * timeline `thaw bench --timeline` draws reads them from the process object under this key.
+ */
+export const RESTORE_MARKS = Symbol.for('thaw.restoreMarks');
+
+export function restoreMarks(): Record<string, number> {
+  const p = process as unknown as Record<symbol, Record<string, number> | undefined>;
+  return (p[RESTORE_MARKS] ??= {});
+}
 
 /**
  * The stack of the caller, as `new Error().stack` there would read (this function's own frame
