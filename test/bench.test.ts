@@ -91,7 +91,7 @@ describe('thaw bench (end to end)', () => {
     assert.ok(!cold.timeline.some((p: { mark: string }) => p.mark.startsWith('thaw.')));
     assert.match(r.stdout, /Where the time to first response goes:\n {2}cold \(median of 3 runs per phase; phases sum to [\d.]+ ms, median time to response [\d.]+ ms\)\n/);
     assert.match(r.stdout, /\n {4}load and initialise the app +█+ +\d+\.\d ms\n/);
-    assert.match(r.stdout, /\n {4}deserialise the heap \(isolate, context\) +[█▏]+ +\d+\.\d ms\n/);
+    assert.match(r.stdout, /\n {4}deserialise the isolate \(V8 heap\) +[█▏]+ +\d+\.\d ms\n/);
     assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('thaw-timeline-')).length, leftBefore, 'the preload and the marks are gone');
     // The HTML report draws each start as a bar of its phases, one segment per phase.
     const browser = await launchChromium();
@@ -100,7 +100,7 @@ describe('thaw bench (end to end)', () => {
       await page.goto('file://' + html);
       assert.equal(await page.locator('#timeline rect.phase').count(), cold.timeline.length + restored.timeline.length);
       assert.match((await page.locator('#timeline rect.phase').first().locator('title').textContent()) ?? '', /^cold: exec: launcher, loading Node, \d+\.\d ms/);
-      assert.match((await page.locator('.legend').textContent()) ?? '', /deserialise the heap \(isolate, context\)/);
+      assert.match((await page.locator('.legend').textContent()) ?? '', /deserialise the isolate \(V8 heap\)/);
       await page.locator('#timeline').screenshot({ path: join(dir, 'timeline.png') });
     } finally {
       await browser.close();

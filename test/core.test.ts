@@ -4,7 +4,7 @@
  * dump, and no image (or half-written temp directory) left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -371,6 +371,37 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
     assertCleanFailure({ status: exit.status, stderr: child.stderr(), stdout: child.stdout() }, 'E_IMAGE_CORRUPT');
     const viaRun = await thaw(['run', img]);
     assertCleanFailure(viaRun, 'E_IMAGE_CORRUPT');
+  });
+  test('the usual start runs nothing but Node; a blob written to after the stamp is checked again, a hard link to Node is not a change', async () => {
+    const img = join(work, 'stamp');
+    assert.equal((await thaw(['build', ex('hello/server.js'), '-o', img, '--no-verify'])).status, 0);
+    // With no PATH the launcher finds neither sha256sum nor stat: only its built-ins and Node run.
+    const bare = { PATH: '/nonexistent' };
+    let s = await serve(img, '/hello', bare);
+    assert.equal(s.body, 'Hello World\n');
+    await s.child.kill();
+    // Touched after the stamp: the slow path runs (and needs sha256sum), then renews the stamp.
+    const later = new Date(Date.now() + 2000);
+    utimesSync(join(img, 'snapshot.blob'), later, later);
+    const slow = start([join(img, 'start')], { env: { ...bare, PORT: String(await freePort()) } });
+    const exit = await slow.exited;
+    assertCleanFailure({ status: exit.status, stderr: slow.stderr(), stdout: slow.stdout() }, 'E_IMAGE_CORRUPT');
+    await new Promise((r) => setTimeout(r, 2100));
+    s = await serve(img, '/hello');
+    await s.child.kill();
+    s = await serve(img, '/hello', bare);
+    assert.equal(s.body, 'Hello World\n', 'the stamp was renewed by the verified start');
+    await s.child.kill();
+    // perf's build-id cache hard-links every binary it sees: that changes the binary's ctime, not the stamp's verdict.
+    const link = join(work, 'node-hardlink');
+    linkSync(process.execPath, link);
+    try {
+      s = await serve(img, '/hello', bare);
+      assert.equal(s.body, 'Hello World\n');
+      await s.child.kill();
+    } finally {
+      rmSync(link, { force: true });
+    }
   });
   test('an image restored with another Node is refused', async () => {
     const img = join(work, 'hello');

@@ -60,9 +60,10 @@ function preload(out: string): void {
         const t = (performance as unknown as { nodeTiming: Record<string, number> }).nodeTiming;
         const marks: Record<string, number> = { process: 0, v8Start: t.v8Start!, environment: t.environment!, preload: loaded, request, finish };
         if (listening !== undefined) marks.listening = listening;
-        const thaw = p[Symbol.for('thaw.restoreMarks')];
-        for (const [k, v] of Object.entries(thaw ?? {})) marks[`thaw.${k}`] = v;
         const origin = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+        // A thaw image's restore steps, on the monotonic clock.
+        const thaw = p[Symbol.for('thaw.restoreMarks')];
+        for (const [k, v] of Object.entries(thaw ?? {})) marks[`thaw.${k}`] = v - origin;
         // Whole or not at all (the host reads as soon as the name is there), and the first
         // process of the tree to answer wins: a hard link to a finished file.
         const tmp = `${out}.${process.pid}`;
@@ -83,9 +84,9 @@ function preload(out: string): void {
 const PHASES: Record<string, [cold: string, restored: string]> = {
   process: ['exec: launcher, loading Node', 'exec: launcher, loading Node'],
   v8Start: ['Node: options, platform, snapshot read', 'Node: options, platform, snapshot read'],
-  environment: ["deserialise Node's own snapshot", 'deserialise the heap (isolate, context)'],
-  'thaw.restore': ['', 'Node: bootstrap'],
-  preload: ['Node: bootstrap, pre-execution', "restore steps (thaw's, the app's callbacks)"],
+  environment: ["deserialise Node's own isolate", 'deserialise the isolate (V8 heap)'],
+  'thaw.restore': ['', "deserialise the context (the app's objects)"],
+  preload: ["Node: its context, bootstrap, pre-execution", "restore steps (thaw's, the app's), Node pre-execution"],
   'thaw.main': ['', 'Node: main function'],
   'thaw.hooks': ['', 'afterRestore hooks'],
   'thaw.listen': ['', 'listen() again'],

@@ -6,10 +6,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
-import { run, start } from '../launch/spawn.js';
+import { start } from '../launch/spawn.js';
 import { removeJitFiles } from '../launch/jit-files.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
-import { STAT_FORMAT, startScript } from '../image/start.js';
+import { startScript } from '../image/start.js';
 import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
 import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle.js';
@@ -216,9 +216,9 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     writeFileSync(join(tmp, 'report.json'), JSON.stringify(report, null, 2));
     if (!opts.sea) {
       writeFileSync(join(tmp, 'start'), startScript(manifest, thawVersion), { mode: 0o755 });
-      // The stamp the launcher's fast path compares against (see image/start.ts).
-      const st = await run(['stat', '-L', '--printf', STAT_FORMAT, blobAbs, node.path]);
-      if (st.status === 0) writeFileSync(join(tmp, '.verified'), st.stdout + '\n');
+      // The stamp the launcher's fast path compares against (image/start.ts): written after
+      // the blob, so it is the newer.
+      writeFileSync(join(tmp, '.verified'), '');
     }
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     if (scratch) return { manifest, report, warnings: b.warnings, missing: b.missing, node, dir: tmp };

@@ -24,7 +24,7 @@ import { parkHooks } from './hooks.js';
 import { deferHttp, requestClasses } from './http.js';
 import { routeRequires, type RequireSlot } from './modules.js';
 import { collectServers, listenServers, listensIpv6, warmupTarget } from './servers.js';
-import { fail, pair, realExit, restoreMarks, session, openSession, writeReport } from './session.js';
+import { fail, monotonicMs, pair, realExit, restoreMarks, session, openSession, writeReport } from './session.js';
 import { deferSignals } from './signals.js';
 import { mapStacks } from './stacks.js';
 import { deliver } from './warmup.js';
@@ -198,11 +198,11 @@ function isSea(): boolean {
 function restoreMain(): void {
   const s = state();
   const marks = restoreMarks();
-  marks.main = performance.now();
+  marks.main = monotonicMs();
   const done = (): void => {
-    marks.hooks = performance.now();
+    marks.hooks = monotonicMs();
     listenServers(fatal);
-    marks.listen = performance.now();
+    marks.listen = monotonicMs();
     s.phase = 'restored';
     if (appMain) appMain.fn(appMain.data);
   };
@@ -225,7 +225,7 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
 
   // The parts, in the order their restore steps must run.
   pair('the phase', undefined, () => {
-    restoreMarks().restore = performance.now();
+    restoreMarks().restore = monotonicMs();
     state().phase = 'restoring';
   });
   guardEntropy();

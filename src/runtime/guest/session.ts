@@ -96,11 +96,16 @@ export function pair(name: string, checkpoint: (() => void) | undefined, restore
 }
 
 /**
- * When a restore's steps began (performance.now(), ms since the process started): the first
- * restore step, the main function, afterRestore hooks done, servers listening again. The
- * timeline `thaw bench --timeline` draws reads them from the process object under this key.
+ * When a restore's steps began, on the monotonic clock (ms): the first restore step, the main
+ * function, afterRestore hooks done, servers listening again. The timeline `thaw bench
+ * --timeline` draws reads them from the process object under this key. (Not performance.now():
+ * its first use in a process loads perf_hooks, a millisecond of every restore.)
  */
 export const RESTORE_MARKS = Symbol.for('thaw.restoreMarks');
+
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 export function restoreMarks(): Record<string, number> {
   const p = process as unknown as Record<symbol, Record<string, number> | undefined>;
