@@ -324,10 +324,37 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
     assertCleanFailure(r, 'E_WARMUP_FAILED', out('crash'));
     assert.match(r.stderr, /cannot read the template \(at test\/fixtures\/core\/warmup-errors\.cjs:5:\d+\)/);
   });
-  test('bad warm-up file', async () => {
+  test('bad warm-up file: each mistake named with where it is and the fix; typos in keys are mistakes', async () => {
     const wu = join(work, 'wu-bad.json');
-    writeFileSync(wu, '[{ "method": "GET" }]');
-    assertCleanFailure(await thaw(['build', ex('hello/server.js'), '-o', out('wufile'), '--warmup', wu]), 'E_WARMUP_FILE', out('wufile'));
+    const cases: Array<[string, RegExp]> = [
+      ['[{ "method": "GET" }]', /item 0: needs a "path" starting with \//],
+      ['[{ "method": "GET", "path": "/", "repat": 5 }]', /item 0 has an unknown key "repat" \(did you mean "repeat"\?\)\n {2}fix: a request has only "method", "path", "headers", "body", "repeat"/],
+      ['[{ "method": "GTE", "path": "/" }]', /item 0: "method" "GTE" is not an HTTP method Node knows/],
+      ['[{ "method": "GET", "path": "/", "repeat": 0 }]', /item 0: "repeat" must be a whole number from 1/],
+      ['[\n  { "method": "GET", "path": "/", }\n]', /is not valid JSON at line 2, column 35: /],
+      ['{ "method": "GET", "path": "/" }', /must hold a JSON array of requests, not a single value\n {2}fix: wrap the requests in \[ … \]/],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(wu, text);
+      const r = await thaw(['build', ex('hello/server.js'), '-o', out('wufile'), '--warmup', wu]);
+      assertCleanFailure(r, 'E_WARMUP_FILE', out('wufile'));
+      assert.match(r.stderr, message, text);
+    }
+    // A path the app does not serve warms an error page: built, with a warning.
+    writeFileSync(wu, JSON.stringify([{ method: 'get', path: '/typo', repeat: 3 }, { method: 'GET', path: '/hello' }]));
+    const b = await thaw(['build', ex('hello/server.js'), '-o', out('wu4xx'), '--warmup', wu, '--no-verify']);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /\n {2}warning: 3 warm-up request\(s\) answered 4xx \(GET \/typo → 404\): they warmed an error page, not the route; check their paths in the warm-up file\n/);
+  });
+  test('usage mistakes: one line with [E_USAGE] and where to look, suggestions on the same line', async () => {
+    const none = await thaw(['build']);
+    assertCleanFailure(none, 'E_USAGE');
+    assert.equal(none.stderr, "thaw: error: [E_USAGE] missing required argument 'entry'\n  fix: thaw build --help shows the usage\n");
+    const typo = await thaw(['bench', '--runz', '3']);
+    assert.equal(typo.stderr, "thaw: error: [E_USAGE] unknown option '--runz' (did you mean --runs?)\n  fix: thaw bench --help shows the usage\n");
+    const cmd = await thaw(['biuld', 'x.js']);
+    assert.equal(cmd.stderr, "thaw: error: [E_USAGE] unknown command 'biuld' (did you mean build?)\n  fix: thaw --help shows the usage\n");
+    assert.equal(cmd.status, 1);
   });
   test('a live interval at checkpoint time is named with where it was created', async () => {
     const r = await thaw(['build', fx('interval.cjs'), '-o', out('interval'), '--settle-ms', '300']);

@@ -73,6 +73,11 @@ Examples:
       `  snapshot ${formatBytes(m.blob.bytes)}, bundle ${formatBytes(m.bundle.bytes)}; init ${m.timings.initMs} ms, build ${m.timings.snapshotMs} ms`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths into the snapshot)',
     ];
+    const clientErrors = r.report.warmup.filter((w) => w.status >= 400 && w.status < 500);
+    if (clientErrors.length) {
+      const shown = [...new Map(clientErrors.map((w) => [`${w.method} ${w.path}`, `${w.method} ${w.path} → ${w.status}`])).values()];
+      lines.push(`  warning: ${clientErrors.length} warm-up request(s) answered 4xx (${shown.slice(0, 3).join(', ')}${shown.length > 3 ? ', …' : ''}): they warmed an error page, not the route; check their paths in the warm-up file`);
+    }
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.slice(0, 12).join(', ')}${m.envRead.length > 12 ? ` and ${m.envRead.length - 12} more (thaw doctor lists them)` : ''}`);

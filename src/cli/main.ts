@@ -34,15 +34,22 @@ function build(spec: CommandSpec, parent: Command): void {
   }
 }
 
+/** Commander's usage errors, in thaw's shape: one line with the code, then where to look. */
+function usageError(message: string, word: string | undefined): string {
+  const known = word !== undefined && commands.some((c) => c.name === word);
+  message = message.replace(/\s*\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)');
+  return `thaw: error: [E_USAGE] ${message}\n  fix: ${known ? `thaw ${word} --help` : 'thaw --help'} shows the usage\n`;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
   const program = new Command('thaw')
     .description('Restore server applications from a checkpoint taken after warm-up; measure and explain startup.')
     .version(pkg.version)
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `thaw: ${s}` : s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? usageError(s.slice('error: '.length).trim(), word) : s) });
   // Only the command being run is loaded; `thaw`, `thaw --help` and unknown words load all.
-  const word = argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = commands.filter((c) => c.name === word);
   for (const c of wanted.length ? wanted : commands) build(await c.load(), program);
   try {
