@@ -34,6 +34,16 @@ describe('bench runner (scripted executor)', () => {
     assert.ok(report.complete);
   });
 
+  it('Relative is hyperfine\'s (means over the lowest mean, never below 1), though the first to answer is decided by medians', async () => {
+    // a: lower median, higher mean (one slow run); b: the lower mean.
+    const report = await runBench({ configs: [{ name: 'a', command: 'a' }, { name: 'b', command: 'b' }], runs: 5, executor: fakeExecutor({ a: [0.1, 0.1, 0.1, 0.1, 0.9], b: [0.2, 0.2, 0.2, 0.2, 0.2] }) });
+    const [a, b] = report.results;
+    assert.equal(report.fastest, 'a');
+    assert.equal(b!.relative!.ratio, 1);
+    assert.ok(Math.abs(a!.relative!.ratio - 1.3) < 1e-9, `a: ${a!.relative!.ratio}`);
+    assert.match(markdown(report), /Relative: each mean over the lowest mean \(hyperfine's definition\)/);
+  });
+
   it('runs A A A B B B with interleave off', async () => {
     const ex = fakeExecutor({ cold: [0.6], restored: [0.2] });
     await runBench({ configs, runs: 3, interleave: false, executor: ex });

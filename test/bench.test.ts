@@ -105,6 +105,9 @@ describe('thaw bench (end to end)', () => {
     } finally {
       await browser.close();
     }
+    // The probe URL as a shell leaves it when $PORT went in double quotes.
+    const expanded = await thaw(['bench', '-c', `cold=${srv()}`, '--ready', 'http://127.0.0.1:/hello']);
+    assert.equal(expanded.stderr, `thaw: error: [E_BAD_URL] --ready "http://127.0.0.1:/hello" has an empty port: the shell probably replaced $PORT before thaw saw it\n  fix: quote it with single quotes: --ready 'http://127.0.0.1:$PORT/hello'\n`);
     const tcp = await thaw(['bench', '-c', `cold=${srv()}`, '--timeline', '--ready', 'tcp://127.0.0.1:$PORT']);
     assert.equal(tcp.status, 1);
     assert.match(tcp.stderr, /^thaw: error: \[E_USAGE\] --timeline needs an HTTP probe, not: connect to tcp:\/\/127\.0\.0\.1:\$PORT\n/);

@@ -448,6 +448,12 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
 });
 
 describe('thaw doctor', () => {
+  test('a handle is named by what the app called to make it (fs.watch()), with Node\'s name beside it', async () => {
+    const r = await thaw(['doctor', fx('watcher.cjs')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /✗ blocked \[E_LIVE_HANDLES\] 1 handle\(s\) still open at checkpoint time \(fs\.watch\(\)\)/);
+    assert.match(r.stdout, /\n {6}fs\.watch\(\) \(FSEVENTWRAP\)\n {10}at .*watcher\.cjs:4:\d+/);
+  });
   test('names the live handle with its creation stack and exits 1', async () => {
     const r = await thaw(['doctor', fx('interval.cjs')]);
     assert.equal(r.status, 1);

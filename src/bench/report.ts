@@ -50,7 +50,11 @@ export function buildReport(raw: RawResult[], meta: ReportMeta): BenchReport {
   const measured = results.filter((r) => r.stats !== null);
   let fastest: ConfigResult | null = null;
   for (const r of measured) if (!fastest || r.stats!.median < fastest.stats!.median) fastest = r;
-  if (fastest) for (const r of measured) r.relative = ratioWithError(r.stats!, fastest.stats!);
+  // The Relative column is hyperfine's: each mean over the lowest mean (never below 1.00).
+  // Which configuration answered first is decided by medians, as the ratios below are.
+  let lowestMean: ConfigResult | null = null;
+  for (const r of measured) if (!lowestMean || r.stats!.mean < lowestMean.stats!.mean) lowestMean = r;
+  if (lowestMean) for (const r of measured) r.relative = ratioWithError(r.stats!, lowestMean.stats!);
 
   const ratios: PairRatio[] = [];
   for (let i = 0; i < measured.length; i++) {

@@ -63,7 +63,7 @@ export interface ConfigResult {
   warmupCurve: number[];
   /** The median of each phase of a start across runs (--timeline), ms; null without. */
   timeline: Phase[] | null;
-  /** Mean relative to the fastest configuration (hyperfine's "Relative" column). */
+  /** Mean over the lowest mean of all configurations (hyperfine's "Relative" column; ≥ 1). */
   relative: { ratio: number; stddev: number } | null;
   failure: BenchFailure | null;
 }

@@ -53,7 +53,7 @@ export const benchCommand: CommandSpec<BenchOptions> = {
     '',
     'Examples:',
     '  thaw bench -c cold="node server.js" -c restored=out/img --runs 20 --json out/bench.json',
-    '  thaw bench -c jvm="java -cp build/hello.jar Hello" --ready "http://127.0.0.1:$PORT/hello" --after 20',
+    `  thaw bench -c jvm="java -cp build/hello.jar Hello" --ready 'http://127.0.0.1:$PORT/hello' --after 20`,
     '  thaw bench -c cold="node server.js" --runs 20 --baseline out/bench.json --threshold 5',
   ].join('\n'),
   options: [

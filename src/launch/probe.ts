@@ -88,12 +88,18 @@ export function resolveProbe(spec: ProbeSpec, port: number): ResolvedProbe {
     }
     return { kind: 'regex', host: '', port, path: '', method, headers, regex: re, describe: `/${spec.regex}/ on stdout or stderr`, intervalMs };
   }
+  // `--ready "http://127.0.0.1:$PORT/x"` in double quotes: the shell put its own (empty) PORT there.
+  if (spec.url !== undefined && /^[a-z]+:\/\/(\[[^\]]*\]|[^/:]+):(\/|$)/i.test(spec.url)) {
+    throw new ThawError('E_BAD_URL', `--ready ${JSON.stringify(spec.url)} has an empty port: the shell probably replaced $PORT before thaw saw it`, {
+      hint: `quote it with single quotes: --ready '${spec.url.replace(/^([a-z]+:\/\/(?:\[[^\]]*\]|[^/:]+)):(\/|$)/i, '$1:$$PORT$2')}'`,
+    });
+  }
   const raw = substitutePort(spec.url ?? DEFAULT_PROBE_URL, port);
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new ThawError('E_BAD_URL', `--ready ${JSON.stringify(spec.url)} is not a URL`, { hint: 'give e.g. --ready "http://127.0.0.1:$PORT/health" or --ready "tcp://127.0.0.1:$PORT"' });
+    throw new ThawError('E_BAD_URL', `--ready ${JSON.stringify(spec.url)} is not a URL`, { hint: "give e.g. --ready 'http://127.0.0.1:$PORT/health' or --ready 'tcp://127.0.0.1:$PORT'" });
   }
   const kind: ProbeKind | null = u.protocol === 'tcp:' ? 'tcp' : u.protocol === 'http:' ? 'http' : null;
   if (kind === null) {

@@ -109,12 +109,29 @@ function handleOrigin(stack: string | undefined, mapper: StackMapper): string[] 
   return [...frames, deep ? `(the app's own call is deeper than the ${RECORDED_FRAMES} frames recorded)` : `(no frame of the app's own files: ${pkg} made it from a callback of its own; close the client the app opened with ${pkg})`];
 }
 
+/** What the app called to make a handle of Node's kind (async_wrap.h's provider names). */
+const MADE_BY: Record<string, string> = {
+  FSEVENTWRAP: 'fs.watch()',
+  STATWATCHER: 'fs.watchFile()',
+  SIGNALWRAP: "process.on('SIGxxx')",
+  PROCESSWRAP: 'a child process',
+  MESSAGEPORT: 'a MessagePort',
+  WORKER: 'a Worker thread',
+  UDPWRAP: 'a dgram socket',
+  ZLIB: 'a zlib stream',
+  TCPSERVERWRAP: 'a TCP server',
+  TCPWRAP: 'a TCP socket',
+  PIPEWRAP: 'a pipe or Unix socket',
+  PIPESERVERWRAP: 'a Unix socket server',
+  TTYWRAP: 'a terminal stream',
+};
+
 export function describeHandles(handles: LiveHandle[], mapper: StackMapper): string {
   // Handles made at the same place (a loop, a pool) are shown once with a count.
   const groups = new Map<string, { text: string; n: number }>();
   for (const h of handles) {
     const origin = handleOrigin(h.stack, mapper);
-    const what = `${h.type}${h.detail ? ` ${h.detail}` : ''}`;
+    const what = `${MADE_BY[h.type] ? `${MADE_BY[h.type]} (${h.type})` : h.type}${h.detail ? ` ${h.detail}` : ''}`;
     const text = `${what}\n${origin.map((f) => `    ${f}`).join('\n')}`;
     const key = `${h.type}|${origin.join('|')}`;
     const g = groups.get(key);
@@ -294,7 +311,7 @@ function warmup5xx(message: string, report: BuildReport, output: string, more: (
 function liveHandles(blockers: LiveHandle[], mapper: StackMapper, more: (hint: string) => string): ThawError {
   const kinds = new Map<string, number>();
   for (const b of blockers) kinds.set(b.type, (kinds.get(b.type) ?? 0) + 1);
-  const list = [...kinds].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
+  const list = [...kinds].map(([k, n]) => `${MADE_BY[k] ?? k}${n > 1 ? ` ×${n}` : ''}`).join(', ');
   const files = kinds.has('FILE');
   // Handles a dependency made (a database driver's socket and heartbeat timers): the client the
   // app opened with it is what to move.

@@ -168,7 +168,7 @@ function timelineChart(results: ConfigResult[]): string {
 }
 
 function table(report: BenchReport): string {
-  const head = '<tr><th>configuration</th><th>mean ± σ [ms]</th><th>median</th><th>min</th><th>max</th><th>p95</th><th>relative</th><th>RSS [MB]</th><th>PSS [MB]</th><th>runs</th></tr>';
+  const head = '<tr><th>configuration</th><th>mean ± σ [ms]</th><th>median</th><th>min</th><th>max</th><th>p95</th><th title="each mean over the lowest mean, as hyperfine defines it">relative (means)</th><th>RSS [MB]</th><th>PSS [MB]</th><th>runs</th></tr>';
   const rows = report.results
     .filter((r) => r.stats)
     .map((r) => {

@@ -19,12 +19,13 @@ export function serialize(report: BenchReport): string {
   for (const r of report.results) {
     if (!r.stats) continue;
     const s = r.stats;
-    const rel = r.relative ? (r.relative.ratio === 1 && r.name === report.fastest ? '1.00' : `${r.relative.ratio.toFixed(2)} ± ${r.relative.stddev.toFixed(2)}`) : '';
+    const rel = r.relative ? (r.relative.ratio === 1 ? '1.00' : `${r.relative.ratio.toFixed(2)} ± ${r.relative.stddev.toFixed(2)}`) : '';
     let row = `| \`${cell(r.name)}\` | ${ms(s.mean)} ± ${ms(s.stddev)} | ${ms(s.median)} | ${ms(s.min)} | ${ms(s.max)} | ${ms(s.p95)} | ${rel} |`;
     if (withNth) row += ` ${r.nth ? ms(r.nth.median) : ''} |`;
     if (withMem) row += ` ${mb(r.rssKb?.median)} | ${mb(r.pssKb?.median)} |`;
     lines.push(row);
   }
+  lines.push('', 'Relative: each mean over the lowest mean (hyperfine\'s definition). Which configuration answers first, and the ratios below, compare medians.');
   if (report.ratios.length) {
     lines.push('');
     for (const p of report.ratios) {
