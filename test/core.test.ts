@@ -254,6 +254,7 @@ describe('thaw build → IMG/start', () => {
     const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--sea', '--warmup', ex('hello/warmup.json')]);
     assert.equal(b.status, 0, b.stderr);
     assert.match(b.stdout, /single executable/);
+    assert.match(b.stdout, /\n {2}single executable \(Node and the snapshot\) \d+(\.\d)? MB, bundle/, 'its size is not called the snapshot');
     const s = await serve(img, '/hello', { PATH: '/nonexistent' });
     assert.equal(s.body, 'Hello World\n');
     await s.child.kill();

@@ -70,7 +70,7 @@ Examples:
     const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');
     const lines = [
       `thaw: built ${img}/ from ${relative(process.cwd(), m.entry)} with Node ${m.node.version}${m.sea ? ' (single executable)' : ''}`,
-      `  snapshot ${formatBytes(m.blob.bytes)}, bundle ${formatBytes(m.bundle.bytes)}; init ${m.timings.initMs} ms, build ${m.timings.snapshotMs} ms`,
+      `  ${m.sea ? 'single executable (Node and the snapshot)' : 'snapshot'} ${formatBytes(m.blob.bytes)}, bundle ${formatBytes(m.bundle.bytes)}; init ${m.timings.initMs} ms, build ${m.timings.snapshotMs} ms`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths into the snapshot)',
     ];
     const clientErrors = r.report.warmup.filter((w) => w.status >= 400 && w.status < 500);
