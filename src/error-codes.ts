@@ -17,6 +17,7 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_ENTRY_MISSING: { meaning: 'the entry given to build/doctor does not exist or is a directory', fix: "give the app's main file" },
   E_ENTRY_TYPE: { meaning: 'the entry is not JavaScript or TypeScript', fix: 'give a .js, .cjs, .mjs, .jsx, .ts, .mts, .cts or .tsx file' },
   E_OUTPUT_EXISTS: { meaning: '-o names something that is not a thaw image', fix: 'choose another -o, or empty it' },
+  E_OUTPUT_BUSY: { meaning: 'another thaw build is writing the same -o', fix: 'wait for it, or build to another -o' },
   E_WARMUP_FILE: { meaning: 'a warm-up (or --verify) file is missing or malformed', fix: 'a JSON array of { "method", "path", "headers"?, "body"?, "repeat"? }' },
   E_BAD_URL: { meaning: 'a --ready URL is not one thaw can probe', fix: "http:// or tcp:// with a port, e.g. 'http://127.0.0.1:$PORT/health'" },
   E_BAD_REGEX: { meaning: '--ready-regex is not a valid regular expression', fix: 'give a JavaScript regular expression' },

@@ -263,7 +263,7 @@ describe('failed builds say what happened, where, and the doctor line to run', (
     assertCleanFailure(r, 'E_APP_INIT', out);
     const { error, fix, detail } = failureLines(r.stderr);
     assert.match(error, /the app threw while initialising inside the snapshot builder: PORT must be set \(at test\/fixtures\/causes\/needs-port\.cjs:4:\d+\)$/);
-    assert.match(fix, /^  fix: check that `node test\/fixtures\/causes\/needs-port\.cjs` starts cleanly: if it does, something the snapshot builder lacks is the cause \(PORT, HOST and NODE_OPTIONS are unset there; WebAssembly is missing\) and `thaw doctor test\/fixtures\/causes\/needs-port\.cjs` shows what the app read and loaded; else fix the throw at test\/fixtures\/causes\/needs-port\.cjs:4:\d+$/);
+    assert.match(fix, /^  fix: check that `node test\/fixtures\/causes\/needs-port\.cjs` starts cleanly: if it does, something the snapshot builder lacks is the cause \(PORT, HOST and NODE_OPTIONS are unset there; WebAssembly and SharedArrayBuffer are missing, and Atomics on Node 20\) and `thaw doctor test\/fixtures\/causes\/needs-port\.cjs` shows what the app read and loaded; else fix the throw at test\/fixtures\/causes\/needs-port\.cjs:4:\d+$/);
     assert.doesNotMatch(r.stderr, /make sure/);
     assert.match(detail[0]!, /at .*needs-port\.cjs:4:\d+/);
     const d = await thaw(['doctor', fx('needs-port.cjs')], { env: { PORT: '3999' } });

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { freePort } from '../src/launch/port.js';
 import { get as httpsGet } from 'node:https';
 import { killAll, run, start } from '../src/launch/spawn.js';
-import { answer, assertCleanFailure, nodes, root, scratch, serve, thaw } from './helpers.js';
+import { answer, assertCleanFailure, nodes, root, scratch, serve, thaw, thawBin } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
 const ex = (name: string): string => join(root, 'examples', name);
@@ -287,6 +287,48 @@ describe('Node versions', () => {
     const s = await serve(img, '/orders/3');
     assert.equal(JSON.parse(s.body).id, 3);
     await s.child.kill();
+  });
+});
+
+describe('interrupted and concurrent builds leave nothing behind', () => {
+  const dir = join(work, 'interrupts');
+  const img = join(dir, 'img');
+  const besideImg = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('img')) : []);
+  /** Start `thaw build` of the slow-init app and wait until its temporary image exists. */
+  async function building(): Promise<ReturnType<typeof start>> {
+    const child = start([thawBin, 'build', fx('slow-init.cjs'), '-o', img, '--no-verify'], { env: { INIT_MS: '4000', THAW_CLI_NODE: process.execPath } });
+    const t0 = Date.now();
+    while (!besideImg().some((f) => f.startsWith('img.tmp-')) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(besideImg().some((f) => f.startsWith('img.tmp-')), 'the build started');
+    await new Promise((r) => setTimeout(r, 300));
+    return child;
+  }
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${sig} during a build: says so, exits 128+n, keeps no image, no temporary directory, no lock`, async () => {
+      const child = await building();
+      process.kill(child.pid, sig);
+      const exit = await child.exited;
+      assert.equal(exit.status, sig === 'SIGINT' ? 130 : 143);
+      assert.match(child.stderr(), new RegExp(`thaw: interrupted \\(${sig}\\); stopped what it had started, kept nothing half-written\\n$`));
+      assert.deepEqual(besideImg(), []);
+    });
+  }
+  test('two builds to one -o: the second says another is writing it; a build killed with -9 is swept by the next', async () => {
+    const first = await building();
+    const second = await thaw(['build', fx('slow-init.cjs'), '-o', img, '--no-verify'], { env: { INIT_MS: '0' } });
+    assertCleanFailure(second, 'E_OUTPUT_BUSY');
+    assert.match(second.stderr, new RegExp(`another thaw build \\(pid ${first.pid}\\) is writing .*img\\n`));
+    const ok = await first.exited;
+    assert.equal(ok.status, 0, first.stderr());
+    assert.deepEqual(besideImg(), ['img'], 'the image, and nothing else');
+    // kill -9: nothing can run; the next build to the same -o takes over its lock and sweeps.
+    const killed = await building();
+    process.kill(killed.pid, 'SIGKILL');
+    await killed.exited;
+    assert.ok(besideImg().length > 1, `left behind: ${besideImg().join(' ')}`);
+    const next = await thaw(['build', fx('slow-init.cjs'), '-o', img, '--no-verify'], { env: { INIT_MS: '0' } });
+    assert.equal(next.status, 0, next.stderr);
+    assert.deepEqual(besideImg(), ['img']);
   });
 });
 

@@ -4,7 +4,7 @@
  * child killed when thaw itself exits or is interrupted, and exit codes mapped as 128+signal.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { ThawError, tail } from '../errors.js';
 
@@ -56,20 +56,48 @@ export interface Child {
 }
 
 const live = new Set<Child>();
+/** Paths not finished yet (a build's temporary image): removed if thaw exits before keeping them. */
+const unfinished = new Set<string>();
 let exitHookInstalled = false;
+
+/** Is pid gone or a zombie (which writes nothing)? */
+function gone(pid: number): boolean {
+  try {
+    return /^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
+    const pids = [...live].flatMap((c) => [c.pid, ...descendants(c.pid)]);
     for (const c of live) killTreeNow(c.pid, 'SIGKILL');
+    if (!unfinished.size) return;
+    // A child still dying could write into what is about to be removed: wait until it is gone
+    // (at most half a second; SIGKILL takes microseconds).
+    const wait = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 100 && !pids.every(gone); i++) Atomics.wait(wait, 0, 0, 5);
+    for (const p of unfinished) rmSync(p, { recursive: true, force: true });
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
-      for (const c of live) killTreeNow(c.pid, 'SIGKILL');
+      process.stderr.write(`\nthaw: interrupted (${sig})${live.size ? '; stopped what it had started' : ''}${unfinished.size ? ', kept nothing half-written' : ''}\n`);
       process.exit(128 + (osConstants.signals[sig] ?? 0));
     });
   }
+}
+
+/**
+ * Remove `path` (a temporary file or directory) if thaw exits or is interrupted before it is
+ * finished; returns the function that forgets it once it is kept or removed.
+ */
+export function removeOnExit(path: string): () => void {
+  installExitHook();
+  unfinished.add(path);
+  return () => unfinished.delete(path);
 }
 
 /** Every descendant of pid, found through /proc/PID/task/TID/children (children first). */

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
-import { start } from '../launch/spawn.js';
+import { removeOnExit, start } from '../launch/spawn.js';
 import { removeJitFiles } from '../launch/jit-files.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
 import { startScript } from '../image/start.js';
@@ -81,6 +81,48 @@ function checkOut(out: string): void {
   if (entries.length && !entries.includes('manifest.json')) throw new ThawError('E_OUTPUT_EXISTS', `${out} exists and is not a thaw image; refusing to replace it`, { hint: 'choose another -o, or empty it' });
 }
 
+/** Is a process with this pid alive? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One build per output at a time: `OUT.lock` holds the builder's pid. A lock whose process is
+ * gone (a build killed with -9) is taken over, and what that build left beside OUT (its
+ * `OUT.tmp-PID-…` and `OUT.old-PID`) is swept. Returns the function that releases the lock.
+ */
+function lockOutput(out: string): () => void {
+  const lock = `${out}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new ThawError('E_OUTPUT_BUSY', `another thaw build (pid ${pid}) is writing ${out}`, { hint: `wait for it, or build to another -o; if no build runs, remove ${lock}` });
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  const forget = removeOnExit(lock);
+  const prefix = `${basename(out)}.`;
+  for (const f of readdirSync(dirname(out))) {
+    const m = f.startsWith(prefix) ? /^(?:tmp|old)-(\d+)\b/.exec(f.slice(prefix.length)) : null;
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dirname(out), f), { recursive: true, force: true });
+  }
+  return () => {
+    rmSync(lock, { force: true });
+    forget();
+  };
+}
+
 /** Build the image (or, with `scratch`, a throwaway one for doctor). */
 export async function buildImage(opts: BuildOptions, scratch = false): Promise<BuildOutcome> {
   const entry = resolve(opts.entry);
@@ -99,8 +141,10 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   const major = Number(node.version.slice(1).split('.')[0]);
 
   mkdirSync(dirname(out), { recursive: true });
+  const unlock = scratch ? () => undefined : lockOutput(out);
   const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
   mkdirSync(tmp, { recursive: true });
+  const forgetTmp = removeOnExit(tmp);
   try {
     const reportPath = join(tmp, 'report.json');
     const config: BuildConfig = {
@@ -260,13 +304,17 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const old = existsSync(out) ? `${out}.old-${process.pid}` : undefined;
     if (old) renameSync(out, old);
     renameSync(tmp, out);
+    forgetTmp();
     if (old) rmSync(old, { recursive: true, force: true });
     return { manifest, report, warnings: b.warnings, missing: b.missing, verified, node, dir: out };
   } catch (err) {
     // THAW_KEEP_FAILED_BUILD=1 keeps the bundle, build.log and report.json for a bug report.
     if (process.env.THAW_KEEP_FAILED_BUILD) process.stderr.write(`thaw: kept the failed build in ${tmp}\n`);
     else rmSync(tmp, { recursive: true, force: true });
+    forgetTmp();
     if (err instanceof ThawError) throw err;
     throw new ThawError('E_BUILD_FAILED', `build of ${opts.entry} failed: ${(err as Error).message}`, { detail: tail((err as Error).stack ?? '') });
+  } finally {
+    unlock();
   }
 }

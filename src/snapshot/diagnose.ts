@@ -294,7 +294,7 @@ type BuildError = NonNullable<BuildReport['error']>;
  */
 function appInit(e: BuildError, at: string, frames: string, ctx: FailureContext): ThawError {
   const rejected = e.kind === 'init-rejection';
-  const builder = `something the snapshot builder lacks is the cause (PORT, HOST and NODE_OPTIONS are unset there; WebAssembly is missing)${ctx.doctor ? ` and \`${ctx.doctor}\` shows what the app read and loaded` : ''}`;
+  const builder = `something the snapshot builder lacks is the cause (PORT, HOST and NODE_OPTIONS are unset there; WebAssembly and SharedArrayBuffer are missing, and Atomics on Node 20)${ctx.doctor ? ` and \`${ctx.doctor}\` shows what the app read and loaded` : ''}`;
   const hint = `check that \`node ${shellWord(ctx.entry)}\` starts cleanly: if it does, ${builder}; else fix the ${rejected ? 'rejection' : 'throw'} ${at ? `at ${at}` : 'shown'}`;
   return new ThawError('E_APP_INIT', `the app ${rejected ? 'rejected a promise' : 'threw'} while initialising inside the snapshot builder: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}${at ? ` (at ${at})` : ''}`, { hint, detail: frames || undefined });
 }
