@@ -114,9 +114,12 @@ describe('thaw build → IMG/start', () => {
     }
     // What the app itself drew at load time is baked in: the doctor names it.
     assert.equal(new Set(seen.map((j) => j.atLoad)).size, 1);
+    assert.equal(new Set(seen.map((j) => j.instance)).size, 1, 'Math.random() at load is shared too');
+    assert.match(b.stdout, /\n {2}warning: 3 random value\(s\) drawn during init by the app's own code are shared by every restore \(crypto\.randomUUID at test\/fixtures\/core\/entropy\.mjs:6:\d+\); draw them in onRestore\(\), see thaw doctor\n/);
     const d = await thaw(['doctor', fx('entropy.mjs')]);
     assert.equal(d.status, 0, d.stderr);
     assert.match(d.stdout, /crypto\.randomUUID at test\/fixtures\/core\/entropy\.mjs:6:\d+/);
+    assert.match(d.stdout, /\n {4}Math\.random at test\/fixtures\/core\/entropy\.mjs:8:\d+\n/);
   });
 
   test('an ES module entry with top-level await is evaluated to completion during the build', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ThawError } from '../errors.js';
 import type { BuildReport } from '../runtime/protocol.js';
 import { buildImage } from '../snapshot/build.js';
-import { buildNotes, describeHandles, StackMapper } from '../snapshot/diagnose.js';
+import { buildNotes, describeHandles, groupDraws, StackMapper } from '../snapshot/diagnose.js';
 import type { NodeInfo } from '../snapshot/node-info.js';
 import { run } from '../launch/spawn.js';
 import { progressLine } from './progress.js';
@@ -102,13 +102,14 @@ export const doctorCommand: CommandSpec<DoctorOptions> = {
       }
       const init = report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude');
       const later = report.entropy.filter((d) => !(d.phase === 'init' || d.phase === 'prelude'));
+      const count = (g: { n: number }) => (g.n > 1 ? ` ×${g.n}` : '');
       if (init.length) {
         out.push('  randomness drawn during init (every restore shares it — draw it in onRestore() instead):');
-        for (const d of init.slice(0, 10)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
+        for (const g of groupDraws(init, mapper).slice(0, 10)) out.push(`    ${g.text}${count(g)}`);
       }
       if (later.length) {
         out.push(`  randomness drawn while serving the warm-up (${later.length}; shared by every restore only if the app keeps it, e.g. a session id in a store):`);
-        for (const d of later.slice(0, 5)) out.push(`    ${d.fn} at ${mapper.site(d.stack) || '(inside a dependency or Node)'}`);
+        for (const g of groupDraws(later, mapper).slice(0, 5)) out.push(`    ${g.text}${count(g)}`);
       }
       for (const w of report.warnings) out.push(`  warning: ${w}`);
       // The same notes thaw build prints (snapshot/diagnose.ts).

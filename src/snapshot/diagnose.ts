@@ -91,6 +91,36 @@ function packageOf(frame: string): string | undefined {
   return all.length ? all[all.length - 1]![1] : undefined;
 }
 
+/**
+ * Random draws, grouped by where they were made (one line per place, with a count), and
+ * whether that place is the app's own code or a dependency's (avvio's timing ids, Nest's uids:
+ * shared by every restore too, but not the app's to move).
+ */
+export function groupDraws(draws: Array<{ fn: string; stack: string }>, mapper: StackMapper): Array<{ text: string; own: boolean; n: number }> {
+  const groups = new Map<string, { text: string; own: boolean; n: number }>();
+  for (const d of draws) {
+    const top = mapper.frames(d.stack, 1)[0];
+    const own = top !== undefined && !isDependency(top);
+    const where = mapper.site(d.stack);
+    const text = `${d.fn} at ${where || '(inside Node)'}${top && !own ? ` (inside ${packageOf(top) ?? 'a dependency'})` : ''}`;
+    const g = groups.get(text);
+    if (g) g.n++;
+    else groups.set(text, { text, own, n: 1 });
+  }
+  return [...groups.values()];
+}
+
+/** The build's line about randomness drawn during init, or undefined when there was none. */
+export function initDrawsLine(report: BuildReport, mapper: StackMapper): string | undefined {
+  const groups = groupDraws(report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude'), mapper);
+  if (!groups.length) return undefined;
+  const own = groups.filter((g) => g.own).reduce((n, g) => n + g.n, 0);
+  const theirs = groups.filter((g) => !g.own);
+  const pkgs = [...new Set(theirs.map((g) => /\(inside (.+)\)$/.exec(g.text)?.[1]).filter(Boolean))];
+  if (own) return `warning: ${own} random value(s) drawn during init by the app's own code are shared by every restore (${groups.find((g) => g.own)!.text}); draw them in onRestore(), see thaw doctor`;
+  return `note: ${theirs.reduce((n, g) => n + g.n, 0)} random value(s) drawn during init inside ${pkgs.join(', ')} are shared by every restore (thaw doctor lists them)`;
+}
+
 /** How many frames handles.ts records of a handle's creation (stackHere's default). */
 const RECORDED_FRAMES = 30;
 

@@ -10,6 +10,10 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function serialize(report: BenchReport): string {
   const lines: string[] = [];
+  if (!report.complete) {
+    const done = report.results.reduce((n, r) => n + r.samples.length, 0);
+    lines.push(`**Partial**: the benchmark was interrupted (or is still running); ${done} of ${report.runs * report.results.length} runs recorded.`, '');
+  }
   const withMem = report.results.some((r) => r.pssKb);
   const withNth = report.after > 1 && report.results.some((r) => r.nth);
   lines.push(

@@ -6,6 +6,7 @@
  * UUIDs. While building, thaw answers those two functions from randomBytes() instead, so the
  * real caches stay empty and each restored process fills its own from the OS. V8 reseeds
  * Math.random on deserialisation, and randomBytes/getRandomValues read the OS every call.
+ * Math.random draws made while building are recorded like the others.
  *
  * Randomness the app draws during the build (a secret made at load time, a nanoid pool) is
  * still baked in: each draw is recorded with its stack so `thaw doctor` can point at it.
@@ -148,6 +149,12 @@ function guardWebCrypto(): void {
 export function guardEntropy(): void {
   building = true;
   guardWebCrypto();
+  // V8 reseeds Math.random in every restored process; what the app drew while building (an
+  // instance id made at load) is what every restore shares, so each draw is recorded too.
+  patch(Math, 'random', (orig) => function () {
+    if (building) note('Math.random');
+    return orig();
+  });
   session().collectors.push((r) => {
     r.entropy = draws.slice();
   });
