@@ -2,8 +2,9 @@
 // code (dist/src/**/*.test.js) first, then the end-to-end specs (dist/test/*.test.js).
 // Arguments filter by substring: `npm test -- bench` runs the files whose path contains "bench".
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 function walk(dir) {
@@ -30,5 +31,21 @@ if (files.some((f) => f.includes('compat'))) {
     process.exit(1);
   }
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
+// The spec reporter on the terminal; TAP beside it to count what was skipped, and why.
+const tapFile = join(mkdtempSync(join(tmpdir(), 'thaw-tests-')), 'results.tap');
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], { stdio: 'inherit', cwd: root });
+let tap = '';
+try {
+  tap = readFileSync(tapFile, 'utf8');
+} finally {
+  rmSync(dirname(tapFile), { recursive: true, force: true });
+}
+const skips = [...tap.matchAll(/^\s*ok \d+ - (.*?) # SKIP ?(.*)$/gm)].map((m) => ({ name: m[1], reason: m[2] || 'skipped' }));
+const reasons = [...new Set(skips.map((s) => s.reason))];
+console.log(`\nthaw tests: ${skips.length} skipped${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+// CI installs every tool the suite drives, so there a skip is a failure (.ci/run sets this).
+if (skips.length && process.env.THAW_TEST_NO_SKIPS) {
+  console.error(`thaw tests: ${skips.length} test(s) skipped where nothing may be: ${skips.slice(0, 5).map((s) => s.name).join(' | ')}`);
+  process.exit(1);
+}
 process.exit(r.status ?? 1);

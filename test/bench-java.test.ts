@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../src/launch/port.js';
 import { killAll, run } from '../src/launch/spawn.js';
-import { root, scratch, thaw } from './helpers.js';
+import { needs, root, scratch, thaw } from './helpers.js';
 
 const ex = join(root, 'examples/java-hello');
 
-describe('thaw bench on examples/java-hello (JDK)', () => {
+describe('thaw bench on examples/java-hello (JDK)', { skip: needs('java') }, () => {
   after(killAll);
 
   it('builds, archives with AppCDS and benches three JVM configurations', async () => {

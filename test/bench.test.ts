@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { killAll, run, start } from '../src/launch/spawn.js';
-import { nodes, root, scratch, thaw, thawBin } from './helpers.js';
+import { needs, nodes, root, scratch, thaw, thawBin } from './helpers.js';
 import { launchChromium } from '../src/launch/chromium.js';
 
 const server = join(root, 'test/fixtures/bench/slow-server.js');
@@ -63,7 +63,7 @@ describe('thaw bench (end to end)', () => {
     assert.deepEqual(started.filter(alive), []);
   });
 
-  it('--timeline: a cold and a restored start, phase by phase from spawn to the response, summing to the time to first response', async () => {
+  it('--timeline: a cold and a restored start, phase by phase from spawn to the response, summing to the time to first response', { skip: needs('chromium') }, async () => {
     const img = join(dir, 'hello-img');
     const b = await thaw(['build', join(root, 'examples/hello/server.js'), '-o', img, '--warmup', join(root, 'examples/hello/warmup.json')]);
     assert.equal(b.status, 0, b.stderr);
@@ -246,7 +246,7 @@ describe('thaw bench (end to end)', () => {
     }
   });
 
-  it('writes a self-contained HTML report that Chromium renders with every run and the warm-up curve', async () => {
+  it('writes a self-contained HTML report that Chromium renders with every run and the warm-up curve', { skip: needs('chromium') }, async () => {
     const html = join(dir, 'r.html');
     const r = await thaw(['bench', '-c', `a=${srv()}`, '-c', `b=${srv('WORK_MS=50')}`, '--runs', '3', '--after', '4', '--html', html]);
     assert.equal(r.status, 0, r.stderr);

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { killAll } from '../src/launch/spawn.js';
-import { root, scratch, thaw } from './helpers.js';
+import { needs, root, scratch, thaw } from './helpers.js';
 import { launchChromium } from '../src/launch/chromium.js';
 
 const dir = scratch('thaw-flame-');
@@ -18,7 +18,7 @@ const folded = join(root, 'src/import/fixtures/perf-script/node-jit.stackcollaps
 let browser: Browser;
 
 before(async () => {
-  browser = await launchChromium();
+  if (!needs('chromium')) browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -63,7 +63,7 @@ async function magentaPixels(page: Page): Promise<number> {
   });
 }
 
-test('HTML flame graph: search shows the matched share, click zooms, hover explains', async () => {
+test('HTML flame graph: search shows the matched share, click zooms, hover explains', { skip: needs('chromium') }, async () => {
   const html = join(dir, 'flame.html');
   const r = await thaw(['flame', folded, '-o', html, '--unit', 'ns', '--title', 'node work.js']);
   assert.equal(r.status, 0, r.stderr);
@@ -116,7 +116,7 @@ test('HTML flame graph: search shows the matched share, click zooms, hover expla
   await page.close();
 });
 
-test('from perf script text, tooltips give CPU time and the samples it was counted from', async () => {
+test('from perf script text, tooltips give CPU time and the samples it was counted from', { skip: needs('chromium') }, async () => {
   const txt = join(dir, 'node-jit.perf-script.txt');
   writeFileSync(txt, gunzipSync(readFileSync(join(root, 'src/import/fixtures/perf-script/node-jit.perf-script.txt.gz'))));
   const html = join(dir, 'perf.html');
@@ -137,7 +137,7 @@ test('from perf script text, tooltips give CPU time and the samples it was count
   await page.close();
 });
 
-test('diff flame graph: colours by the change of total or self, widths from either side', async () => {
+test('diff flame graph: colours by the change of total or self, widths from either side', { skip: needs('chromium') }, async () => {
   const lines = readFileSync(folded, 'latin1').split('\n').filter(Boolean);
   // "after": the sort stacks weigh three times as much.
   const afterFolded = lines.map((l) => (l.includes('sortit') ? l.replace(/ (\d+)$/, (_, w) => ` ${3 * Number(w)}`) : l)).join('\n') + '\n';
@@ -174,7 +174,7 @@ test('diff flame graph: colours by the change of total or self, widths from eith
   await page.close();
 });
 
-test('SVG output opens as an image with a rectangle per frame', async () => {
+test('SVG output opens as an image with a rectangle per frame', { skip: needs('chromium') }, async () => {
   const svg = join(dir, 'flame.svg');
   const r = await thaw(['flame', folded, '-o', svg]);
   assert.equal(r.status, 0, r.stderr);

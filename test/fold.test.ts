@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { killAll } from '../src/launch/spawn.js';
-import { root, scratch, thaw } from './helpers.js';
+import { needs, root, scratch, thaw } from './helpers.js';
 
 after(killAll);
 const fixtures = join(root, 'src/import/fixtures/perf-script');
@@ -19,7 +19,7 @@ const capture = join(dir, 'node-jit.perf-script.txt');
 writeFileSync(capture, gunzipSync(readFileSync(join(fixtures, 'node-jit.perf-script.txt.gz'))));
 const lineSet = (s: string): Set<string> => new Set(s.split('\n').filter((l) => l !== ''));
 
-test('thaw fold prints the lines stackcollapse-perf.pl prints for a real Node capture', async () => {
+test('thaw fold prints the lines stackcollapse-perf.pl prints for a real Node capture', { skip: needs('perf') }, async () => {
   const r = await thaw(['fold', capture]);
   assert.equal(r.status, 0, r.stderr);
   const golden = lineSet(readFileSync(join(fixtures, 'node-jit.stackcollapse-perf.folded'), 'latin1'));
@@ -31,7 +31,7 @@ test('thaw fold prints the lines stackcollapse-perf.pl prints for a real Node ca
   assert.equal(r.stderr, '');
 });
 
-test('thaw fold prints the lines stackcollapse-perf.pl prints for a real JVM capture', async () => {
+test('thaw fold prints the lines stackcollapse-perf.pl prints for a real JVM capture', { skip: needs('perf', 'java') }, async () => {
   // perf record -e cpu-clock -g -F 997 -- java -XX:+PreserveFramePointer
   //   -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit Spin (two CPU-bound threads)
   const javaCapture = join(dir, 'java-jit.perf-script.txt');

@@ -1,6 +1,6 @@
 /** Shared helpers for the end-to-end specs: they drive bin/thaw exactly as a user would. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,35 @@ export const nodes: Record<string, string> = {
   '24': join(root, 'node_modules/node24/bin/node'),
   '26': join(root, 'node_modules/node26/bin/node'),
 };
+
+/** The machine's tools the end-to-end specs drive, with the Debian package of each. */
+const TOOLS = {
+  perf: { path: 'perf', deb: 'linux-perf' },
+  chromium: { path: process.env.CHROMIUM ?? '/usr/bin/chromium', deb: 'chromium' },
+  java: { path: 'javac', deb: 'openjdk-17-jdk-headless' },
+  openssl: { path: 'openssl', deb: 'openssl' },
+} as const;
+
+function executable(cmd: string): boolean {
+  const dirs = cmd.includes('/') ? [''] : (process.env.PATH ?? '').split(':').filter(Boolean);
+  return dirs.some((d) => {
+    try {
+      accessSync(d ? join(d, cmd) : cmd, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A test's `skip` option: false when every tool is there, else the reason with the packages to
+ * install (`npm test` counts skips; CI, which installs them all, fails on any).
+ */
+export function needs(...tools: Array<keyof typeof TOOLS>): false | string {
+  const absent = tools.filter((t) => !executable(TOOLS[t].path));
+  return absent.length ? `needs ${absent.join(' and ')}: apt-get install ${[...new Set(absent.map((t) => TOOLS[t].deb))].join(' ')}` : false;
+}
 
 /** Run `thaw ARGS…` through bin/thaw with the Node that runs the tests. */
 export function thaw(args: string[], opts: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {

@@ -12,7 +12,7 @@ import { importPagesFile } from '../src/import/page-inputs.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { hex16 } from '../src/model/pages-format.js';
 import type { TraceJson } from '../src/model/pages-format.js';
-import { root, scratch, thaw } from './helpers.js';
+import { needs, root, scratch, thaw } from './helpers.js';
 import { launchChromium } from '../src/launch/chromium.js';
 
 const dir = scratch('thaw-pages-');
@@ -85,7 +85,7 @@ describe('thaw pages snapshot', () => {
       return false;
     }
   })();
-  test('huge pages: a JVM with -XX:+UseTransparentHugePages shows its THP-backed memory', { skip: (!isRoot || !thp) && 'needs root and THP (madvise or always)' }, async () => {
+  test('huge pages: a JVM with -XX:+UseTransparentHugePages shows its THP-backed memory', { skip: ((!isRoot || !thp) && 'needs root and THP (madvise or always)') || needs('java') }, async () => {
     const src = join(dir, 'Thp.java');
     writeFileSync(src, 'public class Thp { public static void main(String[] a) throws Exception { byte[] b = new byte[48 << 20]; for (int i = 0; i < b.length; i += 4096) b[i] = 1; System.out.println("ready"); Thread.sleep(60000); } }\n');
     let ready!: () => void;
@@ -130,7 +130,7 @@ describe('thaw pages summary', () => {
   });
 });
 
-describe('thaw pages trace', { skip: !isRoot && 'perf tracepoints need root' }, () => {
+describe('thaw pages trace', { skip: (!isRoot && 'perf tracepoints need root') || needs('perf') }, () => {
   test('a Node start touching a 16 MB buffer: thousands of faults in time order, >= 90% attributed', async () => {
     const out = join(dir, 'buf');
     const r = await thaw(['pages', 'trace', '-o', out, '--no-ready', '--name', 'buffer', '--', process.execPath, '-e', 'const b = Buffer.alloc(16 << 20); for (let i = 0; i < b.length; i += 4096) b[i] = 1;']);
@@ -180,7 +180,7 @@ describe('thaw pages trace', { skip: !isRoot && 'perf tracepoints need root' }, 
     assert.match(r2.stderr, /\[E_IMAGE_MISSING\]/);
   });
 
-  test('a JVM with NMT: faults and pages attributed to java heap, metaspace, code cache, class data archive', async () => {
+  test('a JVM with NMT: faults and pages attributed to java heap, metaspace, code cache, class data archive', { skip: needs('java') }, async () => {
     const src = join(dir, 'Srv.java');
     writeFileSync(src, [
       'import com.sun.net.httpserver.HttpServer;',
@@ -234,7 +234,7 @@ function uffdLogFor(text: string, withTid: boolean, count: number): string {
   return lines.join('\n') + '\n';
 }
 
-describe('thaw pages view in headless Chromium', { skip: !isRoot && 'needs a root snapshot' }, () => {
+describe('thaw pages view in headless Chromium', { skip: (!isRoot && 'needs a root snapshot') || needs('chromium') }, () => {
   let browser: Browser;
   before(async () => {
     browser = await launchChromium();

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killAll, run } from '../src/launch/spawn.js';
-import { nodes, root, scratch, thaw } from './helpers.js';
+import { needs, nodes, root, scratch, thaw } from './helpers.js';
 
 after(killAll);
 const dir = scratch('thaw-profile-');
@@ -23,7 +23,7 @@ function folded(file: string): Array<{ frames: string[]; weight: number }> {
 const share = (stacks: Array<{ frames: string[]; weight: number }>, pred: (f: string) => boolean): number =>
   stacks.filter((s) => s.frames.some(pred)).reduce((a, s) => a + s.weight, 0) / stacks.reduce((a, s) => a + s.weight, 0);
 
-test('Java: most samples fall under the program’s own methods, by name', async () => {
+test('Java: most samples fall under the program’s own methods, by name', { skip: needs('perf', 'java') }, async () => {
   const src = join(dir, 'java');
   mkdirSync(src, { recursive: true });
   writeFileSync(
@@ -56,7 +56,7 @@ test('Java: most samples fall under the program’s own methods, by name', async
   assert.deepEqual(readdirSync(out).sort(), ['aggregate.folded', 'aggregate.html', 'hot.diff.html', 'hot.folded', 'hot.html', 'metric.json']);
 });
 
-test('Node: two configurations, two frequencies, two runs: JIT names, aggregate, diffs, metric', async () => {
+test('Node: two configurations, two frequencies, two runs: JIT names, aggregate, diffs, metric', { skip: needs('perf') }, async () => {
   const work = join(dir, 'work.js');
   writeFileSync(
     work,
@@ -105,7 +105,7 @@ console.log(t>0)
   assert.ok(!existsSync(join(out, 'raw')), 'no perf.data left without --keep');
 });
 
-test('Node 22, 24 and 26 all give named JIT frames; three configurations give three pairs', async () => {
+test('Node 22, 24 and 26 all give named JIT frames; three configurations give three pairs', { skip: needs('perf') }, async () => {
   // Its own workload (not the mixed one above), long enough at 997 Hz that every Node version
   // is sampled inside fib many times: 300 ms at the default rate left it to luck.
   const work = join(dir, 'fibwork.js');
@@ -122,7 +122,7 @@ test('Node 22, 24 and 26 all give named JIT frames; three configurations give th
   assert.deepEqual(metric.metric.pairs.map((p: { a: string; b: string }) => `${p.a}~${p.b}`), ['node22~node24', 'node22~node26', 'node24~node26']);
 });
 
-test('a server profiled until it answers, on its $PORT', async () => {
+test('a server profiled until it answers, on its $PORT', { skip: needs('perf') }, async () => {
   const out = join(dir, 'ready-out');
   const r = await thaw(['profile', '-o', out, '-c', `hello=node ${join(root, 'examples/hello/server.js')}`, '--until-ready']);
   assert.equal(r.status, 0, r.stderr);
@@ -131,7 +131,7 @@ test('a server profiled until it answers, on its $PORT', async () => {
   assert.ok(folded(join(out, 'hello.folded')).some((s) => s.frames.some((f) => f.startsWith('JS:'))));
 });
 
-test('a thaw image profiles too: its snapshot refuses V8 perf flags, so it runs without them', async () => {
+test('a thaw image profiles too: its snapshot refuses V8 perf flags, so it runs without them', { skip: needs('perf') }, async () => {
   const img = join(dir, 'hello-img');
   const b = await thaw(['build', join(root, 'examples/hello/server.js'), '-o', img]);
   assert.equal(b.status, 0, b.stderr);
