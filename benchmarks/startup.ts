@@ -10,7 +10,7 @@
  * BENCHMARKS.md with the machine and the command.
  */
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { run } from '../src/launch/spawn.js';
 import { buildImage } from '../src/snapshot/build.js';
 import { readWarmup, warmupProbe } from '../src/snapshot/warmup-file.js';
 import { coldOf, corpus, corpusDir, entryOf, envOf, type CorpusApp } from '../test/corpus.js';
+import { writeSection } from './sections.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -213,18 +214,6 @@ for (const { app, report, initMs, mb } of corpusRows) {
 const corpusSection = corpusLines.join('\n');
 if (corpusRows.length) process.stdout.write('\n' + corpusSection + '\n');
 
-/** Replace the text between `<!-- section:NAME -->` and its end marker in BENCHMARKS.md. */
-function writeSection(name: string, title: string, body: string): void {
-  const bm = join(root, 'BENCHMARKS.md');
-  const text = readFileSync(bm, 'utf8');
-  const start = `<!-- section:${name} -->`;
-  const end = `<!-- /section:${name} -->`;
-  if (!text.includes(start) || !text.includes(end)) return;
-  const next = text.slice(0, text.indexOf(start) + start.length) + `\n## ${title}\n\n` + body + '\n' + text.slice(text.indexOf(end));
-  writeFileSync(`${bm}.tmp`, next);
-  renameSync(`${bm}.tmp`, bm);
-  process.stderr.write(`bench:startup: BENCHMARKS.md section ${name} updated\n`);
-}
 if (rows.length) writeSection('startup', 'Startup: cold vs thaw vs raw snapshot vs the floor', section);
 if (rows.length) writeSection('startup-timeline', 'Startup: where the time goes, phase by phase', timelineSection);
 if (corpusRows.length) writeSection('startup-corpus', 'Startup: the compatibility corpus, cold vs thaw', corpusSection);

@@ -260,6 +260,15 @@ function keepSubclassObject(obj: object, cls: Function, impl: Function): void {
   }
 }
 
+/** Does the prototype chain from `proto` define `key` as a getter or setter? */
+function hidesAccessor(proto: object | null, key: PropertyKey): boolean {
+  for (let p = proto; p; p = Object.getPrototypeOf(p)) {
+    const d = Object.getOwnPropertyDescriptor(p, key);
+    if (d) return d.get !== undefined || d.set !== undefined;
+  }
+  return false;
+}
+
 /** Turn every stand-in into the real thing: the first step of a restore after entropy. */
 function restoreDeferred(): void {
   restored = true;
@@ -290,7 +299,11 @@ function restoreDeferred(): void {
     const appProps: Array<[PropertyKey, unknown]> = Reflect.ownKeys(obj)
       .filter((k) => !inst.ownKeys.has(k) && k !== 'listening')
       .map((k) => [k, obj[k]]);
-    for (const k of Reflect.ownKeys(obj)) delete obj[k];
+    // Nothing is deleted unless it must be: one `delete` leaves the object in V8's dictionary
+    // mode (every property read on it a hash lookup, for every request a server serves). The
+    // real constructor overwrites the stand-in's fields (EventEmitter keeps the listeners, fixed
+    // up below); only an own field hiding an accessor of the real class must go.
+    for (const k of Reflect.ownKeys(obj)) if (inst.ownKeys.has(k) && hidesAccessor(real.prototype, k)) delete obj[k];
     real.apply(obj, inst.args);
     // Listeners: for events the constructor itself listened to (the request handler), exactly
     // the app's final ones — socket.io and engine.io take the handler off and wrap it, so the

@@ -23,8 +23,14 @@ interface ServerRecord {
 const records: ServerRecord[] = [];
 
 /** The stand-in http(s).Server: records listen() and lets warm-up emit 'request'. */
+/** Stand-in servers listening now. A set, not an own `listening` field: after restore the real
+ * class's getter answers, and the object must not need a property deleted (see http.ts). */
+const listeningNow = new WeakSet<object>();
+
 export class BuildServer extends EventEmitter {
-  listening = false;
+  get listening(): boolean {
+    return listeningNow.has(this);
+  }
   constructor(...args: unknown[]) {
     super();
     const handler = typeof args[0] === 'function' ? args[0] : args[1];
@@ -36,7 +42,7 @@ export class BuildServer extends EventEmitter {
       rec.listenArgs = args;
       rec.envReadBeforeListen = new Set(envReads());
     }
-    this.listening = true;
+    listeningNow.add(this);
     const cb = args.findLast((a) => typeof a === 'function') as (() => void) | undefined;
     if (cb) this.once('listening', cb);
     process.nextTick(() => this.emit('listening'));
@@ -45,7 +51,7 @@ export class BuildServer extends EventEmitter {
   close(cb?: (err?: Error) => void): this {
     const rec = records.find((s) => s.server === this);
     if (rec) rec.listenArgs = null;
-    this.listening = false;
+    listeningNow.delete(this);
     if (cb) process.nextTick(cb);
     process.nextTick(() => this.emit('close'));
     return this;

@@ -1,0 +1,195 @@
+/**
+ * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --node PATH --examples a,b]
+ *
+ * Do restored servers hold real load, and is every restore its own? For each example:
+ *
+ * - **load**: the image restored and the app started cold, each given the same warm-up (the
+ *   image got it before its checkpoint, the cold one over HTTP), then driven with autocannon
+ *   for S seconds per concurrency with the example's representative request. Reported:
+ *   requests/s, latency p50/p99, errors and non-2xx answers, and RSS every second: at the start,
+ *   at the end, and its trend over the second half of the run (MB per 10 s; near 0 is stable).
+ *   Restored and cold take turns per concurrency, so drift hits both alike.
+ * - **uniqueness**: N restores of one image that draws randomness after restore with every API
+ *   (test/fixtures/core/entropy.mjs): how many distinct randomUUID, randomBytes, randomInt,
+ *   getRandomValues and Math.random values the N first answers hold (N each is the goal), and
+ *   the one value drawn at load, which all N share by design (doctor names it).
+ *
+ * Writes the tables into the `reliability` section of BENCHMARKS.md with the machine and command.
+ */
+import autocannon from 'autocannon';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineInfo } from '../src/bench/index.js';
+import { median } from '../src/bench/stats.js';
+import { sampleTree } from '../src/launch/memory.js';
+import { freePort } from '../src/launch/port.js';
+import { httpOnce, resolveProbe, waitReady } from '../src/launch/probe.js';
+import { killAll, run, start, type Child } from '../src/launch/spawn.js';
+import { buildImage } from '../src/snapshot/build.js';
+import { readWarmup, warmupProbe, wireRequest } from '../src/snapshot/warmup-file.js';
+import type { WarmupRequest } from '../src/runtime/protocol.js';
+import { writeSection } from './sections.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const seconds = Number(opt('seconds', '10'));
+const connections = opt('connections', '1,16').split(',').map(Number);
+const restores = Number(opt('restores', '100'));
+const node = opt('node', join(root, 'node_modules/node24/bin/node'));
+const examples = opt('examples', 'hello,ts-service,express-app,markdown-app').split(',').filter(Boolean);
+const out = join(root, '.thaw/bench-reliability');
+mkdirSync(out, { recursive: true });
+const say = (m: string): void => void process.stderr.write(`bench:reliability: ${m}\n`);
+
+/** Start a server (an image's start script, or node ENTRY) on a free port and wait until it answers `ready`. */
+async function serve(argv: string[], ready: WarmupRequest, cwd: string): Promise<{ child: Child; port: number }> {
+  const port = await freePort();
+  const child = start(argv, { cwd, env: { PORT: String(port) } });
+  await waitReady(resolveProbe(warmupProbe(ready), port), { deadline: performance.now() + 30_000, abort: () => (child.done ? `${argv.join(' ')} exited: ${child.stderr()}` : null) });
+  return { child, port };
+}
+
+/** Replay a warm-up file over HTTP (what the image got inside the build). */
+async function warmUp(port: number, warmup: WarmupRequest[]): Promise<void> {
+  for (const r of warmup) {
+    for (let i = 0; i < (r.repeat ?? 1); i++) await httpOnce(resolveProbe(warmupProbe(r), port));
+  }
+}
+
+interface LoadRow {
+  example: string;
+  config: 'restored' | 'cold';
+  connections: number;
+  rps: number;
+  meanMs: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  rssStartMb: number;
+  rssEndMb: number;
+  /** RSS growth over the second half of the run, MB per 10 s (least squares). */
+  trendMbPer10s: number;
+}
+
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  const num = points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);
+  const den = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  return den ? num / den : 0;
+}
+
+async function load(example: string, config: 'restored' | 'cold', argv: string[], cwd: string, warmup: WarmupRequest[], c: number): Promise<LoadRow> {
+  const first = warmup[0]!;
+  const { child, port } = await serve(argv, first, cwd);
+  try {
+    if (config === 'cold') await warmUp(port, warmup);
+    const rss: Array<[number, number]> = [];
+    const t0 = performance.now();
+    const sample = (): void => {
+      const s = sampleTree(child.pid);
+      if (s) rss.push([(performance.now() - t0) / 1000, s.rssKb / 1024]);
+    };
+    sample();
+    const timer = setInterval(sample, 1000);
+    const { headers, body } = wireRequest(first);
+    const result = await autocannon({ url: `http://127.0.0.1:${port}${first.path}`, method: first.method as 'GET', headers, body, connections: c, duration: seconds });
+    clearInterval(timer);
+    sample();
+    const late = rss.filter(([t]) => t >= seconds / 2);
+    return {
+      example,
+      config,
+      connections: c,
+      rps: result.requests.average,
+      meanMs: result.latency.average,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts,
+      non2xx: result.non2xx,
+      rssStartMb: rss[0]?.[1] ?? NaN,
+      rssEndMb: rss[rss.length - 1]?.[1] ?? NaN,
+      trendMbPer10s: slope(late) * 10,
+    };
+  } finally {
+    await child.kill();
+  }
+}
+
+const loadBefore = loadavg()[0]!.toFixed(1);
+const rows: LoadRow[] = [];
+for (const example of examples) {
+  const dir = join(root, 'examples', example);
+  const warmupFile = join(dir, 'warmup.json');
+  const warmup = readWarmup(warmupFile);
+  const img = join(out, example);
+  say(`${example}: building the image with ${node}`);
+  await buildImage({ entry: join(dir, 'server.js'), out: img, warmupFile, node, verify: false });
+  for (const c of connections) {
+    for (const config of ['restored', 'cold'] as const) {
+      say(`${example}: ${config}, ${c} connection(s), ${seconds} s`);
+      rows.push(await load(example, config, config === 'restored' ? [join(img, 'start')] : [node, join(dir, 'server.js')], dir, warmup, c));
+    }
+  }
+}
+
+// Uniqueness: N restores of one image, each asked once.
+say(`uniqueness: ${restores} restores of test/fixtures/core/entropy.mjs`);
+const entropyImg = join(out, 'entropy');
+await buildImage({ entry: join(root, 'test/fixtures/core/entropy.mjs'), out: entropyImg, node, verify: false });
+const answers: Array<Record<string, unknown>> = [];
+for (let i = 0; i < restores; i++) {
+  const { child, port } = await serve([join(entropyImg, 'start')], { method: 'GET', path: '/' }, root);
+  try {
+    answers.push(JSON.parse((await httpOnce(resolveProbe(warmupProbe({ method: 'GET', path: '/' }), port))).body) as Record<string, unknown>);
+  } finally {
+    await child.kill();
+  }
+}
+const distinct = (k: string): number => new Set(answers.map((a) => JSON.stringify(a[k]))).size;
+const uniqueness = { uuid: distinct('uuid'), webUuid: distinct('webUuid'), bytes: distinct('bytes'), int: distinct('int'), web: distinct('web'), math: distinct('math'), atLoad: distinct('atLoad'), instance: distinct('instance') };
+
+const m = machineInfo();
+const nodeVersion = (await run([node, '--version'])).stdout.trim();
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+const lines = [
+  `Each example restored from its image and started cold, each after the same warm-up, then driven with`,
+  `autocannon ${JSON.parse(readFileSync(join(root, 'node_modules/autocannon/package.json'), 'utf8')).version} for ${seconds} s per concurrency with its representative request (the first of its warm-up file;`,
+  `restored and cold take turns), on Node ${nodeVersion}. RSS of the server's process tree is sampled every second;`,
+  `"RSS trend" is its least-squares slope over the second half of the run, in MB per 10 s (near 0: stable).`,
+  `Load generator and server share the machine's cores, so the absolute rates are the machine's, the comparison is the point.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu}, ${m.nproc} cores, Linux ${m.kernel} (1-minute load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after), with:`,
+  '',
+  '```sh',
+  `npm run bench:reliability -- --seconds ${seconds} --connections ${connections.join(',')} --restores ${restores}`,
+  '```',
+  '',
+  '| example | connections | start | req/s | restored / cold req/s | mean latency ms | p99 ms | errors | non-2xx | RSS MB start → end | RSS trend MB/10 s |',
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+];
+for (const r of rows) {
+  const cold = rows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold');
+  const ratio = r.config === 'restored' && cold ? (r.rps / cold.rps).toFixed(2) : '';
+  lines.push(`| ${r.example} | ${r.connections} | ${r.config} | ${f1(r.rps)} | ${ratio} | ${r.meanMs.toFixed(2)} | ${f1(r.p99)} | ${r.errors} | ${r.non2xx} | ${f1(r.rssStartMb)} → ${f1(r.rssEndMb)} | ${r.trendMbPer10s.toFixed(1)} |`);
+}
+const ratios = rows.filter((r) => r.config === 'restored').map((r) => r.rps / rows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold')!.rps);
+lines.push('', `Restored / cold throughput: median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)} … ${Math.max(...ratios).toFixed(2)}; errors in all runs: ${rows.reduce((n, r) => n + r.errors + r.non2xx, 0)}.`);
+lines.push(
+  '',
+  `**Uniqueness**: ${restores} restores of one image of test/fixtures/core/entropy.mjs, one request each. Distinct first values`,
+  `(the goal is ${restores} each): randomUUID ${uniqueness.uuid}, crypto.randomUUID (web) ${uniqueness.webUuid}, randomBytes ${uniqueness.bytes},`,
+  `randomInt ${uniqueness.int}, getRandomValues ${uniqueness.web}, Math.random ${uniqueness.math}. Drawn at load, by design shared by every`,
+  `restore (thaw doctor names both): a randomUUID ${uniqueness.atLoad === 1 ? '(1 value)' : `(${uniqueness.atLoad} values)`} and a Math.random instance id ${uniqueness.instance === 1 ? '(1 value)' : `(${uniqueness.instance} values)`}.`,
+);
+const section = lines.join('\n');
+process.stdout.write('\n' + section + '\n');
+
+writeSection('reliability', 'Reliability: restored servers under load, and every restore its own', section);
+await killAll();
