@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killAll, run } from '../src/launch/spawn.js';
-import { needs, nodes, root, scratch, thaw } from './helpers.js';
+import { killAll, run, start } from '../src/launch/spawn.js';
+import { needs, nodes, root, scratch, thaw, thawBin } from './helpers.js';
 
 after(killAll);
 const dir = scratch('thaw-profile-');
@@ -145,6 +145,19 @@ test('a thaw image profiles too: its snapshot refuses V8 perf flags, so it runs 
   assert.ok(restored.samples > 0);
   assert.ok(folded(join(out, 'restored.folded')).length > 0);
   assert.match(r.stdout, /cold ~ restored: \d\.\d{3}/);
+});
+
+test('Ctrl-C while profiling: says so, and leaves neither perf files nor the directory it made', { skip: needs('perf') }, async () => {
+  const o = join(dir, 'interrupted');
+  const child = start([thawBin, 'profile', '-o', o, '-c', 'sleeper=sleep 30', '--duration', '20'], { env: { THAW_CLI_NODE: process.execPath } });
+  const raw = join(o, 'raw');
+  for (let i = 0; i < 400 && !(existsSync(raw) && readdirSync(raw).some((f) => f.endsWith('.data'))); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(existsSync(raw) && readdirSync(raw).some((f) => f.endsWith('.data')), 'perf started recording');
+  process.kill(child.pid, 'SIGINT');
+  const exit = await child.exited;
+  assert.equal(exit.status, 130);
+  assert.match(child.stderr(), /thaw: interrupted \(SIGINT\); stopped what it had started, kept nothing half-written\n/);
+  assert.equal(existsSync(o), false, 'the directory thaw made is gone');
 });
 
 test('no perf on PATH, or bad arguments: one line with the fix', async () => {

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ThawError } from '../errors.js';
+import { removeOnExit } from '../launch/spawn.js';
 import { formatMetric } from '../profile/metric.js';
 import { profileConfigs, type ProfileConfig } from '../profile/run.js';
 import { namedCommand, positive, wholeNumber, wholeNumbers } from './options.js';
@@ -61,6 +62,10 @@ export const profileCommand: CommandSpec<ProfileCliOptions> = {
     mkdirSync(out, { recursive: true });
     const raw = join(out, 'raw');
     mkdirSync(raw, { recursive: true });
+    // Without --keep, perf's files are scratch: an interrupt or a failure takes them along.
+    const forgetRaw = opts.keep ? () => undefined : removeOnExit(raw);
+    // A directory thaw made for this run goes too if the run never finishes.
+    const forgetOut = createdOut ? removeOnExit(out) : () => undefined;
     const line = progressLine('thaw profile');
     try {
       const freqs = parseFreqs(opts.freq);
@@ -88,6 +93,7 @@ export const profileCommand: CommandSpec<ProfileCliOptions> = {
     } catch (e) {
       // Nothing half-written: every output file is renamed into place only at the end, so on
       // a failure only the directories thaw made may be left, and they go if empty.
+      if (!opts.keep) rmSync(raw, { recursive: true, force: true });
       for (const d of createdOut ? [raw, out] : [raw]) {
         try {
           rmdirSync(d);
@@ -96,6 +102,9 @@ export const profileCommand: CommandSpec<ProfileCliOptions> = {
         }
       }
       throw e;
+    } finally {
+      forgetRaw();
+      forgetOut();
     }
   },
 };
