@@ -92,7 +92,7 @@ const views: PanelView[] = panels.map((panel, i) => {
   const counter = el('span', { class: 'pcounter', 'data-testid': `counter-${i}` });
   const f = panel.faults;
   const stats = el('span', { class: 'pstats' },
-    panel.map ? `${panel.map.owners.filter((o) => o.pid > 0).length} processes · ${kb(panel.map.owners.reduce((s, o) => s + o.vaddr.length, 0) * ps / 1024)} mapped` : 'no page map',
+    panel.map ? `${((n) => `${n} process${n === 1 ? '' : 'es'}`)(panel.map.owners.filter((o) => o.pid > 0).length)} · ${kb(panel.map.owners.reduce((s, o) => s + o.vaddr.length, 0) * ps / 1024)} mapped` : 'no page map',
     f ? ` · ${f.count} faults (${panel.source})` : '');
   const root = el('div', { class: 'panel', 'data-panel': String(i) },
     el('div', { class: 'ptitle' }, el('b', {}, panel.title), stats, counter),

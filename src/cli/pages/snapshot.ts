@@ -44,7 +44,7 @@ export const snapshotCmd: CommandSpec<SnapshotOptions> = {
     { flags: '-o, --out <file>', description: 'output file (.json: compact JSON; anything else: mem_mapping text)' },
     { flags: '--all', description: 'every user process (as fireCRaCer mem_mapping.sh)' },
     { flags: '--no-kernel', description: 'leave out the kernel section' },
-    { flags: '--pagecache <mode>', description: 'page cache section: all (scan every physical page), mapped (pages the processes map), none', default: 'all' },
+    { flags: '--pagecache <mode>', description: 'page cache section: mapped (the file pages the processes map; the default), all (every file page in memory: scans all physical pages, seconds), none', default: 'mapped' },
     { flags: '--summary', description: 'print the attribution table (category, RSS, shared, page cache) on stdout' },
   ],
   async run(args, opts) {
