@@ -55,5 +55,10 @@ export function formatFailures(report: BenchReport): string {
 /** Where each configuration's start went, phase by phase (--timeline), or '' without. */
 export function formatTimeline(report: BenchReport): string {
   const rows = report.results.flatMap((r) => (r.timeline && r.stats ? [{ name: r.name, runs: r.samples.filter((s) => s.timeline).length, totalMs: r.stats.median * 1000, phases: r.timeline }] : []));
-  return rows.length ? `\nWhere the time to first response goes:\n${formatTimelines(rows)}` : '';
+  if (!rows.length) return '';
+  // Node 20 reads NODE_EXTRA_CA_CERTS at every start, before V8 starts (~60 ms for a system
+  // bundle); Node 22 and later read it on first TLS use. It shows in this phase.
+  const slowStart = rows.some((r) => (r.phases.find((p) => p.mark === 'v8Start')?.ms ?? 0) > 20);
+  const note = slowStart && process.env.NODE_EXTRA_CA_CERTS ? `  note: NODE_EXTRA_CA_CERTS is set; Node 20 reads it at every start, in "Node: options, platform, snapshot read", where Node 22+ wait for the first TLS connection\n` : '';
+  return `\nWhere the time to first response goes:\n${formatTimelines(rows)}${note}`;
 }
