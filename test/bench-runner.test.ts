@@ -7,7 +7,7 @@ import { compareBaseline } from '../src/bench/baseline.js';
 import { serialize as csv } from '../src/bench/export/csv.js';
 import { readTimes, serialize as json } from '../src/bench/export/json.js';
 import { serialize as markdown } from '../src/bench/export/markdown.js';
-import { fakeExecutor, formatTable, runBench } from '../src/bench/index.js';
+import { fakeExecutor, formatTable, formatTimeline, runBench } from '../src/bench/index.js';
 import { ThawError } from '../src/errors.js';
 import { scratch } from './helpers.js';
 
@@ -42,6 +42,31 @@ describe('bench runner (scripted executor)', () => {
     assert.equal(b!.relative!.ratio, 1);
     assert.ok(Math.abs(a!.relative!.ratio - 1.3) < 1e-9, `a: ${a!.relative!.ratio}`);
     assert.match(markdown(report), /Relative: each mean over the lowest mean \(hyperfine's definition\)/);
+  });
+
+  it('timelines: the median of each phase per configuration, drawn as bars; Node 20\'s eager NODE_EXTRA_CA_CERTS read is named when it shows', async () => {
+    const phases = (v8: number) => [
+      { mark: 'process', ms: 5 },
+      { mark: 'v8Start', ms: v8 },
+      { mark: 'listening', ms: 30 },
+      { mark: 'request', ms: 2 },
+      { mark: 'finish', ms: 1 },
+      { mark: 'received', ms: 1 },
+    ];
+    const report = await runBench({ configs, runs: 3, executor: fakeExecutor({ cold: [0.1, 0.1, 0.1].map((firstS, i) => ({ firstS, timeline: phases(60 + i) })), restored: [{ firstS: 0.05, timeline: phases(4) }] }) });
+    assert.deepEqual(report.results[0]!.timeline!.map((p) => [p.mark, p.ms]), [['process', 5], ['v8Start', 61], ['listening', 30], ['request', 2], ['finish', 1], ['received', 1]]);
+    const saved = process.env.NODE_EXTRA_CA_CERTS;
+    try {
+      process.env.NODE_EXTRA_CA_CERTS = '/etc/ssl/certs/ca-certificates.crt';
+      const text = formatTimeline(report);
+      assert.match(text, /\n {4}Node: options, platform, snapshot read +█+ +61\.0 ms\n/);
+      assert.match(text, /note: NODE_EXTRA_CA_CERTS is set; Node 20 reads it at every start/);
+      delete process.env.NODE_EXTRA_CA_CERTS;
+      assert.doesNotMatch(formatTimeline(report), /note:/);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = saved;
+    }
   });
 
   it('runs A A A B B B with interleave off', async () => {
