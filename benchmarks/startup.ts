@@ -13,26 +13,19 @@ import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatTable, formatTimeline, machineInfo, runBench, type BenchConfig, type BenchReport } from '../src/bench/index.js';
 import { phaseLabel } from '../src/bench/timeline.js';
 import { run } from '../src/launch/spawn.js';
 import { buildImage } from '../src/snapshot/build.js';
 import { readWarmup, warmupProbe } from '../src/snapshot/warmup-file.js';
 import { coldOf, corpus, corpusDir, entryOf, envOf, type CorpusApp } from '../test/corpus.js';
-import { writeSection } from './sections.js';
+import { option, root, writeSection } from './common.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
-const runs = Number(opt('runs', '10'));
-const node = opt('node', join(root, 'node_modules/node24/bin/node'));
-const examples = opt('examples', 'hello,ts-service,express-app,markdown-app').split(',').filter((x) => x && x !== 'none');
+const runs = Number(option('runs', '10'));
+const node = option('node', join(root, 'node_modules/node24/bin/node'));
+const examples = option('examples', 'hello,ts-service,express-app,markdown-app').split(',').filter((x) => x && x !== 'none');
 const corpusAll = corpus.filter((a) => !a.refused);
-const corpusPick = opt('corpus', corpusAll.map((a) => a.dir).join(','));
+const corpusPick = option('corpus', corpusAll.map((a) => a.dir).join(','));
 const picked = corpusPick === 'none' ? [] : corpusAll.filter((a) => corpusPick.split(',').includes(a.dir));
 const out = join(root, '.thaw/bench-startup');
 mkdirSync(out, { recursive: true });
@@ -134,7 +127,7 @@ const lines = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu}, ${m.nproc} cores, Linux ${m.kernel} (1-minute load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after), with:`,
   '',
   '```sh',
-  `npm run bench:startup -- --runs ${runs}${opt('node', '') ? ` --node ${node}` : ''}`,
+  `npm run bench:startup -- --runs ${runs}${option('node', '') ? ` --node ${node}` : ''}`,
   '```',
   '',
   '| example | probe | cold ms | thaw ms | raw snapshot ms | floor ms | cold / thaw | thaw / raw | thaw / floor | thaw vs cold, 95% CI of the median ratio |',

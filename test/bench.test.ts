@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { killAll, run, start } from '../src/launch/spawn.js';
+import { killAll, run, running, start } from '../src/launch/spawn.js';
 import { needs, nodes, root, scratch, thaw, thawBin } from './helpers.js';
 import { launchChromium } from '../src/launch/chromium.js';
 
@@ -15,14 +15,6 @@ const server = join(root, 'test/fixtures/bench/slow-server.js');
 const node = process.execPath;
 const srv = (env = '') => `${env} ${node} ${server}`.trim();
 
-/** Alive and not a zombie (a zombie waits for its reaper but holds no socket). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 function pids(file: string): number[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
@@ -60,7 +52,7 @@ describe('thaw bench (end to end)', () => {
     // Every server was killed after its run.
     const started = pids(pidFile);
     assert.equal(started.length, 10);
-    assert.deepEqual(started.filter(alive), []);
+    assert.deepEqual(started.filter(running), []);
   });
 
   it('--timeline: a cold and a restored start, phase by phase from spawn to the response, summing to the time to first response', { skip: needs('chromium') }, async () => {
@@ -142,7 +134,7 @@ describe('thaw bench (end to end)', () => {
       assert.deepEqual(doc.thaw.failures.map((f: { config: string; code: string }) => `${f.config}:${f.code}`).sort(), [
         'early:E_EXITED_EARLY', 'missing:E_COMMAND_NOT_FOUND', 'never:E_NOT_READY', 'taken:E_PORT_IN_USE',
       ]);
-      assert.deepEqual(pids(pidFile).filter(alive), []); // the timed-out server was killed too
+      assert.deepEqual(pids(pidFile).filter(running), []); // the timed-out server was killed too
     } finally {
       busy.close();
     }
@@ -224,13 +216,13 @@ describe('thaw bench (end to end)', () => {
     const t0 = Date.now();
     while (pids(pidFile).length === 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
     const [pid] = pids(pidFile);
-    assert.ok(pid && alive(pid), 'the server started');
+    assert.ok(pid && running(pid), 'the server started');
     process.kill(child.pid, 'SIGINT');
     const exit = await child.exited;
     assert.equal(exit.status, 130);
     // SIGKILL lands asynchronously; allow the kernel a moment.
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(alive(pid), false, 'the server was killed with thaw');
+    for (let i = 0; i < 100 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(running(pid), false, 'the server was killed with thaw');
   });
 
   it('runs under Node 22, 24 and 26 too (thaw itself and the server)', async () => {

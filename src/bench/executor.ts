@@ -3,14 +3,14 @@
  * tree; the scripted fake replays given samples so runner, statistics and exports test
  * deterministically (after hyperfine's MockExecutor).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ThawError, tail } from '../errors.js';
 import { sampleTree } from '../launch/memory.js';
 import { portInUse, freePort } from '../launch/port.js';
 import { httpOnce, OutputWatcher, resolveProbe, usesRunPort, waitReady, type ProbeSpec, type ResolvedProbe } from '../launch/probe.js';
-import { descendants, monotonicMs, run, start, type Exit } from '../launch/spawn.js';
+import { descendants, monotonicMs, run, running, start, type Exit } from '../launch/spawn.js';
 import { bindPort, resolveCommand, type ResolvedCommand } from './command.js';
 import { readTimeline, type TimelineRecorder } from './timeline.js';
 import type { BenchConfig, Executor, RunContext, RunSample } from './types.js';
@@ -56,16 +56,6 @@ function earlyExit(config: BenchConfig, cmd: ResolvedCommand, exit: Exit, stderr
   }
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.status}`;
   return new ThawError('E_EXITED_EARLY', `${who} ${how} before it was ready`, { hint: 'run the command by hand with PORT set and look at its output', detail });
-}
-
-/** Is pid a live process (not gone, not a zombie)? */
-export function running(pid: number): boolean {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\S+ \(.*\) [ZX]/s.test(st);
-  } catch {
-    return false;
-  }
 }
 
 async function waitGone(pids: number[], limitMs: number): Promise<void> {

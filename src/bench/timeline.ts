@@ -80,25 +80,33 @@ function preload(out: string): void {
   };
 }
 
-/** What each mark ends, in words: the phase before it, in a cold start and in a restore. */
-const PHASES: Record<string, [cold: string, restored: string]> = {
-  process: ['exec: launcher, loading Node', 'exec: launcher, loading Node'],
-  v8Start: ['Node: options, platform, snapshot read', 'Node: options, platform, snapshot read'],
-  environment: ["deserialise Node's own isolate", 'deserialise the isolate (V8 heap)'],
-  'thaw.restore': ['', "deserialise the context (the app's objects)"],
-  preload: ["Node: its context, bootstrap, pre-execution", "restore steps (thaw's, the app's), Node pre-execution"],
-  'thaw.main': ['', 'Node: main function'],
-  'thaw.hooks': ['', 'afterRestore hooks'],
-  'thaw.listen': ['', 'listen() again'],
-  listening: ['load and initialise the app', "listening (the app's main, event loop)"],
-  request: ['until the first request arrives', 'until the first request arrives'],
-  finish: ['first request, until res.end()', 'first request, until res.end()'],
-  received: ['response reaches the client', 'response reaches the client'],
+/**
+ * What each mark ends: the phase before it, in words and in the colour the HTML report draws
+ * it with, for a cold start and for a restore (one table, so a new mark gets both).
+ */
+const PHASES: Record<string, { cold: string; restored: string; colour: [cold: string, restored: string] }> = {
+  process: { cold: 'exec: launcher, loading Node', restored: 'exec: launcher, loading Node', colour: ['#bab0ac', '#bab0ac'] },
+  v8Start: { cold: 'Node: options, platform, snapshot read', restored: 'Node: options, platform, snapshot read', colour: ['#9c755f', '#9c755f'] },
+  environment: { cold: "deserialise Node's own isolate", restored: 'deserialise the isolate (V8 heap)', colour: ['#ff9da7', '#e15759'] },
+  'thaw.restore': { cold: '', restored: "deserialise the context (the app's objects)", colour: ['#f28e2b', '#f28e2b'] },
+  preload: { cold: 'Node: its context, bootstrap, pre-execution', restored: "restore steps (thaw's, the app's), Node pre-execution", colour: ['#f28e2b', '#edc948'] },
+  'thaw.main': { cold: '', restored: 'Node: main function', colour: ['#b07aa1', '#b07aa1'] },
+  'thaw.hooks': { cold: '', restored: 'afterRestore hooks', colour: ['#76b7b2', '#76b7b2'] },
+  'thaw.listen': { cold: '', restored: 'listen() again', colour: ['#17becf', '#17becf'] },
+  listening: { cold: 'load and initialise the app', restored: "listening (the app's main, event loop)", colour: ['#4e79a7', '#1f4e79'] },
+  request: { cold: 'until the first request arrives', restored: 'until the first request arrives', colour: ['#d4d4d4', '#d4d4d4'] },
+  finish: { cold: 'first request, until res.end()', restored: 'first request, until res.end()', colour: ['#59a14f', '#59a14f'] },
+  received: { cold: 'response reaches the client', restored: 'response reaches the client', colour: ['#8cd17d', '#8cd17d'] },
 };
 
 /** What the phase that ends at `mark` is, in words. */
 export function phaseLabel(mark: string, restored: boolean): string {
-  return PHASES[mark]?.[restored ? 1 : 0] || mark;
+  return (restored ? PHASES[mark]?.restored : PHASES[mark]?.cold) || mark;
+}
+
+/** The colour of the phase that ends at `mark`. */
+export function phaseColour(mark: string, restored: boolean): string {
+  return PHASES[mark]?.colour[restored ? 1 : 0] ?? '#999';
 }
 
 /** A directory for one benchmark's timelines, the preload in it, and what each run's child gets. */

@@ -81,7 +81,7 @@ Examples:
     const deferred = Object.keys(m.deferred);
     if (deferred.length) lines.push(`  deferred until restore: ${deferred.map((d) => (d === 'globalThis' ? 'fetch globals' : `node:${d}`)).join(', ')}`);
     if (m.envRead.length) lines.push(`  env read during the build (values baked in): ${m.envRead.slice(0, 12).join(', ')}${m.envRead.length > 12 ? ` and ${m.envRead.length - 12} more (thaw doctor lists them)` : ''}`);
-    const draws = initDrawsLine(r.report, new StackMapper(join(r.dir, 'bundle.cjs')));
+    const draws = initDrawsLine(r.report, () => new StackMapper(join(r.dir, 'bundle.cjs')));
     if (draws) lines.push(`  ${draws}`);
     if (r.report.filesRead.length) lines.push(`  files read during the build (contents baked in; rebuild after editing them): ${r.report.filesRead.slice(0, 4).map((f) => relative(process.cwd(), f) || f).join(', ')}${r.report.filesRead.length > 4 ? ` and ${r.report.filesRead.length - 4} more (thaw doctor lists them)` : ''}`);
     if (r.report.runtimeRequires.length) lines.push(`  loaded by a computed require during the build: ${[...new Set(r.report.runtimeRequires.map((x) => x.request))].join(', ')}`);

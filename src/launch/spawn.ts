@@ -60,12 +60,12 @@ const live = new Set<Child>();
 const unfinished = new Set<string>();
 let exitHookInstalled = false;
 
-/** Is pid gone or a zombie (which writes nothing)? */
-function gone(pid: number): boolean {
+/** Is pid a live process (not gone, not a zombie: a zombie holds no socket and writes nothing)? */
+export function running(pid: number): boolean {
   try {
-    return /^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    return true;
+    return false;
   }
 }
 
@@ -79,7 +79,7 @@ function installExitHook(): void {
     // A child still dying could write into what is about to be removed: wait until it is gone
     // (at most half a second; SIGKILL takes microseconds).
     const wait = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; i < 100 && !pids.every(gone); i++) Atomics.wait(wait, 0, 0, 5);
+    for (let i = 0; i < 100 && pids.some(running); i++) Atomics.wait(wait, 0, 0, 5);
     for (const p of unfinished) rmSync(p, { recursive: true, force: true });
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

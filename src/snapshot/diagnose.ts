@@ -111,8 +111,10 @@ export function groupDraws(draws: Array<{ fn: string; stack: string }>, mapper: 
 }
 
 /** The build's line about randomness drawn during init, or undefined when there was none. */
-export function initDrawsLine(report: BuildReport, mapper: StackMapper): string | undefined {
-  const groups = groupDraws(report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude'), mapper);
+export function initDrawsLine(report: BuildReport, mapper: () => StackMapper): string | undefined {
+  const init = report.entropy.filter((d) => d.phase === 'init' || d.phase === 'prelude');
+  // The mapper reads the image's source map: only when there is a draw to place.
+  const groups = init.length ? groupDraws(init, mapper()) : [];
   if (!groups.length) return undefined;
   const own = groups.filter((g) => g.own).reduce((n, g) => n + g.n, 0);
   const theirs = groups.filter((g) => !g.own);

@@ -9,7 +9,7 @@
  */
 import { escapeHtml } from '../../html.js';
 import { quantile } from '../stats.js';
-import { phaseLabel } from '../timeline.js';
+import { phaseColour, phaseLabel } from '../timeline.js';
 import type { BenchReport, ConfigResult } from '../types.js';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -110,23 +110,6 @@ function warmupChart(results: ConfigResult[]): string {
   });
   return `<h2>Warm-up curve</h2><svg class="chart" id="warmup" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="warm-up curve">${parts.join('')}</svg>`;
 }
-
-/** Phase colours by the mark that ends each phase, [cold, restored]: the same in every row. */
-const PHASE_COLOURS: Record<string, [string, string]> = {
-  process: ['#bab0ac', '#bab0ac'],
-  v8Start: ['#9c755f', '#9c755f'],
-  environment: ['#ff9da7', '#e15759'],
-  'thaw.restore': ['#f28e2b', '#f28e2b'],
-  preload: ['#f28e2b', '#edc948'],
-  'thaw.main': ['#b07aa1', '#b07aa1'],
-  'thaw.hooks': ['#76b7b2', '#76b7b2'],
-  'thaw.listen': ['#17becf', '#17becf'],
-  listening: ['#4e79a7', '#1f4e79'],
-  request: ['#d4d4d4', '#d4d4d4'],
-  finish: ['#59a14f', '#59a14f'],
-  received: ['#8cd17d', '#8cd17d'],
-};
-const phaseColour = (mark: string, restored: boolean): string => PHASE_COLOURS[mark]?.[restored ? 1 : 0] ?? '#999';
 
 /** Each configuration's start as one bar of its phases' medians, on one ms axis (--timeline). */
 function timelineChart(results: ConfigResult[]): string {

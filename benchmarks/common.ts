@@ -1,9 +1,20 @@
-/** BENCHMARKS.md is partly written by the benchmarks: each owns the sections it measures. */
+/**
+ * What the benchmarks share: the repository root, their `--name value` options, and
+ * BENCHMARKS.md, which they partly write (each owns the sections it measures).
+ */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const file = join(fileURLToPath(new URL('../../', import.meta.url)), 'BENCHMARKS.md');
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+const file = join(root, 'BENCHMARKS.md');
+
+/** The value after `--name` on the command line, or `dflt`. */
+export function option(name: string, dflt: string): string {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+}
 
 /** Replace the text between `<!-- section:NAME -->` and its end marker (atomically). */
 export function writeSection(name: string, title: string, body: string): void {
