@@ -32,6 +32,16 @@ export interface Profile {
   readonly total: number;
   /** Number of stacks added (samples, or folded lines for folded input). */
   readonly stacks: number;
+  /** Samples in the order they were taken, when the source timed them (drawn as a flame chart). */
+  readonly timeline?: ProfileTimeline;
+}
+
+/** Samples in time order: sample i ran `stacks[i]` (root first) at `times[i]` with `weights[i]`. */
+export interface ProfileTimeline {
+  /** Seconds since the first sample, ascending. */
+  readonly times: readonly number[];
+  readonly weights: readonly number[];
+  readonly stacks: readonly (readonly string[])[];
 }
 
 interface MutableNode {
