@@ -14,7 +14,12 @@ import { importPerfScript } from './perf-script.js';
 type Importer = (text: string, name: string, foldedUnit: WeightUnit) => Profile | null;
 
 const cpuprofile: Importer = (t, n) => importCpuProfile(t, n);
-const perfScript: Importer = (t, n) => importPerfScript(t, n);
+const perfScript: Importer = (t, n) => {
+  const p = importPerfScript(t, n);
+  // perf script without periods weighs each sample 1: those are sample counts, not nanoseconds.
+  if (p && p.unit !== 'samples' && p.total > 0 && p.total === p.root.samples) return { ...p, unit: 'samples' };
+  return p;
+};
 const collapsed: Importer = (t, n) => importCollapsed(t, n);
 const folded: Importer = (t, n, u) => importFolded(t, n, u);
 

@@ -34,6 +34,13 @@ export interface Profile {
   readonly stacks: number;
   /** Samples in the order they were taken, when the source timed them (drawn as a flame chart). */
   readonly timeline?: ProfileTimeline;
+  /** What the importer read but could not use (lines skipped, samples left out), one line each. */
+  readonly warnings?: readonly string[];
+  /**
+   * For differential input (flamegraph.pl's `stack before after`, what difffolded.pl writes):
+   * the profile of the first column; this profile holds the second.
+   */
+  readonly base?: Profile;
 }
 
 /** Samples in time order: sample i ran `stacks[i]` (root first) at `times[i]` with `weights[i]`. */
@@ -50,12 +57,20 @@ interface MutableNode {
   total: number;
   self: number;
   samples: number;
+  /** Weight and samples added at this node through addAt(), not yet carried up to its ancestors. */
+  atWeight: number;
+  atSamples: number;
   children: Map<string, MutableNode>;
 }
 
+/** A node of a profile under construction (see ProfileBuilder.child). */
+export type NodeRef = { readonly __node: true };
+
 function newNode(name: string, kind: FrameKind): MutableNode {
-  return { name, kind, total: 0, self: 0, samples: 0, children: new Map() };
+  return { name, kind, total: 0, self: 0, samples: 0, atWeight: 0, atSamples: 0, children: new Map() };
 }
+
+const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * Classifies a frame from its name (and its module when the source had one). Folded stacks
@@ -139,39 +154,100 @@ export class ProfileBuilder {
     node.self += weight;
   }
 
+  /** The root node, for child() and addAt(). */
+  rootRef(): NodeRef {
+    return this.root as unknown as NodeRef;
+  }
+
+  /** The child of `parent` called `name`, made when missing: building a tree node by node. */
+  child(parent: NodeRef, name: string, kind: FrameKind): NodeRef {
+    if (this.frozen) throw new Error('ProfileBuilder: child() after build()');
+    const p = parent as unknown as MutableNode;
+    let next = p.children.get(name);
+    if (!next) {
+      next = newNode(name, kind);
+      p.children.set(name, next);
+    }
+    return next as unknown as NodeRef;
+  }
+
+  /** Adds a stack ending at `node` (made with child()); its ancestors' totals are summed in build(). */
+  addAt(node: NodeRef, weight: number, samples = 0): void {
+    if (this.frozen) throw new Error('ProfileBuilder: addAt() after build()');
+    if (!(weight > 0)) return;
+    const n = node as unknown as MutableNode;
+    this.stacks++;
+    n.self += weight;
+    n.atWeight += weight;
+    n.atSamples += samples;
+  }
+
   /** Adds every stack of a frozen profile (used to build aggregates). */
   addProfile(p: Profile, scale = 1): void {
-    const walk = (n: ProfileNode, path: string[], kinds: FrameKind[]): void => {
+    const work: Array<[ProfileNode, MutableNode]> = [[p.root, this.root]];
+    while (work.length > 0) {
+      const [n, into] = work.pop()!;
       // A node's own samples: its samples less its children's.
-      if (n.self > 0) this.add(path, n.self * scale, kinds, n.samples - n.children.reduce((a, c) => a + c.samples, 0));
-      for (const c of n.children) walk(c, [...path, c.name], [...kinds, c.kind]);
-    };
-    walk(p.root, [], []);
+      if (n.self > 0) {
+        let childSamples = 0;
+        for (const c of n.children) childSamples += c.samples;
+        this.addAt(into as unknown as NodeRef, n.self * scale, n.samples - childSamples);
+      }
+      for (const c of n.children) work.push([c, this.child(into as unknown as NodeRef, c.name, c.kind) as unknown as MutableNode]);
+    }
   }
 
   build(): Profile {
     this.frozen = true;
-    const freeze = (n: MutableNode): ProfileNode => {
+    // Post-order without recursion (stacks may be tens of thousands of frames deep): children
+    // are frozen before their parent, and weight added through addAt() is carried up.
+    const frozen = new Map<MutableNode, ProfileNode>();
+    const work: Array<[MutableNode, boolean]> = [[this.root, false]];
+    while (work.length > 0) {
+      const [n, expanded] = work.pop()!;
+      if (!expanded) {
+        work.push([n, true]);
+        for (const c of n.children.values()) work.push([c, false]);
+        continue;
+      }
       // Children sorted by name, as flamegraph.pl does: the picture is stable run to run.
-      const children = [...n.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(freeze);
-      return Object.freeze({ name: n.name, kind: n.kind, total: n.total, self: n.self, samples: n.samples, children: Object.freeze(children) });
-    };
-    const root = freeze(this.root);
+      const kids = [...n.children.values()].sort(byName);
+      const children: ProfileNode[] = [];
+      for (const c of kids) {
+        n.atWeight += c.atWeight;
+        n.atSamples += c.atSamples;
+        children.push(frozen.get(c)!);
+        frozen.delete(c);
+      }
+      frozen.set(n, Object.freeze({ name: n.name, kind: n.kind, total: n.total + n.atWeight, self: n.self, samples: n.samples + n.atSamples, children: Object.freeze(children) }));
+    }
+    const root = frozen.get(this.root)!;
     return Object.freeze({ name: this.name, unit: this.unit, root, total: root.total, stacks: this.stacks });
   }
 }
 
-/** Every root-to-leaf path with its self weight, the way folded files list them. */
+/** Every root-to-leaf path with its self weight, the way folded files list them (depth-first, children in order). */
 export function* stacksOf(p: Profile): Generator<{ frames: string[]; weight: number }> {
   const path: string[] = [];
-  function* walk(n: ProfileNode): Generator<{ frames: string[]; weight: number }> {
-    if (n.self > 0 && path.length > 0) yield { frames: [...path], weight: n.self };
-    for (const c of n.children) {
-      path.push(c.name);
-      yield* walk(c);
-      path.pop();
+  // Each entry: a node and its depth (the root is depth 0 and is not a frame).
+  const work: Array<[ProfileNode, number]> = [[p.root, 0]];
+  while (work.length > 0) {
+    const [n, depth] = work.pop()!;
+    if (depth > 0) {
+      path.length = depth - 1;
+      path.push(n.name);
     }
+    if (n.self > 0 && depth > 0) yield { frames: [...path], weight: n.self };
+    for (let k = n.children.length - 1; k >= 0; k--) work.push([n.children[k]!, depth + 1]);
   }
-  yield* walk(p.root);
 }
 
+/** Calls `visit` for every node in depth-first pre-order with its depth (root 0) and parent, without recursion. */
+export function walkProfile(root: ProfileNode, visit: (n: ProfileNode, depth: number, parent: ProfileNode | undefined) => void): void {
+  const work: Array<[ProfileNode, number, ProfileNode | undefined]> = [[root, 0, undefined]];
+  while (work.length > 0) {
+    const [n, depth, parent] = work.pop()!;
+    visit(n, depth, parent);
+    for (let k = n.children.length - 1; k >= 0; k--) work.push([n.children[k]!, depth + 1, n]);
+  }
+}

@@ -3,6 +3,7 @@
  * src/ui with esbuild, and inline everything (script, style, data) into one HTML file that works
  * offline — or serve that page on localhost.
  */
+import { browserBundle } from '../browser.js';
 import { scriptJson } from '../html.js';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -65,29 +66,9 @@ export function panelsFrom(inputs: readonly PagesInput[], problems: readonly str
   return out;
 }
 
-let bundled: string | undefined;
 async function bundleUi(): Promise<string> {
-  if (bundled) return bundled;
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    throw new ThawError('E_NO_ESBUILD', 'esbuild is needed to build the page visualizer', { hint: 'npm install esbuild (it is a devDependency of thaw)' });
-  }
-  const r = await esbuild.build({
-    entryPoints: [uiDir + 'main.ts'],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  bundled = r.outputFiles[0]!.text;
-  return bundled;
+  return browserBundle('ui/main.ts');
 }
-
 
 export async function renderHtml(view: ViewJson, title: string): Promise<string> {
   const js = await bundleUi();
