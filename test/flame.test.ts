@@ -45,10 +45,11 @@ async function open(file: string): Promise<{ page: Page; errors: string[] }> {
 /** Scrolls a frame into view and returns its centre in viewport coordinates, where a user would point. */
 async function pointAt(page: Page, f: Frame): Promise<{ x: number; y: number }> {
   await page.evaluate((y) => {
-    const c = document.getElementById('flame')!.getBoundingClientRect();
+    const c = document.getElementById('wrap')!.getBoundingClientRect();
     window.scrollBy(0, c.top + y - window.innerHeight / 2);
+    (window as unknown as { flame: { redraw(): void } }).flame.redraw();
   }, f.y);
-  const box = (await page.locator('#flame').boundingBox())!;
+  const box = (await page.locator('#wrap').boundingBox())!;
   return { x: box.x + f.x + f.width / 2, y: box.y + f.y + f.height / 2 };
 }
 const frames = (page: Page): Promise<Frame[]> => page.evaluate(() => (window as unknown as { flame: { frames(): Frame[] } }).flame.frames());

@@ -226,20 +226,116 @@ export class ProfileBuilder {
   }
 }
 
+/** One stack of a profile: frames root first, their kinds, its self weight and samples. */
+export interface ProfileStack {
+  frames: string[];
+  kinds: FrameKind[];
+  weight: number;
+  samples: number;
+}
+
 /** Every root-to-leaf path with its self weight, the way folded files list them (depth-first, children in order). */
-export function* stacksOf(p: Profile): Generator<{ frames: string[]; weight: number }> {
+export function* stacksOf(p: Profile): Generator<ProfileStack> {
   const path: string[] = [];
+  const kinds: FrameKind[] = [];
   // Each entry: a node and its depth (the root is depth 0 and is not a frame).
   const work: Array<[ProfileNode, number]> = [[p.root, 0]];
   while (work.length > 0) {
     const [n, depth] = work.pop()!;
     if (depth > 0) {
-      path.length = depth - 1;
+      path.length = kinds.length = depth - 1;
       path.push(n.name);
+      kinds.push(n.kind);
     }
-    if (n.self > 0 && depth > 0) yield { frames: [...path], weight: n.self };
+    if (n.self > 0 && depth > 0) {
+      let childSamples = 0;
+      for (const c of n.children) childSamples += c.samples;
+      yield { frames: [...path], kinds: [...kinds], weight: n.self, samples: n.samples - childSamples };
+    }
     for (let k = n.children.length - 1; k >= 0; k--) work.push([n.children[k]!, depth + 1]);
   }
+}
+
+/** The profile with every stack turned around (leaf first): flamegraph.pl's --reverse, merging from the leaves. */
+export function reverseProfile(p: Profile): Profile {
+  const b = new ProfileBuilder(p.name, p.unit);
+  for (const s of stacksOf(p)) b.add(s.frames.reverse(), s.weight, s.kinds.reverse(), s.samples);
+  const r = b.build();
+  const timeline = p.timeline && { ...p.timeline, stacks: p.timeline.stacks.map((st) => [...st].reverse()) };
+  return { ...r, ...(timeline ? { timeline } : {}), ...(p.warnings ? { warnings: p.warnings } : {}) };
+}
+
+/** A node of a flame chart: where it starts on the time axis, in the chart's weight unit. */
+export interface ChartNode extends ProfileNode {
+  readonly start: number;
+  readonly children: readonly ChartNode[];
+}
+
+/** A flame chart: samples in time order, neighbours with the same stack prefix merged, nothing else. */
+export interface FlameChart {
+  readonly name: string;
+  /** Wall time, in this unit, along x. */
+  readonly unit: WeightUnit;
+  readonly root: ChartNode;
+  readonly samples: number;
+}
+
+/**
+ * The flame chart of a profile's timeline. Each sample lasts until the next one (the last as long
+ * as the median gap), so x is wall time since the first sample; frame kinds come from the profile.
+ */
+export function flameChart(p: Profile): FlameChart | undefined {
+  const tl = p.timeline;
+  if (!tl || tl.times.length === 0) return undefined;
+  const unit: WeightUnit = p.unit === 'nanoseconds' ? 'nanoseconds' : 'microseconds';
+  const perSecond = unit === 'nanoseconds' ? 1e9 : 1e6;
+  const n = tl.times.length;
+  const gaps: number[] = [];
+  for (let i = 0; i + 1 < n; i++) gaps.push(Math.max(0, tl.times[i + 1]! - tl.times[i]!) * perSecond);
+  const sorted = gaps.filter((g) => g > 0).sort((a, b) => a - b);
+  const typical = sorted.length ? sorted[sorted.length >> 1]! : 1;
+  type M = { name: string; kind: FrameKind; start: number; total: number; self: number; samples: number; children: M[]; agg: ProfileNode | undefined };
+  const root: M = { name: 'all', kind: 'root', start: 0, total: 0, self: 0, samples: 0, children: [], agg: p.root };
+  const open: M[] = [root];
+  let x = 0;
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    const w = i + 1 < n ? gaps[i]! : typical;
+    if (!(w > 0)) continue;
+    used++;
+    const stack = tl.stacks[i]!;
+    let k = 0;
+    while (k < stack.length && k + 1 < open.length && open[k + 1]!.name === stack[k]) k++;
+    open.length = k + 1;
+    for (let d = k; d < stack.length; d++) {
+      const parent = open[d]!;
+      const agg = parent.agg && childNamed(parent.agg, stack[d]!);
+      const m: M = { name: stack[d]!, kind: agg ? agg.kind : classifyFrame(stack[d]!), start: x, total: 0, self: 0, samples: 0, children: [], agg };
+      parent.children.push(m);
+      open.push(m);
+    }
+    for (const m of open) {
+      m.total += w;
+      m.samples++;
+    }
+    open[open.length - 1]!.self += w;
+    x += w;
+  }
+  return { name: p.name, unit, root: root as unknown as ChartNode, samples: used };
+}
+
+/** A frozen node's child by name (children are sorted by name). */
+function childNamed(n: ProfileNode, name: string): ProfileNode | undefined {
+  let lo = 0;
+  let hi = n.children.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = n.children[mid]!;
+    if (c.name === name) return c;
+    if (c.name < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 /** Calls `visit` for every node in depth-first pre-order with its depth (root 0) and parent, without recursion. */

@@ -1,12 +1,15 @@
 /**
- * The flame graph page's own script. It runs in the browser and is embedded in the HTML with
- * Function.prototype.toString, so it must stay self-contained: no imports, no outer names.
+ * The flame graph page's script (bundled from render/flame-page.ts). It draws on a canvas the
+ * height of the window and scrolls a tall box behind it, drawing only the rows in view: a stack
+ * 10,000 frames deep is 180,000 CSS pixels, far past what one canvas can hold.
  *
  * Coordinate spaces: *weight space* is [0, root weight] along x and depth along y;
- * *view space* is the zoomed window [viewX0, viewX0 + viewW] of weight space; *canvas space*
- * is CSS pixels. toCanvasX() is the one conversion from weight to canvas space.
+ * *view space* is the zoomed window [x of zoom, + its width] of weight space; *content space*
+ * is CSS pixels in the tall box (#wrap); *canvas space* is CSS pixels on the canvas, content
+ * space less the scroll offset. toCanvasX() is the one conversion from weight to canvas x.
  */
 import type { FlameData } from './flame-data.js';
+import { frameColour } from './palette.js';
 
 export function flameClient(data: FlameData): void {
   const ROW = 18;
@@ -22,9 +25,16 @@ export function flameClient(data: FlameData): void {
   }
   const byDepth: number[][] = Array.from({ length: maxDepth + 1 }, () => []);
   for (let i = 0; i < n; i++) byDepth[data.depth[i]!]!.push(i);
+  // Frames are in depth-first pre-order: a frame's subtree is the range [i, end[i]).
+  const end = new Int32Array(n);
+  for (let i = 0; i < n; i++) end[i] = i + 1;
+  for (let i = n - 1; i > 0; i--) end[data.parent[i]!] = Math.max(end[data.parent[i]!]!, end[i]!);
+  /** a is b or one of its ancestors. */
+  const isAncestor = (a: number, b: number): boolean => a <= b && b < end[a]!;
 
   const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
   const canvas = $<HTMLCanvasElement>('flame');
+  const wrap = $('wrap');
   const ctx = canvas.getContext('2d')!;
   const tip = $('tooltip');
   const details = $('details');
@@ -35,22 +45,30 @@ export function flameClient(data: FlameData): void {
   const icicleEl = $<HTMLInputElement>('icicle');
   const colourByEl = $<HTMLSelectElement>('colour-by');
   const widthFromEl = $<HTMLSelectElement>('width-from');
+  const header = document.querySelector('header')!;
 
   const state = {
     zoom: 0,
-    icicle: false,
+    icicle: data.inverted,
     colourBy: 'total' as 'total' | 'self',
     widthFrom: 'target' as 'target' | 'base',
     search: null as RegExp | null,
     hover: -1,
   };
+  icicleEl.checked = state.icicle;
   const x = new Float64Array(n);
   const w = new Float64Array(n);
   const matched = new Uint8Array(n);
+  const colours: string[] = new Array(n);
+  for (let i = 0; i < n; i++) colours[i] = frameColour(names[data.name[i]!]!, kindNames[data.kind[i]!]!, data.palette, data.hash);
 
   function layout(): void {
     const useBase = data.diff && state.widthFrom === 'base';
     for (let i = 0; i < n; i++) w[i] = useBase ? data.baseTotal![i]! : data.total[i]!;
+    if (data.start) {
+      for (let i = 0; i < n; i++) x[i] = data.start[i]!;
+      return;
+    }
     x[0] = 0;
     for (let i = 0; i < n; i++) {
       let cx = x[i]!;
@@ -64,28 +82,11 @@ export function flameClient(data: FlameData): void {
   function fmtWeight(v: number): string {
     if (data.unit === 'nanoseconds') return v >= 1e9 ? (v / 1e9).toFixed(2) + ' s' : (v / 1e6).toFixed(v >= 1e8 ? 0 : 1) + ' ms';
     if (data.unit === 'microseconds') return v >= 1e6 ? (v / 1e6).toFixed(2) + ' s' : (v / 1e3).toFixed(1) + ' ms';
+    if (data.unit === 'share') return (100 * v).toFixed(2) + '%';
     return Math.round(v).toLocaleString('en-US') + ' samples';
   }
   const pct = (v: number, of: number): string => (of > 0 ? ((100 * v) / of).toFixed(2) : '0.00') + '%';
 
-  function hash(s: string): number {
-    let h = 2166136261;
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-    return ((h >>> 0) % 1000) / 1000;
-  }
-  /** Hue families by frame kind (legend in the page header). */
-  function kindColour(i: number): string {
-    const v = hash(names[data.name[i]!]!);
-    switch (kindNames[data.kind[i]!]) {
-      case 'kernel': return `rgb(${240 + 15 * v | 0},${160 + 40 * v | 0},${30 + 40 * v | 0})`;
-      case 'jit-js': return `rgb(${60 + 60 * v | 0},${190 + 40 * v | 0},${60 + 40 * v | 0})`;
-      case 'jit-java': return `rgb(${40 + 40 * v | 0},${175 + 50 * v | 0},${185 + 50 * v | 0})`;
-      case 'interpreted': return `rgb(${220 + 30 * v | 0},${205 + 40 * v | 0},${60 + 40 * v | 0})`;
-      case 'native': return `rgb(${215 + 40 * v | 0},${60 + 55 * v | 0},${55 + 30 * v | 0})`;
-      case 'root': return 'rgb(190,190,200)';
-      default: return `rgb(${170 + 30 * v | 0},${170 + 30 * v | 0},${175 + 30 * v | 0})`;
-    }
-  }
   let maxDelta = 0;
   function diffDelta(i: number): number {
     return state.colourBy === 'self' ? data.self[i]! - data.baseSelf![i]! : data.total[i]! - data.baseTotal![i]!;
@@ -103,21 +104,23 @@ export function flameClient(data: FlameData): void {
   }
 
   let cssW = 0;
+  let cssH = 0;
+  const contentH = (maxDepth + 1) * ROW + PAD_TOP * 2;
   function resize(): void {
-    cssW = canvas.parentElement!.clientWidth;
-    const cssH = (maxDepth + 1) * ROW + PAD_TOP * 2;
+    cssW = wrap.clientWidth;
+    canvas.style.top = header.offsetHeight + 'px';
+    cssH = Math.max(ROW, Math.min(contentH, window.innerHeight - header.offsetHeight));
     const dpr = window.devicePixelRatio || 1;
+    wrap.style.height = contentH + 'px';
     canvas.style.width = cssW + 'px';
     canvas.style.height = cssH + 'px';
     canvas.width = Math.round(cssW * dpr);
     canvas.height = Math.round(cssH * dpr);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   }
+  /** Content y at the canvas's top edge. */
+  const scrollOffset = (): number => canvas.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
 
-  function isAncestor(a: number, b: number): boolean {
-    for (let p = b; p > 0; p = data.parent[p]!) if (p === a) return true;
-    return a === 0;
-  }
   /** Weight space → canvas x; ancestors of the zoomed frame span the full width. */
   function toCanvasX(i: number): [number, number] {
     const z = state.zoom;
@@ -128,11 +131,22 @@ export function flameClient(data: FlameData): void {
   function rowY(depth: number): number {
     return state.icicle ? PAD_TOP + depth * ROW : PAD_TOP + (maxDepth - depth) * ROW;
   }
-  function visible(i: number): boolean {
+  /** The frames of one row that are drawn at this zoom, with their canvas x and width. */
+  function* rowFrames(d: number): Generator<[number, number, number]> {
     const z = state.zoom;
-    if (i === z || isAncestor(i, z)) return true;
-    if (data.depth[i]! <= data.depth[z]!) return false;
-    return isAncestor(z, i);
+    const zx = x[z]!;
+    const zw = w[z]!;
+    const zd = data.depth[z]!;
+    for (const i of byDepth[d]!) {
+      if (w[i]! <= 0) continue;
+      if (d > zd) {
+        if (x[i]! + w[i]! <= zx || x[i]! >= zx + zw) continue;
+        if (!isAncestor(z, i)) continue;
+      } else if (!isAncestor(i, z)) continue;
+      const [cx, cw] = toCanvasX(i);
+      if (cw < 0.4) continue;
+      yield [i, cx, cw];
+    }
   }
 
   const drawn: Array<{ i: number; x: number; y: number; w: number }> = [];
@@ -141,21 +155,14 @@ export function flameClient(data: FlameData): void {
     ctx.font = '12px system-ui, -apple-system, "Segoe UI", Verdana, sans-serif';
     ctx.textBaseline = 'middle';
     drawn.length = 0;
-    const z = state.zoom;
-    const zx = x[z]!;
-    const zw = w[z]!;
+    const top = scrollOffset();
+    const zd = data.depth[state.zoom]!;
     for (let d = 0; d <= maxDepth; d++) {
-      for (const i of byDepth[d]!) {
-        if (w[i]! <= 0) continue;
-        if (d > data.depth[z]!) {
-          if (x[i]! + w[i]! <= zx || x[i]! >= zx + zw) continue;
-          if (!visible(i)) continue;
-        } else if (!(i === z || isAncestor(i, z))) continue;
-        const [cx, cw] = toCanvasX(i);
-        if (cw < 0.4) continue;
-        const y = rowY(d);
-        ctx.fillStyle = matched[i] ? 'rgb(225,60,225)' : data.diff ? diffColour(i) : kindColour(i);
-        ctx.globalAlpha = d < data.depth[z]! ? 0.55 : 1;
+      const y = rowY(d) - top;
+      if (y + ROW < 0 || y > cssH) continue;
+      for (const [i, cx, cw] of rowFrames(d)) {
+        ctx.fillStyle = matched[i] ? 'rgb(225,60,225)' : data.diff ? diffColour(i) : colours[i]!;
+        ctx.globalAlpha = d < zd ? 0.55 : 1;
         ctx.fillRect(cx, y, Math.max(cw - 0.5, 0.4), ROW - 1);
         ctx.globalAlpha = 1;
         if (i === state.hover) {
@@ -185,6 +192,15 @@ export function flameClient(data: FlameData): void {
       }
     }
   }
+  let pending = false;
+  function drawSoon(): void {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      draw();
+    });
+  }
 
   function frameAt(px: number, py: number): number {
     for (let k = drawn.length - 1; k >= 0; k--) {
@@ -202,13 +218,18 @@ export function flameClient(data: FlameData): void {
       const t = data.total[i]!;
       const bs = data.baseSelf![i]!;
       const s = data.self[i]!;
+      if (data.unit !== 'share') {
+        const sign = (v: number): string => (v >= 0 ? '+' : '-') + fmtWeight(Math.abs(v));
+        return `${name} (${kind})\ntotal: ${fmtWeight(bt)} → ${fmtWeight(t)} (${sign(t - bt)})\nself: ${fmtWeight(bs)} → ${fmtWeight(s)} (${sign(s - bs)})`;
+      }
       const sign = (v: number): string => (v >= 0 ? '+' : '') + (100 * v).toFixed(2) + ' pp';
       return `${name} (${kind})\ntotal: ${(100 * bt).toFixed(2)}% → ${(100 * t).toFixed(2)}% (${sign(t - bt)})\nself: ${(100 * bs).toFixed(2)}% → ${(100 * s).toFixed(2)}% (${sign(s - bs)})`;
     }
     const t = data.total[i]!;
     const s = data.self[i]!;
-    const n = data.count ? ` in ${data.count[i]!.toLocaleString('en-US')} samples` : '';
-    return `${name} (${kind})\n${fmtWeight(t)}${n}, ${pct(t, data.total[0]!)} of all${state.zoom ? `, ${pct(t, data.total[state.zoom]!)} of zoom` : ''}\nself: ${fmtWeight(s)}, ${pct(s, data.total[0]!)}`;
+    const cnt = data.count ? ` in ${data.count[i]!.toLocaleString('en-US')} samples` : '';
+    const when = data.chart ? `\nfrom ${fmtWeight(x[i]!)} to ${fmtWeight(x[i]! + w[i]!)}` : '';
+    return `${name} (${kind})\n${fmtWeight(t)}${cnt}, ${pct(t, data.total[0]!)} of all${state.zoom ? `, ${pct(t, data.total[state.zoom]!)} of zoom` : ''}\nself: ${fmtWeight(s)}, ${pct(s, data.total[0]!)}${when}`;
   }
 
   function updateSearch(): void {
@@ -236,16 +257,17 @@ export function flameClient(data: FlameData): void {
 
   function setZoom(i: number): void {
     state.zoom = i;
-    const path: string[] = [];
-    for (let p = i; p > 0; p = data.parent[p]!) path.unshift(names[data.name[p]!]!);
-    zoomEl.textContent = i ? `Zoomed: ${path[path.length - 1]} — ${pct(data.total[i]!, data.total[0]!)} of all` : '';
+    zoomEl.textContent = i ? `Zoomed: ${names[data.name[i]!]!} — ${pct(data.total[i]!, data.total[0]!)} of all` : '';
     resetEl.disabled = i === 0;
     draw();
   }
 
-  canvas.addEventListener('mousemove', (e) => {
+  function canvasPoint(e: MouseEvent): [number, number] {
     const r = canvas.getBoundingClientRect();
-    const i = frameAt(e.clientX - r.left, e.clientY - r.top);
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+  canvas.addEventListener('mousemove', (e) => {
+    const i = frameAt(...canvasPoint(e));
     if (i !== state.hover) {
       state.hover = i;
       draw();
@@ -270,8 +292,7 @@ export function flameClient(data: FlameData): void {
     draw();
   });
   canvas.addEventListener('click', (e) => {
-    const r = canvas.getBoundingClientRect();
-    const i = frameAt(e.clientX - r.left, e.clientY - r.top);
+    const i = frameAt(...canvasPoint(e));
     if (i >= 0) setZoom(i === state.zoom ? data.parent[i]! : i);
   });
   resetEl.addEventListener('click', () => setZoom(0));
@@ -314,17 +335,29 @@ export function flameClient(data: FlameData): void {
     resize();
     draw();
   });
+  window.addEventListener('scroll', drawSoon, { passive: true });
 
-  // Read-only view of what is on screen, for automation (the e2e test finds frames with it).
+  // Read-only view for automation (the e2e tests find frames with it): every frame drawn at this
+  // zoom, on screen or scrolled away, with y in content space (the top of #wrap), and the
+  // colour it is filled with.
   (window as unknown as { flame: unknown }).flame = {
-    frames: () => drawn.map((r) => ({ name: names[data.name[r.i]!]!, kind: kindNames[data.kind[r.i]!], x: r.x, y: r.y, width: r.w, height: ROW - 1, depth: data.depth[r.i] })),
+    frames: () => {
+      const out: Array<Record<string, unknown>> = [];
+      for (let d = 0; d <= maxDepth; d++) {
+        for (const [i, cx, cw] of rowFrames(d)) {
+          out.push({ name: names[data.name[i]!]!, kind: kindNames[data.kind[i]!], x: cx, y: rowY(d), width: cw, height: ROW - 1, depth: d, colour: data.diff ? diffColour(i) : colours[i] });
+        }
+      }
+      return out;
+    },
+    redraw: draw,
   };
 
   layout();
   computeMaxDelta();
   resize();
   updateSearch();
-  setZoom(0);
   // A flame stands on its root: open the page at the bottom, where the base of the graph is.
   if (!state.icicle && document.documentElement.scrollHeight > window.innerHeight) window.scrollTo(0, document.documentElement.scrollHeight);
+  setZoom(0);
 }
