@@ -56,6 +56,9 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown, dflt: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : dflt);
 
+/** A node id for a message: ids come from the file and may be any JSON value. */
+const idText = (v: unknown): string => (typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)).slice(0, 40));
+
 function damaged(name: string, what: string): ThawError {
   return new ThawError('E_PROFILE_INPUT', `${name}: .cpuprofile ${what}`, { hint: 'the file is damaged; record it again with node --cpu-prof' });
 }
@@ -71,7 +74,7 @@ function flatNodes(name: string, raw: unknown[]): CpuNode[] {
   return raw.map((n, i) => {
     if (!isObj(n) || !isObj(n.callFrame)) throw damaged(name, `node #${i} has no callFrame`);
     const cf = n.callFrame;
-    if (n.children !== undefined && !Array.isArray(n.children)) throw damaged(name, `node ${String(n.id)}: "children" is not a list`);
+    if (n.children !== undefined && !Array.isArray(n.children)) throw damaged(name, `node ${idText(n.id)}: "children" is not a list`);
     return {
       id: n.id,
       callFrame: { functionName: str(cf.functionName), url: str(cf.url), lineNumber: num(cf.lineNumber, -1), columnNumber: num(cf.columnNumber, -1) },
@@ -101,7 +104,7 @@ function treeNodes(name: string, head: Record<string, unknown>): CpuNode[] {
     if (seen.has(o)) continue;
     seen.add(o);
     const kids = o.children === undefined ? [] : o.children;
-    if (!Array.isArray(kids) || !kids.every(isObj)) throw damaged(name, `node ${String(o.id)}: "children" is not a list of nodes`);
+    if (!Array.isArray(kids) || !kids.every(isObj)) throw damaged(name, `node ${idText(o.id)}: "children" is not a list of nodes`);
     // The old form counts lines from 1; the flat form (and frameName) from 0.
     out.push({
       id: idOf(o),
@@ -120,7 +123,8 @@ export function importCpuProfile(text: string, name = 'cpuprofile'): Profile | n
   try {
     p = JSON.parse(text);
   } catch (e) {
-    throw new ThawError('E_PROFILE_INPUT', `${name}: .cpuprofile is not valid JSON (${(e as Error).message})`, { hint: 'the file may be truncated; record it again with node --cpu-prof' });
+    // V8's message quotes the text around the fault, newlines and all: one line for the terminal.
+    throw new ThawError('E_PROFILE_INPUT', `${name}: .cpuprofile is not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`, { hint: 'the file may be truncated; record it again with node --cpu-prof' });
   }
   if (!isObj(p)) throw damaged(name, 'is not a JSON object');
   const old = !Array.isArray(p.nodes) && isObj(p.head);
@@ -157,7 +161,7 @@ export function importCpuProfile(text: string, name = 'cpuprofile'): Profile | n
   // The tree: every node reached from the roots once; a node met twice is a cycle or has two parents.
   const byId = new Map<unknown, CpuNode>();
   for (const n of nodes) {
-    if (byId.has(n.id)) throw damaged(name, `lists node ${String(n.id)} twice`);
+    if (byId.has(n.id)) throw damaged(name, `lists node ${idText(n.id)} twice`);
     byId.set(n.id, n);
   }
   const hasParent = new Set<unknown>();
@@ -169,14 +173,14 @@ export function importCpuProfile(text: string, name = 'cpuprofile'): Profile | n
   for (let k = nodes.length - 1; k >= 0; k--) if (!hasParent.has(nodes[k]!.id)) work.push([nodes[k]!, b.rootRef(), undefined]);
   while (work.length > 0) {
     const [n, parentRef, parentId] = work.pop()!;
-    if (ref.has(n.id)) throw damaged(name, `node ${String(n.id)} is its own ancestor or has two parents`);
+    if (ref.has(n.id)) throw damaged(name, `node ${idText(n.id)} is its own ancestor or has two parents`);
     // The V8 root node `(root)` is not a frame.
     const me = parentId === undefined && n.callFrame.functionName === '(root)' ? parentRef : b.child(parentRef, frameName(n.callFrame), kindOf(n.callFrame));
     ref.set(n.id, me);
     parentOf.set(n.id, parentId);
     for (let k = n.children.length - 1; k >= 0; k--) {
       const c = byId.get(n.children[k]);
-      if (!c) throw damaged(name, `node ${String(n.id)} lists a missing child ${String(n.children[k])}`);
+      if (!c) throw damaged(name, `node ${idText(n.id)} lists a missing child ${idText(n.children[k])}`);
       work.push([c, me, n.id]);
     }
   }
