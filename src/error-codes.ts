@@ -31,7 +31,7 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_MODULE_NOT_FOUND: { meaning: "an import of the app's own files, or a package its init requires, is not there", fix: 'fix the path or npm install the package, as node needs too' },
   E_DECORATOR_METADATA: { meaning: 'TypeScript with emitDecoratorMetadata but no typescript package to emit it', fix: 'npm install --save-dev typescript, or build from tsc output' },
   E_NOT_BUILT: { meaning: "thaw's own dist/ is missing", fix: 'npm ci (or npm run build) in thaw' },
-  E_NO_ESBUILD: { meaning: 'esbuild is missing (thaw bundles apps and the page visualizer with it)', fix: 'npm ci in thaw' },
+  E_NO_ESBUILD: { meaning: 'esbuild is missing (thaw bundles apps and the scripts of its pages with it)', fix: 'npm ci in thaw' },
   // The build
   E_APP_INIT: { meaning: 'the app threw while initialising inside the snapshot builder', fix: 'check that `node ENTRY` starts cleanly; if it does, thaw doctor ENTRY shows what the builder lacked (it has no PORT, HOST or NODE_OPTIONS)' },
   E_APP_EXIT: { meaning: 'the app called process.exit during the build', fix: 'give the build the configuration the app needs to keep running' },

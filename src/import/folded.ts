@@ -47,7 +47,8 @@ export function parseFolded(text: string): ParsedFolded | null {
     start = end + 1;
     if (l.trim() === '' || isComment(l)) continue;
     const m = LINE_RE.exec(l);
-    if (!m || m[1]!.trim() === '') {
+    // A weight too long for a double (hundreds of digits) is damage, not a count.
+    if (!m || m[1]!.trim() === '' || !Number.isFinite(Number(m[2]))) {
       if (lines.length === 0) return null;
       bad.push(n);
       continue;
@@ -57,7 +58,7 @@ export function parseFolded(text: string): ParsedFolded | null {
   if (lines.length === 0) return null;
   // Differential only when every line has two numbers: a frame name may end in a number.
   const second = lines.map((l) => LINE_RE.exec(l.stack));
-  const twoColumn = second.every((m) => m !== null && m[1]!.trim() !== '');
+  const twoColumn = second.every((m) => m !== null && m[1]!.trim() !== '' && Number.isFinite(Number(m[2])));
   const out: FoldedLine[] = lines.map((l, i) => {
     if (twoColumn) {
       const m = second[i]!;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diffProfiles, topChanges } from './profile-diff.js';
-import { classifyFrame, classifyFoldedStack, ProfileBuilder, stacksOf } from './profile.js';
+import { classifyFrame, classifyFoldedStack, flameChart, ProfileBuilder, reverseProfile, stacksOf } from './profile.js';
 
 test('builder sums totals and self weights, then freezes', () => {
   const b = new ProfileBuilder('t');
@@ -49,4 +49,43 @@ test('frame kinds from names and modules', () => {
   assert.equal(classifyFrame('Builtins_ArrayTimSort', '/usr/bin/node'), 'native');
   assert.equal(classifyFrame('Hot.spin_[j]'), 'jit-java');
   assert.deepEqual(classifyFoldedStack(['node', 'main', 'write', 'entry_SYSCALL_64', 'do_syscall_64']), ['native', 'native', 'native', 'kernel', 'kernel']);
+});
+
+test('a 10,000-deep stack builds, lists, reverses, diffs and merges without recursion', () => {
+  const frames = Array.from({ length: 10_000 }, (_, i) => `f${i}`);
+  const b = new ProfileBuilder('deep');
+  b.add(frames, 3);
+  b.add(['f0', 'x'], 1);
+  const p = b.build();
+  const stacks = [...stacksOf(p)];
+  assert.equal(stacks.find((s) => s.frames.length === 10_000)!.weight, 3);
+  const r = reverseProfile(p);
+  assert.equal(r.root.children.map((c) => c.name).join(','), 'f9999,x');
+  assert.equal(r.total, 4);
+  const d = diffProfiles(p, r, 'counts');
+  // Raw counts: f0 held all 4 at the top of one side and none at the top of the other.
+  assert.deepEqual(topChanges(d, 'total', 1)[0], { path: ['f0'], delta: -4 });
+  const agg = new ProfileBuilder('agg');
+  agg.addProfile(p);
+  agg.addProfile(p);
+  assert.equal(agg.build().total, 8);
+});
+
+test('flame chart: neighbours with the same prefix merge, x is time, kinds come from the profile', () => {
+  const b = new ProfileBuilder('perf', 'nanoseconds');
+  b.add(['app', 'main', 'a'], 2e6, undefined, 2);
+  b.add(['app', 'main', 'b'], 1e6, undefined, 1);
+  b.add(['app', 'entry_SYSCALL_64'], 1e6, ['process', 'kernel'], 1);
+  // What the perf importer records: seconds since the first sample.
+  const timeline = { times: [0, 0.001, 0.002, 0.003, 0.005], weights: [1e6, 1e6, 1e6, 1e6, 1e6], stacks: [['app', 'main', 'a'], ['app', 'main', 'b'], ['app', 'main', 'a'], ['app', 'entry_SYSCALL_64'], ['app', 'main', 'a']] };
+  const chart = flameChart({ ...b.build(), timeline })!;
+  assert.equal(chart.unit, 'nanoseconds');
+  const app = chart.root.children;
+  assert.deepEqual(app.map((c) => c.name), ['app']);
+  const row = app[0]!.children.map((c) => `${c.name}@${c.start / 1e6}+${c.total / 1e6}`);
+  // main runs 0–3 ms, the syscall 3–5 ms, main again for the last sample (a median gap long).
+  assert.deepEqual(row, ['main@0+3', 'entry_SYSCALL_64@3+2', 'main@5+1']);
+  assert.deepEqual(app[0]!.children[0]!.children.map((c) => c.name), ['a', 'b', 'a']);
+  assert.equal(app[0]!.children[1]!.kind, 'kernel');
+  assert.equal(flameChart(b.build()), undefined);
 });
