@@ -146,7 +146,10 @@ export const flameCommand: CommandSpec<FlameCliOptions> = {
     } else if (opts.diff || twoColumnBase) {
       const base = turn(twoColumnBase ?? loadProfile(opts.diff!, opts.unit));
       if (!twoColumnBase) for (const w of base.warnings ?? []) process.stderr.write(`thaw flame: warning: ${opts.diff}: ${w}\n`);
-      data = diffFlameData(diffProfiles(base, target, opts.diffMode ?? 'shares'), look);
+      // Two-column input: the columns are the sides, the file names the graph.
+      const after = twoColumnBase ? { ...target, name: 'after' } : target;
+      const title = look.title ?? (twoColumnBase ? `${target.name}: after vs before` : undefined);
+      data = diffFlameData(diffProfiles(base, after, opts.diffMode ?? 'shares'), { ...look, ...(title !== undefined ? { title } : {}) });
     } else {
       data = flameData(target, look);
     }

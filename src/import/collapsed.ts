@@ -42,6 +42,6 @@ export function importCollapsed(text: string, name = 'collapsed'): Profile | nul
   };
   const target = side((l) => l.weight, name);
   const warnings = badLinesWarning(parsed.bad);
-  const base = parsed.twoColumn ? { base: side((l) => l.before!, `${name} (before)`) } : {};
+  const base = parsed.twoColumn ? { base: side((l) => l.before!, 'before') } : {};
   return { ...target, ...base, ...(warnings.length ? { warnings } : {}) };
 }

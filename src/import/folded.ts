@@ -99,6 +99,6 @@ export function importFolded(text: string, name = 'folded', unit: WeightUnit = '
   const target = side((l) => l.weight, name);
   if (!parsed.twoColumn) return warnings.length ? { ...target, warnings } : target;
   // flamegraph.pl's differential input: widths and the graph from the second column, the change from the first.
-  const base = side((l) => l.before!, `${name} (before)`);
+  const base = side((l) => l.before!, 'before');
   return { ...target, base, ...(warnings.length ? { warnings } : {}) };
 }
