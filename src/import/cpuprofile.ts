@@ -105,10 +105,10 @@ function treeNodes(name: string, head: Record<string, unknown>): CpuNode[] {
     seen.add(o);
     const kids = o.children === undefined ? [] : o.children;
     if (!Array.isArray(kids) || !kids.every(isObj)) throw damaged(name, `node ${idText(o.id)}: "children" is not a list of nodes`);
-    // The old form counts lines from 1; the flat form (and frameName) from 0.
+    // Lines count from 0 as in the flat form (speedscope reads both alike); there is no column.
     out.push({
       id: idOf(o),
-      callFrame: { functionName: str(o.functionName), url: str(o.url), lineNumber: num(o.lineNumber, 0) - 1, columnNumber: num(o.columnNumber, 0) - 1 },
+      callFrame: { functionName: str(o.functionName), url: str(o.url), lineNumber: num(o.lineNumber, -1), columnNumber: num(o.columnNumber, 0) },
       children: (kids as Record<string, unknown>[]).map(idOf),
       hitCount: num(o.hitCount, 0),
     });
