@@ -282,6 +282,15 @@ test('flame chart from a .cpuprofile: frames in time order, x is time', { skip: 
   await page.screenshot({ path: join(dir, 'chart.png') });
   assert.deepEqual(errors, []);
   await page.close();
+  // flamegraph.pl's spelling, and --inverted: the page opens as an icicle.
+  const icicle = join(dir, 'chart-icicle.html');
+  assert.equal((await thaw(['flame', cpu, '--flamechart', '--inverted', '-o', icicle])).status, 0);
+  const inv = await open(icicle);
+  assert.ok(await inv.page.isChecked('#icicle'));
+  const invFrames = await frames(inv.page);
+  assert.ok(invFrames.find((f) => f.depth === 0)!.y < invFrames.find((f) => f.depth === 3)!.y, 'root on top');
+  assert.deepEqual((await frames(inv.page)).filter((f) => f.depth === 3).sort((a, b) => a.x - b.x).map((f) => f.name.split(' ')[0]), runs);
+  await inv.page.close();
   const f = await thaw(['flame', folded, '--chart', '-o', join(dir, 'nochart.html')]);
   assert.equal(f.status, 1);
   assert.match(f.stderr, /^thaw: error: \[E_USAGE\] --chart needs one input with sample times; .* has none/);

@@ -20,6 +20,7 @@ interface FlameCliOptions {
   subtitle?: string;
   unit?: WeightUnit;
   chart?: boolean;
+  flamechart?: boolean;
   reverse?: boolean;
   inverted?: boolean;
   minwidth?: MinWidth;
@@ -61,6 +62,7 @@ export const flameCommand: CommandSpec<FlameCliOptions> = {
     { flags: '--title <text>', description: 'title shown in the graph' },
     { flags: '--subtitle <text>', description: 'second line under the title (default: samples and total)' },
     { flags: '--chart', description: 'flame chart: x is time, samples in order, not merged (inputs with times)' },
+    { flags: '--flamechart', description: "the same as --chart (flamegraph.pl's spelling)" },
     { flags: '--reverse', description: 'turn stacks around (leaf first), merging from the leaves' },
     { flags: '--inverted', description: 'icicle: root at the top, stacks growing down' },
     {
@@ -100,6 +102,7 @@ export const flameCommand: CommandSpec<FlameCliOptions> = {
       throw new ThawError('E_USAGE', `-o ${out}: the output must end in .html or .svg (or .folded, .speedscope.json, .pb, .pb.gz to convert)`, { hint: 'thaw flame out.folded -o flame.html' });
     }
     const graph = GRAPH.includes(ext);
+    if (opts.flamechart) opts.chart = true;
     if (!graph && (opts.diff || opts.chart)) {
       throw new ThawError('E_USAGE', `${opts.diff ? '--diff' : '--chart'} draws a graph: write it to .html or .svg, not ${ext}`, { hint: 'thaw flame after.folded --diff before.folded -o diff.html' });
     }
