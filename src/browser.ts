@@ -24,16 +24,23 @@ export function browserBundle(entry: string): string {
   } catch {
     throw new ThawError('E_NO_ESBUILD', 'esbuild is needed to build the page script', { hint: 'npm install esbuild (a dependency of thaw)' });
   }
-  const r = esbuild.buildSync({
-    entryPoints: [srcDir + entry],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  let r: import('esbuild').BuildResult & { outputFiles: import('esbuild').OutputFile[] };
+  try {
+    r = esbuild.buildSync({
+      entryPoints: [srcDir + entry],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      target: 'es2022',
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    // thaw's own sources are missing or damaged (the package ships src/ for this).
+    const first = String((e as Error).message).split('\n').find((l) => l.trim()) ?? 'unknown error';
+    throw new ThawError('E_NOT_BUILT', `cannot bundle the page script src/${entry}: ${first.trim()}`, { hint: 'reinstall thaw (npm ci in a checkout)', cause: e });
+  }
   const js = r.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
   bundles.set(entry, js);
   return js;
