@@ -38,8 +38,8 @@ export function browserBundle(entry: string): string {
     });
   } catch (e) {
     // thaw's own sources are missing or damaged (the package ships src/ for this).
-    const first = String((e as Error).message).split('\n').find((l) => l.trim()) ?? 'unknown error';
-    throw new ThawError('E_NOT_BUILT', `cannot bundle the page script src/${entry}: ${first.trim()}`, { hint: 'reinstall thaw (npm ci in a checkout)', cause: e });
+    const first = (e as { errors?: Array<{ text: string }> }).errors?.[0]?.text ?? String((e as Error).message).split('\n')[0];
+    throw new ThawError('E_NOT_BUILT', `cannot bundle the page script src/${entry}: ${String(first).replace(/\s+/g, ' ').trim()}`, { hint: 'reinstall thaw (npm ci in a checkout)', cause: e });
   }
   const js = r.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
   bundles.set(entry, js);
