@@ -386,6 +386,11 @@ test('data loss is reported: skipped folded lines, samples without times; collap
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^thaw flame: warning: .*bad-lines\.folded: 2 lines are not folded stacks and were skipped \(first at line 4\)\n/);
   assert.equal(readFileSync(out, 'utf8'), 'main;a 6\nmain;b 2\nmain;c 1\n');
+  const fractional = join(dir, 'fractional.folded');
+  writeFileSync(fractional, 'main;a 6.\nmain;b\t2.5\n');
+  const svgOut = join(dir, 'fractional.svg');
+  assert.equal((await thaw(['flame', fractional, '-o', svgOut])).status, 0);
+  assert.match(readFileSync(svgOut, 'utf8'), /<title>b \(2\.5 samples, 29\.41%\)<\/title>/);
   const collapsed = join(root, 'src/import/fixtures/collapsed/hot.collapsed');
   const conv = join(dir, 'hot.folded');
   assert.equal((await thaw(['flame', collapsed, '-o', conv])).status, 0);

@@ -83,7 +83,7 @@ export function flameClient(data: FlameData): void {
     if (data.unit === 'nanoseconds') return v >= 1e9 ? (v / 1e9).toFixed(2) + ' s' : (v / 1e6).toFixed(v >= 1e8 ? 0 : 1) + ' ms';
     if (data.unit === 'microseconds') return v >= 1e6 ? (v / 1e6).toFixed(2) + ' s' : (v / 1e3).toFixed(1) + ' ms';
     if (data.unit === 'share') return (100 * v).toFixed(2) + '%';
-    return Math.round(v).toLocaleString('en-US') + ' samples';
+    return v.toLocaleString('en-US', { maximumFractionDigits: 2 }) + ' samples';
   }
   const pct = (v: number, of: number): string => (of > 0 ? ((100 * v) / of).toFixed(2) : '0.00') + '%';
 

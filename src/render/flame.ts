@@ -137,7 +137,7 @@ function fmtWeight(d: FlameData, v: number): string {
   if (d.unit === 'nanoseconds') return v >= 1e9 ? (v / 1e9).toFixed(2) + ' s' : (v / 1e6).toFixed(1) + ' ms';
   if (d.unit === 'microseconds') return v >= 1e6 ? (v / 1e6).toFixed(2) + ' s' : (v / 1e3).toFixed(1) + ' ms';
   if (d.unit === 'share') return (100 * v).toFixed(2) + '%';
-  return Math.round(v).toLocaleString('en-US') + ' samples';
+  return v.toLocaleString('en-US', { maximumFractionDigits: 2 }) + ' samples';
 }
 
 /** The line under the title: what the graph shows, unless --subtitle says otherwise. */
