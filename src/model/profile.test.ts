@@ -50,3 +50,15 @@ test('frame kinds from names and modules', () => {
   assert.equal(classifyFrame('Hot.spin_[j]'), 'jit-java');
   assert.deepEqual(classifyFoldedStack(['node', 'main', 'write', 'entry_SYSCALL_64', 'do_syscall_64']), ['native', 'native', 'native', 'kernel', 'kernel']);
 });
+
+test("a perf map's unnamed entries are V8's JIT code when the map is a Node process's, else the JVM's", () => {
+  const map = '/tmp/perf-7692.map';
+  // What stackcollapse makes of an address the map does not name: the map's file name.
+  assert.equal(classifyFrame('[perf-7692.map]', map), 'jit-java');
+  assert.equal(classifyFrame('[perf-7692.map]', map, 'v8'), 'jit-js');
+  assert.equal(classifyFrame('[perf-7692.map]_[j]', map, 'v8'), 'jit-js');
+  // V8's own names keep their kinds; other modules are not affected by the hint.
+  assert.equal(classifyFrame('JS:~patchProcessObject node:internal/process/pre_execution:223:28', map, 'v8'), 'interpreted');
+  assert.equal(classifyFrame('Builtin:ArgumentsAdaptorTrampoline', map, 'v8'), 'native');
+  assert.equal(classifyFrame('uv_run', '/usr/bin/node', 'v8'), 'native');
+});

@@ -6,7 +6,8 @@ import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, isWs } from './text.js';
 /**
  * Does this text look like `perf script` output? An event line followed by a frame line (or a
  * blank line). Event lines need not carry a time or an event name (`java  3244 cpu-clock:` from
- * `perf script -F comm,pid,event,ip,sym,dso`), but then a frame line must follow.
+ * `perf script -F comm,pid,event,ip,sym,dso`, older perf printing frames without indent), but then
+ * a frame line must follow.
  */
 export function looksLikePerfScript(text: string): boolean {
   const head = text.slice(0, 64 * 1024).split('\n');
@@ -16,7 +17,7 @@ export function looksLikePerfScript(text: string): boolean {
     if (!EVENT_RE.test(l)) return false;
     const next = head[i + 1]!;
     if (EVENT_TYPE_RE.test(l)) return next === '' || STACK_RE.test(next);
-    return isWs(next.charCodeAt(0)) && STACK_RE.test(next);
+    return STACK_RE.test(next) && (isWs(next.charCodeAt(0)) || !EVENT_RE.test(next));
   }
   return false;
 }
