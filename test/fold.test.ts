@@ -101,11 +101,16 @@ const fg = join(root, 'test/fixtures/flamegraph');
 function fixture(path: string): Buffer {
   return existsSync(path) ? readFileSync(path) : gunzipSync(readFileSync(path + '.gz'));
 }
-/** A fixture as a plain file thaw can read. */
+/** A fixture as a plain file thaw can read (gunzipped once: other runs may be reading it). */
+const unzipped = new Map<string, string>();
 function fixtureFile(path: string): string {
   if (existsSync(path)) return path;
-  const out = join(dir, basename(path));
-  writeFileSync(out, fixture(path));
+  let out = unzipped.get(path);
+  if (!out) {
+    out = join(dir, basename(path));
+    writeFileSync(out, fixture(path));
+    unzipped.set(path, out);
+  }
   return out;
 }
 /** Runs at most n at a time (each is a thaw process). */

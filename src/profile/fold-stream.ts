@@ -3,14 +3,13 @@
  * input is read in 1 MiB byte chunks (bytes in = bytes out, as Perl reads them), and only the
  * distinct stacks stay in memory.
  *
- * A large regular file is cut at sample boundaries (a blank line) into one part per idle core,
- * each folded by a worker thread; their counts add up to the same lines, since a blank line resets
+ * A large regular file on a machine with idle cores is cut at sample boundaries (a blank line)
+ * into one part per thread, each folded by a worker thread; their counts add up to the same lines, since a blank line resets
  * all of the Perl script's per-sample state. The one state that crosses a cut, the event type
  * kept ("the first one seen"), is read from the head of the file and handed to every worker.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ThawError } from '../errors.js';
 import { PerfScriptFolder, type CollapseOptions, type FoldStats, type PerfMapInfo } from '../import/perf-script.js';
 import type { FrameKind } from '../model/profile.js';
@@ -161,6 +160,8 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
       for (let k = 0; k + 1 < plan.cuts.length; k++) parts.push({ path, start: plan.cuts[k]!, end: plan.cuts[k + 1]!, eventFilter: k === 0 ? (collapse.eventFilter ?? '') : plan.event, lineBase: 0, collapse });
       // The first part folds in this thread, the others in workers.
       const workerUrl = new URL('./fold-worker.js', import.meta.url);
+      // Loaded here: most runs fold in one thread and need not pay for it at start.
+      const { Worker } = await import('node:worker_threads');
       const others = parts.slice(1).map(
         (part) =>
           new Promise<FoldPartResult>((resolve, reject) => {
