@@ -60,6 +60,13 @@ test('a large file folded by worker threads gives the same lines as one thread',
   assert.equal(par.status, 0, par.stderr);
   assert.equal(seq.status, 0, seq.stderr);
   assert.equal(par.stdout, seq.stdout);
+  // The options reach every worker: annotations, thread names, a chosen event type.
+  const opts = ['--all', '--tid', '--addrs', '--event-filter', 'cpu-clock'];
+  const [parOpts, seqOpts] = await Promise.all([thaw(['fold', '--threads', '2', ...opts, big]), thaw(['fold', '--threads', '1', ...opts, big])]);
+  assert.equal(parOpts.status, 0, parOpts.stderr);
+  assert.equal(parOpts.stdout, seqOpts.stdout);
+  assert.match(parOpts.stdout, /^node-\?\/\d+;.*_\[k\]/m);
+  assert.notEqual(parOpts.stdout, par.stdout);
   // Weights are 9 times the single capture's.
   const single = new Map([...lineSet(readFileSync(join(fixtures, 'node-jit.stackcollapse-perf.folded'), 'latin1'))].map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
   for (const l of lineSet(par.stdout)) {

@@ -11,7 +11,8 @@
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { ThawError } from '../errors.js';
-import { PerfScriptFolder, type CollapseOptions, type FoldStats, type PerfMapInfo } from '../import/perf-script.js';
+import { PerfScriptFolder, type FoldStats, type PerfMapInfo } from '../import/perf-script/folder.js';
+import type { CollapseOptions } from '../import/perf-script/options.js';
 import type { FrameKind } from '../model/profile.js';
 
 /** Below this size one thread is faster than starting workers. */
