@@ -11,7 +11,9 @@
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { ThawError } from '../errors.js';
-import { PerfScriptFolder, type FoldStats, type PerfMapInfo } from '../import/perf-script/folder.js';
+import { PerfScriptFolder } from '../import/perf-script/folder.js';
+import type { FoldStats } from '../import/perf-script/types.js';
+import type { PerfMapInfo } from '../import/perf-script/kinds.js';
 import type { CollapseOptions } from '../import/perf-script/options.js';
 import type { FrameKind } from '../model/profile.js';
 

@@ -7,70 +7,19 @@
  * table, so strings are built only for the distinct stacks at the end. Repeated frame lines are
  * recognised by their bytes (LineTable) before any decoding.
  */
-import { classifyFrame, type FrameKind } from '../../model/profile.js';
+import type { FrameKind } from '../../model/profile.js';
 import { Addr2line } from './addr2line.js';
 import { frameFuncs, tidySrcline } from './frame.js';
-import { resolveOptions, type CollapseOptions, type ResolvedOptions } from './options.js';
+import { FrameKinds, type PerfMapInfo } from './kinds.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
 import { INCOMPLETE, LineTable, MISS, SampleTable, grow } from './tables.js';
+import { SampleTimeline, type FoldStats, type FolderOptions, type FolderTimeline } from './types.js';
 import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, TIME_RE, isJavaName, isWord, isWs, latin1 } from './text.js';
-
-export interface BadLine {
-  /** 1-based line number in the input. */
-  line: number;
-  text: string;
-}
-
-export interface FoldStats {
-  lines: number;
-  samples: number;
-  /** Samples of other event types than the one kept, skipped like stackcollapse-perf.pl does. */
-  filteredSamples: number;
-  event: string;
-  /** The event type was given (--event-filter), not the first one seen. */
-  eventChosen: boolean;
-  /** Lines neither the event nor the frame pattern recognises (the Perl prints a warning). */
-  badLines: number;
-  /** The first few bad lines, for the report. */
-  badSamples: BadLine[];
-  /** Frame lines left over after the last blank line: a truncated capture. They are dropped. */
-  danglingFrames: number;
-  /** The input ends inside a sample (no blank line after it): the Perl drops that sample. */
-  danglingSample: boolean;
-  /** --inline: modules addr2line could not read, with the first thing it said. */
-  inlineFailures: Array<[string, string]>;
-}
-
-export interface FolderOptions extends CollapseOptions {
-  /** Line numbers of this part of the input start after this many lines. */
-  lineBase?: number;
-  /** Keep every sample's time, weight and stack in input order (Profile.timeline). */
-  timeline?: boolean;
-}
-
-/** What a folder knows about JIT maps, for frame kinds: frames first seen in a map, and V8's maps. */
-export interface PerfMapInfo {
-  frames: Array<[string, string]>;
-  v8: string[];
-}
-
-/** The samples in input order, when asked for and every sample carried a time. */
-export interface FolderTimeline {
-  /** Seconds as perf printed them. */
-  times: number[];
-  weights: number[];
-  /** The folded stack of each sample. */
-  stacks: string[];
-}
 
 /** Group id for a frame line that yields no frames (`(process name)` lines). */
 const NO_FRAMES = -1;
 /** Cache marker: the fast split failed; the line needs the exact regex, address included. */
 const NEEDS_REGEX = -2;
-/** Frame names V8 writes into a perf map (--perf-basic-prof). */
-const V8_NAME = /^(?:JS|LazyCompile|Function|Script|Eval|RegExp|Builtin|BytecodeHandler|Handler|Stub|InterpretedFunction|Code):/;
-const PERF_MAP = /\/perf-\d+\.map$/;
-/** Thread names of a Node process's JavaScript thread. */
-const NODE_COMM = /^(?:node|nodejs)$/;
 
 export class PerfScriptFolder {
   /** Thread ids seen on event lines (a process's main thread has its pid). */
@@ -107,18 +56,10 @@ export class PerfScriptFolder {
   private seq = new Int32Array(256);
   private seqLen = 0;
   private readonly samples = new SampleTable();
-  // Frame kinds: first decided from the module, then V8's maps corrected at the end.
-  private readonly rawKinds = new Map<string, FrameKind>();
-  private readonly mapFrames = new Map<string, string>();
-  private readonly v8Maps = new Set<string>();
-  private finalKinds: Map<string, FrameKind> | null = null;
-  // The timeline, when asked for.
-  private readonly keepTimeline: boolean;
+  private readonly frameKinds = new FrameKinds();
+  // The timeline, when asked for: the current sample's time.
+  private readonly timelineRec: SampleTimeline | null;
   private time = NaN;
-  private untimed = false;
-  private readonly tTimes: number[] = [];
-  private readonly tWeights: number[] = [];
-  private readonly tEntries: number[] = [];
   private built: Map<string, number> | null = null;
   private builtCounts: Map<string, number> | null = null;
   private readonly mergedStacks = new Map<string, number>();
@@ -138,7 +79,7 @@ export class PerfScriptFolder {
     this.st.eventChosen = this.o.eventFilter !== '';
     this.lineNo = opts.lineBase ?? 0;
     this.inliner = this.o.inline ? new Addr2line(this.o.context) : null;
-    this.keepTimeline = !!opts.timeline;
+    this.timelineRec = opts.timeline ? new SampleTimeline() : null;
   }
 
   /** The event type being kept ('' until the first event line). */
@@ -148,17 +89,12 @@ export class PerfScriptFolder {
 
   /** Frame name → kind, from the module of its first occurrence. */
   get kinds(): Map<string, FrameKind> {
-    if (this.finalKinds) return this.finalKinds;
-    const k = new Map(this.rawKinds);
-    // An unnamed entry of a Node process's perf map is V8's code, not the JVM's.
-    for (const [name, mod] of this.mapFrames) if (this.v8Maps.has(mod)) k.set(name, classifyFrame(name, mod, 'v8'));
-    this.finalKinds = k;
-    return k;
+    return this.frameKinds.kinds;
   }
 
   /** Frames first seen in a JIT map, and the maps that are V8's: for merging folders. */
   get perfMaps(): PerfMapInfo {
-    return { frames: [...this.mapFrames], v8: [...this.v8Maps] };
+    return this.frameKinds.perfMaps;
   }
 
   /** Adds another folder's stacks (a part of the same input folded elsewhere). */
@@ -166,12 +102,7 @@ export class PerfScriptFolder {
     for (const [k, w] of stacks) this.mergedStacks.set(k, (this.mergedStacks.get(k) ?? 0) + w);
     for (const [k, n] of counts) this.mergedCounts.set(k, (this.mergedCounts.get(k) ?? 0) + n);
     this.built = null;
-    this.finalKinds = null;
-    for (const [k, v] of kinds) if (!this.rawKinds.has(k)) this.rawKinds.set(k, v);
-    if (maps) {
-      for (const [f, m] of maps.frames) if (!this.mapFrames.has(f)) this.mapFrames.set(f, m);
-      for (const m of maps.v8) this.v8Maps.add(m);
-    }
+    this.frameKinds.merge(kinds, maps);
     this.st.samples += st.samples;
     this.st.filteredSamples += st.filteredSamples;
     this.st.badLines += st.badLines;
@@ -301,15 +232,8 @@ export class PerfScriptFolder {
 
   /** The samples in input order, or null when not asked for or a sample had no time. */
   get timeline(): FolderTimeline | null {
-    if (!this.keepTimeline || this.untimed || this.tTimes.length === 0) return null;
-    const keys = new Map<number, string>();
     const parts: string[] = [];
-    const stacks = this.tEntries.map((e) => {
-      let k = keys.get(e);
-      if (k === undefined) keys.set(e, (k = this.keyOf(e, parts)));
-      return k;
-    });
-    return { times: this.tTimes, weights: this.tWeights, stacks };
+    return this.timelineRec ? this.timelineRec.build((e) => this.keyOf(e, parts)) : null;
   }
 
   /** The folded lines, sorted byte-wise as the Perl script sorts them. */
@@ -344,12 +268,7 @@ export class PerfScriptFolder {
   private endSample(): void {
     if (this.pname === undefined) return;
     const e = this.samples.add(this.pnameId, this.seq, this.seqLen, this.period);
-    if (this.keepTimeline) {
-      if (Number.isNaN(this.time)) this.untimed = true;
-      this.tTimes.push(this.time);
-      this.tWeights.push(this.period);
-      this.tEntries.push(e);
-    }
+    this.timelineRec?.record(this.time, this.period, e);
     this.st.samples++;
     this.built = null;
     this.seqLen = 0;
@@ -447,7 +366,7 @@ export class PerfScriptFolder {
     this.comm = comm;
     this.javaThread = isJavaName(pname) ? 1 : 0;
     this.pnameId = this.intern(pname);
-    if (this.keepTimeline) {
+    if (this.timelineRec) {
       const tm = TIME_RE.exec(l.slice(m[0].length - 1));
       this.time = tm ? Number(tm[1]) : NaN;
     }
@@ -535,16 +454,7 @@ export class PerfScriptFolder {
   }
 
   private groupOf(funcs: string[], mod: string): number {
-    const map = PERF_MAP.test(mod);
-    if (map && NODE_COMM.test(this.comm)) this.v8Maps.add(mod);
-    for (const func of funcs) {
-      if (!this.rawKinds.has(func)) {
-        this.rawKinds.set(func, classifyFrame(func, mod));
-        this.finalKinds = null;
-        if (map) this.mapFrames.set(func, mod);
-      }
-      if (map && V8_NAME.test(func)) this.v8Maps.add(mod);
-    }
+    this.frameKinds.note(funcs, mod, this.comm);
     return this.intern(funcs.join(';'));
   }
 }

@@ -1,6 +1,7 @@
 /** perf script text → Profile: detection, frame kinds, and the timeline for a flame chart. */
 import { classifyFrame, ProfileBuilder, type FrameKind, type Profile, type ProfileTimeline, type WeightUnit } from '../../model/profile.js';
-import { PerfScriptFolder, type FolderTimeline } from './folder.js';
+import { PerfScriptFolder } from './folder.js';
+import type { FolderTimeline } from './types.js';
 import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, isWs } from './text.js';
 
 /**
