@@ -270,4 +270,9 @@ test('--inline and --context expand inlined calls with addr2line, as stackcollap
     assert.match(mine.stdout, /^inl;gone_func 1000$/m);
     assert.match(mine.stderr, /--inline: addr2line could not read 1 module \(\/nonexistent\/libgone\.so: /);
   }
+  // A file is read twice (addresses first, one addr2line run per module); stdin once, with one
+  // addr2line run per address as the script does: the same lines.
+  const piped = await run(['sh', '-c', 'exec "$0" fold --inline --context - < "$1"', thawBin, input], { timeoutMs: 120_000, env: { THAW_CLI_NODE: process.execPath } });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stdout, await perlFold(['--inline', '--context', input]));
 });

@@ -14,6 +14,7 @@ import { ThawError } from '../errors.js';
 import { PerfScriptFolder } from '../import/perf-script/folder.js';
 import type { FoldStats } from '../import/perf-script/types.js';
 import type { PerfMapInfo } from '../import/perf-script/kinds.js';
+import { Addr2line } from '../import/perf-script/addr2line.js';
 import type { CollapseOptions } from '../import/perf-script/options.js';
 import type { FrameKind } from '../model/profile.js';
 
@@ -191,6 +192,18 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
       done = size;
       return { folder: first, stats: first.stats };
     }
+  }
+  if (regular && collapse.inline) {
+    // Two passes: the first only collects the addresses --inline asks about, so addr2line runs
+    // once per module instead of once per address; the second folds with the answers.
+    const whole: FoldPart = { path, start: 0, end: size, eventFilter: collapse.eventFilter ?? '', lineBase: 0, collapse };
+    const inliner = new Addr2line(!!collapse.context);
+    inliner.collect();
+    await foldPart(whole, new PerfScriptFolder(0, { ...collapse, inliner }), (n) => progress(n / 2));
+    inliner.prefetch();
+    done = size / 2;
+    const folder = await foldPart(whole, new PerfScriptFolder(20, { ...collapse, inliner }), (n) => progress(n / 2));
+    return { folder, stats: folder.stats };
   }
   if (regular) {
     const folder = await foldPart({ path, start: 0, end: size, eventFilter: collapse.eventFilter ?? '', lineBase: 0, collapse }, undefined, progress);

@@ -78,7 +78,7 @@ export class PerfScriptFolder {
     this.eventFilter = this.o.eventFilter;
     this.st.eventChosen = this.o.eventFilter !== '';
     this.lineNo = opts.lineBase ?? 0;
-    this.inliner = this.o.inline ? new Addr2line(this.o.context) : null;
+    this.inliner = this.o.inline ? (opts.inliner ?? new Addr2line(this.o.context)) : null;
     this.timelineRec = opts.timeline ? new SampleTimeline() : null;
   }
 

@@ -1,4 +1,5 @@
 /** What a folder reports and takes: its statistics, its options, its timeline. */
+import type { Addr2line } from './addr2line.js';
 import type { CollapseOptions } from './options.js';
 
 export interface BadLine {
@@ -32,6 +33,8 @@ export interface FolderOptions extends CollapseOptions {
   lineBase?: number;
   /** Keep every sample's time, weight and stack in input order (Profile.timeline). */
   timeline?: boolean;
+  /** --inline: the addr2line runner to use (shared by a collecting pass and the real one). */
+  inliner?: Addr2line;
 }
 
 /** The samples in input order, when asked for and every sample carried a time. */
