@@ -35,8 +35,10 @@ export class PerfScriptFolder {
   /** 1 while the current thread's name matches m/^java/ (Java tidy-up applies). */
   private javaThread = 0;
   private period = 1;
+  /** The current sample's event line printed no period (it weighs 1, a sample, not a time). */
+  private unweighted = false;
   private eventFilter: string;
-  private readonly st: FoldStats = { lines: 0, samples: 0, filteredSamples: 0, event: '', eventChosen: false, badLines: 0, badSamples: [], danglingFrames: 0, danglingSample: false, inlineFailures: [] };
+  private readonly st: FoldStats = { lines: 0, samples: 0, filteredSamples: 0, event: '', eventChosen: false, badLines: 0, badSamples: [], danglingFrames: 0, danglingSample: false, unweightedSamples: 0, inlineFailures: [] };
 
   // Interned groups (and process names, which share the table).
   private readonly groupIds = new Map<string, number>();
@@ -105,6 +107,7 @@ export class PerfScriptFolder {
     this.frameKinds.merge(kinds, maps);
     this.st.samples += st.samples;
     this.st.filteredSamples += st.filteredSamples;
+    this.st.unweightedSamples += st.unweightedSamples;
     this.st.badLines += st.badLines;
     for (const b of st.badSamples) if (this.st.badSamples.length < this.keepBad) this.st.badSamples.push(b);
     for (const f of st.inlineFailures) if (!this.st.inlineFailures.some(([m]) => m === f[0])) this.st.inlineFailures.push(f);
@@ -270,6 +273,7 @@ export class PerfScriptFolder {
     const e = this.samples.add(this.pnameId, this.seq, this.seqLen, this.period);
     this.timelineRec?.record(this.time, this.period, e);
     this.st.samples++;
+    if (this.unweighted) this.st.unweightedSamples++;
     this.built = null;
     this.seqLen = 0;
     this.pname = undefined;
@@ -355,6 +359,7 @@ export class PerfScriptFolder {
       }
     }
     this.period = period === '' || period === '0' ? 1 : Number(period);
+    this.unweighted = period === '';
     let pname = this.o.tid ? `${comm}-${pid}/${tid}` : this.o.pid ? `${comm}-${pid}` : comm;
     if (pname.includes(' ')) pname = pname.replaceAll(' ', '_');
     // Perl's `next if not $pname`: a process named `0` is dropped.

@@ -26,7 +26,12 @@ test("every perf script input of FlameGraph's test suite imports as a profile, t
   // indent (`java 19983 cycles:` then `ffffffff8103d0ca native_write_msr_safe (…)`).
   const js = read(flamegraph + 'perf-js-stacks-01.txt');
   assert.match(js, /^node-v011 \d+ cpu-clock: *$/m);
-  assert.ok(importPerfScript(js)!.stacks > 0);
+  const jsProfile = importPerfScript(js)!;
+  assert.ok(jsProfile.stacks > 0);
+  // Without periods each sample weighs 1: a count of samples, not nanoseconds.
+  assert.equal(jsProfile.unit, 'samples');
+  assert.equal(jsProfile.total, jsProfile.root.samples);
+  assert.equal(importPerfScript(read(ours + 'node-jit.perf-script.txt'))!.unit, 'nanoseconds');
   const java = read(flamegraph + 'perf-java-stacks-02.txt');
   assert.match(java, /^java \d+ cycles:\nffffffff8103d0ca native_write_msr_safe /m);
   assert.ok(importPerfScript(java)!.stacks > 0);

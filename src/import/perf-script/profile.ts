@@ -57,9 +57,13 @@ export function toProfileTimeline(t: FolderTimeline): ProfileTimeline {
   };
 }
 
-/** A folder's stacks → Profile. Weights are perf periods (ns for cpu-clock). */
+/**
+ * A folder's stacks → Profile. Weights are perf periods: nanoseconds for cpu-clock/task-clock,
+ * unless event lines printed no period (`java 3244 cpu-clock:`), when each sample weighs 1.
+ */
 export function profileFromFolder(name: string, f: PerfScriptFolder): Profile {
-  const unit = f.stats.event.startsWith('cpu-clock') || f.stats.event.startsWith('task-clock') ? 'nanoseconds' : 'samples';
+  const clock = f.stats.event.startsWith('cpu-clock') || f.stats.event.startsWith('task-clock');
+  const unit = clock && f.stats.unweightedSamples === 0 ? 'nanoseconds' : 'samples';
   const t = f.timeline;
   return profileFromStacks(name, unit, f.stacks, f.kinds, f.sampleCounts, t ? toProfileTimeline(t) : undefined);
 }

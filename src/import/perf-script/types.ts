@@ -24,6 +24,8 @@ export interface FoldStats {
   danglingFrames: number;
   /** The input ends inside a sample (no blank line after it): the Perl drops that sample. */
   danglingSample: boolean;
+  /** Samples whose event line printed no period: each weighs 1 (a count, not nanoseconds). */
+  unweightedSamples: number;
   /** --inline: modules addr2line could not read, with the first thing it said. */
   inlineFailures: Array<[string, string]>;
 }
