@@ -5,18 +5,19 @@
  * 1. Records `perf record -e cpu-clock -g -F 2999 -- node --perf-basic-prof
  *    --interpreted-frames-native-stack benchmarks/fold.workload.mjs` (FOLD_SECONDS, default 20) and
  *    writes `perf script` text (or uses FOLD_INPUT=FILE).
- * 2. Checks both give the same set of lines.
- * 3. Times both, alternating, FOLD_RUNS times (default 5); prints medians, the ratio, thaw's
- *    peak RSS, the machine and the command, as a markdown block for BENCHMARKS.md; writes
- *    benchmarks/fold.results.json. The capture stays in $TMPDIR/thaw-bench-fold.
+ * 2. Cuts it at sample boundaries into inputs of FOLD_SIZES_MB (default 136,20 MB).
+ * 3. For each input, checks both give the same lines, then times, interleaved, FOLD_RUNS
+ *    rounds (default 5) of: the Perl script, thaw fold with default options, thaw fold
+ *    --threads 1 and thaw fold --threads 2 (end to end through GNU time: process start
+ *    included); prints medians, ratios, peak RSS, the machine and its load as markdown for
+ *    BENCHMARKS.md; writes benchmarks/fold.results.json. Captures stay in $TMPDIR/thaw-bench-fold.
  *
- * The Perl script is not shipped with thaw: give a copy with `-- --perl PATH` or
- * STACKCOLLAPSE_PERF=PATH (default /tmp/FlameGraph-upstream/stackcollapse-perf.pl, where the
- * upstream script as found in the search index, Thaumy/FlameGraph at ca26a74, was saved). The
- * output names the script and its SHA-256. Without it the bench says so and exits 1.
+ * The reference is FlameGraph's stackcollapse-perf.pl as vendored in test/fixtures/flamegraph/
+ * (upstream 41fee1f); `-- --perl PATH` or STACKCOLLAPSE_PERF=PATH picks another copy. The output
+ * names the script and its SHA-256.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ import { run } from '../src/launch/spawn.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const perlFlag = process.argv.indexOf('--perl');
-const perl = (perlFlag >= 0 ? process.argv[perlFlag + 1] : undefined) ?? process.env.STACKCOLLAPSE_PERF ?? '/tmp/FlameGraph-upstream/stackcollapse-perf.pl';
+const perl = (perlFlag >= 0 ? process.argv[perlFlag + 1] : undefined) ?? process.env.STACKCOLLAPSE_PERF ?? join(root, 'test/fixtures/flamegraph/stackcollapse-perf.pl');
 if (!existsSync(perl)) {
   console.error(`bench:fold: stackcollapse-perf.pl not found at ${perl}; save FlameGraph's script there, or run npm run bench:fold -- --perl /path/to/stackcollapse-perf.pl (or set STACKCOLLAPSE_PERF)`);
   process.exit(1);
@@ -32,6 +33,7 @@ if (!existsSync(perl)) {
 const perlSha256 = createHash('sha256').update(readFileSync(perl)).digest('hex');
 console.error(`bench:fold: reference script ${perl} (sha256 ${perlSha256.slice(0, 16)}…)`);
 const runs = Number(process.env.FOLD_RUNS ?? 5);
+const sizesMb = (process.env.FOLD_SIZES_MB ?? '136,20').split(',').map(Number);
 const seconds = Number(process.env.FOLD_SECONDS ?? 20);
 const work = join(tmpdir(), 'thaw-bench-fold');
 mkdirSync(work, { recursive: true });
@@ -60,9 +62,22 @@ if (!input) {
     }
   }
 }
-const size = statSync(input).size;
-const thawArgv = [process.execPath, join(root, 'dist/src/cli/main.js'), 'fold', input];
-const perlArgv = ['perl', perl, input];
+
+/** The capture cut after the last blank line before `bytes` (a whole number of samples). */
+function cut(bytes: number): string {
+  const whole = statSync(input!).size;
+  if (bytes >= whole) return input!;
+  const out = join(work, `fold-capture-${Math.round(bytes / 1e6)}mb.perf-script.txt`);
+  const fd = openSync(input!, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    readSync(fd, buf, 0, bytes, 0);
+    writeFileSync(out, buf.subarray(0, buf.lastIndexOf('\n\n') + 2));
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
 
 /** Wall time, CPU time (user + sys, all threads) and peak RSS of one run, through GNU time. */
 async function timed(argv: string[], out: string): Promise<{ ms: number; cpuMs: number; rssKb: number }> {
@@ -74,59 +89,80 @@ async function timed(argv: string[], out: string): Promise<{ ms: number; cpuMs: 
   return { ms, cpuMs: (user! + sys!) * 1000, rssKb: rss! };
 }
 
-const thawOut = join(work, 'fold-thaw.folded');
-const perlOut = join(work, 'fold-perl.folded');
-const times = { thaw: [] as number[], perl: [] as number[], thawCpu: [] as number[], perlCpu: [] as number[], thawRssKb: [] as number[], perlRssKb: [] as number[] };
-for (let i = 0; i < runs; i++) {
-  const p = await timed(perlArgv, perlOut);
-  const t = await timed(thawArgv, thawOut);
-  times.perl.push(p.ms);
-  times.thaw.push(t.ms);
-  times.perlRssKb.push(p.rssKb);
-  times.perlCpu.push(p.cpuMs);
-  times.thawCpu.push(t.cpuMs);
-  times.thawRssKb.push(t.rssKb);
-  console.error(`bench:fold: run ${i + 1}/${runs}: perl ${(p.ms / 1000).toFixed(2)} s, thaw ${(t.ms / 1000).toFixed(2)} s`);
-}
-const set = (f: string): Set<string> => new Set(readFileSync(f, 'latin1').split('\n').filter(Boolean));
-const a = set(thawOut);
-const b = set(perlOut);
-const same = a.size === b.size && [...a].every((l) => b.has(l));
 const median = (xs: number[]): number => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+const sec = (ms: number): string => (ms / 1000).toFixed(2) + ' s';
+const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const cli = join(root, 'dist/src/cli/main.js');
+const variants = [
+  { name: 'stackcollapse-perf.pl', argv: (f: string) => ['perl', perl, f] },
+  { name: 'thaw fold', argv: (f: string) => [process.execPath, cli, 'fold', f] },
+  { name: 'thaw fold --threads 1', argv: (f: string) => [process.execPath, cli, 'fold', '--threads', '1', f] },
+  { name: 'thaw fold --threads 2', argv: (f: string) => [process.execPath, cli, 'fold', '--threads', '2', f] },
+];
+const loadStart = load();
+const results = [];
+const md: string[] = [];
+for (const mb of sizesMb) {
+  const file = cut(mb * 1e6);
+  const size = statSync(file).size;
+  const text = readFileSync(file, 'latin1');
+  const lines = text.split('\n').length - 1;
+  const wall = variants.map(() => [] as number[]);
+  const cpu = variants.map(() => [] as number[]);
+  const rss = variants.map(() => [] as number[]);
+  const loads: number[] = [];
+  const outs = variants.map((_, i) => join(work, `fold-out-${i}.folded`));
+  for (let r = 0; r < runs; r++) {
+    // Interleaved, and the order rotated each round so no variant always follows the Perl.
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + r) % variants.length;
+      const t = await timed(variants[i]!.argv(file), outs[i]!);
+      wall[i]!.push(t.ms);
+      cpu[i]!.push(t.cpuMs);
+      rss[i]!.push(t.rssKb);
+    }
+    loads.push(loadavg()[0]!);
+    console.error(`bench:fold: ${(size / 1e6).toFixed(0)} MB round ${r + 1}/${runs}: ${variants.map((v, i) => `${v.name} ${sec(wall[i]![r]!)}`).join(', ')}; load ${loadavg()[0]!.toFixed(1)}`);
+  }
+  const ref = readFileSync(outs[0]!, 'latin1');
+  const identical = outs.map((o) => readFileSync(o, 'latin1') === ref);
+  const distinct = ref.split('\n').filter(Boolean).length;
+  const perlMs = median(wall[0]!);
+  const res = {
+    bytes: size,
+    lines,
+    distinctStacks: distinct,
+    identical: identical.every(Boolean),
+    variants: variants.map((v, i) => ({ name: v.name, medianMs: median(wall[i]!), medianCpuMs: median(cpu[i]!), peakRssKb: Math.max(...rss[i]!), wallMs: wall[i]!, speedUp: perlMs / median(wall[i]!) })),
+    loadAverage1m: loads,
+  };
+  results.push(res);
+  md.push(`Input: ${(size / 1e6).toFixed(0)} MB of perf script (${lines.toLocaleString('en')} lines, ${distinct.toLocaleString('en')} distinct stacks); every output byte-identical to the Perl's: ${res.identical ? 'yes' : '**NO**'}. Load average (1 min) after each round: ${loads.map((x) => x.toFixed(1)).join(', ')}.
+
+| median of ${runs}, wall (CPU) | time | speed-up vs Perl | peak RSS |
+|---|---|---|---|
+${res.variants.map((v) => `| ${v.name} | ${sec(v.medianMs)} (${sec(v.medianCpuMs)}) | ${v.speedUp.toFixed(1)}× | ${(v.peakRssKb / 1024).toFixed(0)} MiB |`).join('\n')}
+`);
+}
 const result = {
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`,
-  input: { bytes: size, lines: readFileSync(input, 'latin1').split('\n').length - 1, distinctStacks: a.size },
-  identical: same,
+  loadAverageAtStart: loadStart,
+  loadAverageAtEnd: load(),
   perlScript: { path: perl, sha256: perlSha256 },
   runs,
-  perlMedianMs: median(times.perl),
-  thawMedianMs: median(times.thaw),
-  ratio: median(times.perl) / median(times.thaw),
-  perlMedianCpuMs: median(times.perlCpu),
-  thawMedianCpuMs: median(times.thawCpu),
-  cpuRatio: median(times.perlCpu) / median(times.thawCpu),
-  thawPeakRssKb: Math.max(...times.thawRssKb),
-  perlPeakRssKb: Math.max(...times.perlRssKb),
-  times,
+  inputs: results,
   command: perlFlag >= 0 ? `npm run bench:fold -- --perl ${perl}` : 'npm run bench:fold',
 };
 writeFileSync(join(root, 'benchmarks/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
-const sec = (ms: number): string => (ms / 1000).toFixed(2) + ' s';
-console.log(`Reference: \`perl ${perl}\` (sha256 ${perlSha256}).
-Input: ${(size / 1e6).toFixed(0)} MB of perf script (${result.input.lines} lines, ${a.size} distinct stacks); outputs identical as sets of lines: ${same ? 'yes' : '**NO**'}.
+console.log(`Reference: \`perl ${perl}\` (sha256 ${perlSha256}). ${result.date}, \`${result.command}\` (FOLD_RUNS=${runs}).
+Machine: ${result.machine}; load average ${loadStart} at the start, ${result.loadAverageAtEnd} at the end. Rounds interleave the four commands (order rotated each round); times are end to end, process start included.
 
-| median of ${runs} | stackcollapse-perf.pl | thaw fold | speed-up |
-|---|---|---|---|
-| wall time | ${sec(result.perlMedianMs)} | ${sec(result.thawMedianMs)} | ${result.ratio.toFixed(1)}× |
-| CPU time (user + sys, all threads) | ${sec(result.perlMedianCpuMs)} | ${sec(result.thawMedianCpuMs)} | ${result.cpuRatio.toFixed(1)}× |
-| peak RSS | ${(result.perlPeakRssKb / 1024).toFixed(0)} MiB | ${(result.thawPeakRssKb / 1024).toFixed(0)} MiB | |
-
-Machine: ${result.machine}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}. Runs alternate Perl and thaw; times include process start.`);
-if (!same) {
+${md.join('\n')}`);
+if (!results.every((r) => r.identical)) {
   console.error('bench:fold: outputs differ!');
   process.exit(1);
 }

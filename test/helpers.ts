@@ -23,6 +23,9 @@ const TOOLS = {
   chromium: { path: process.env.CHROMIUM ?? '/usr/bin/chromium', deb: 'chromium' },
   java: { path: 'javac', deb: 'openjdk-17-jdk-headless' },
   openssl: { path: 'openssl', deb: 'openssl' },
+  perl: { path: 'perl', deb: 'perl-base' },
+  addr2line: { path: 'addr2line', deb: 'binutils' },
+  gcc: { path: 'gcc', deb: 'gcc' },
 } as const;
 
 function executable(cmd: string): boolean {

@@ -89,3 +89,15 @@ test('flame chart: neighbours with the same prefix merge, x is time, kinds come 
   assert.equal(app[0]!.children[1]!.kind, 'kernel');
   assert.equal(flameChart(b.build()), undefined);
 });
+
+test("a perf map's unnamed entries are V8's JIT code when the map is a Node process's, else the JVM's", () => {
+  const map = '/tmp/perf-7692.map';
+  // What stackcollapse makes of an address the map does not name: the map's file name.
+  assert.equal(classifyFrame('[perf-7692.map]', map), 'jit-java');
+  assert.equal(classifyFrame('[perf-7692.map]', map, 'v8'), 'jit-js');
+  assert.equal(classifyFrame('[perf-7692.map]_[j]', map, 'v8'), 'jit-js');
+  // V8's own names keep their kinds; other modules are not affected by the hint.
+  assert.equal(classifyFrame('JS:~patchProcessObject node:internal/process/pre_execution:223:28', map, 'v8'), 'interpreted');
+  assert.equal(classifyFrame('Builtin:ArgumentsAdaptorTrampoline', map, 'v8'), 'native');
+  assert.equal(classifyFrame('uv_run', '/usr/bin/node', 'v8'), 'native');
+});

@@ -78,8 +78,12 @@ const byName = (a: { name: string }, b: { name: string }): number => (a.name < b
  * (`JS:*` optimised by TurboFan, `JS:+` Maglev, `JS:^` Sparkplug, `JS:~` interpreted by Ignition;
  * older Nodes wrote `LazyCompile:`), async-profiler/stackcollapse annotate `_[j]` `_[i]` `_[k]`,
  * and HotSpot's perf map writes Java methods as `Lpkg/Cls;::m` or `pkg.Cls::m`.
+ *
+ * runtime: whose JIT wrote the perf map (`/tmp/perf-PID.map`) the module names, when the
+ * caller knows it. `'v8'`: a Node process's map (its comm is `node`, or V8-prefixed names are in
+ * it), so an entry without a V8 prefix or a `[perf-PID.map]` address is V8's code, not Java.
  */
-export function classifyFrame(name: string, module?: string): FrameKind {
+export function classifyFrame(name: string, module?: string, runtime?: 'v8'): FrameKind {
   if (module !== undefined) {
     if (module === '[kernel.kallsyms]' || module.startsWith('[kernel') || module.endsWith('vmlinux') || /^\[[\w.-]+\]$/.test(module) && module !== '[unknown]' && module !== '[vdso]') return 'kernel';
   }
@@ -90,6 +94,7 @@ export function classifyFrame(name: string, module?: string): FrameKind {
     if (js[1] === '~' || name.startsWith('InterpretedFunction:')) return 'interpreted';
     return 'jit-js';
   }
+  if (runtime === 'v8' && module !== undefined && /\/perf-\d+\.map$/.test(module)) return 'jit-js';
   if (name.endsWith('_[0]')) return 'interpreted';
   if (name.endsWith('_[j]') || name.endsWith('_[i]') || name.endsWith('_[1]')) return 'jit-java';
   if (/^L?[\w$]+(?:[/.][\w$]+)+[;:]*::?[\w$<>]+/.test(name) && (name.includes('::') || name.includes(';.'))) return 'jit-java';

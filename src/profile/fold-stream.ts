@@ -3,16 +3,19 @@
  * input is read in 1 MiB byte chunks (bytes in = bytes out, as Perl reads them), and only the
  * distinct stacks stay in memory.
  *
- * A large regular file is cut at sample boundaries (a blank line) into one part per idle core,
- * each folded by a worker thread; their counts add up to the same lines, since a blank line resets
+ * A large regular file on a machine with idle cores is cut at sample boundaries (a blank line)
+ * into one part per thread, each folded by a worker thread; their counts add up to the same lines, since a blank line resets
  * all of the Perl script's per-sample state. The one state that crosses a cut, the event type
  * kept ("the first one seen"), is read from the head of the file and handed to every worker.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ThawError } from '../errors.js';
-import { PerfScriptFolder, type FoldStats } from '../import/perf-script.js';
+import { PerfScriptFolder } from '../import/perf-script/folder.js';
+import type { FoldStats } from '../import/perf-script/types.js';
+import type { PerfMapInfo } from '../import/perf-script/kinds.js';
+import { Addr2line } from '../import/perf-script/addr2line.js';
+import type { CollapseOptions } from '../import/perf-script/options.js';
 import type { FrameKind } from '../model/profile.js';
 
 /** Below this size one thread is faster than starting workers. */
@@ -25,17 +28,20 @@ export interface FoldPart {
   end: number;
   eventFilter: string;
   lineBase: number;
+  /** stackcollapse-perf.pl's options (eventFilter above wins). */
+  collapse: CollapseOptions;
 }
 
 export interface FoldPartResult {
   stacks: Array<[string, number]>;
   counts: Array<[string, number]>;
   kinds: Array<[string, FrameKind]>;
+  perfMaps: PerfMapInfo;
   stats: FoldStats;
 }
 
 /** Folds one byte range of a file (used in-thread and by fold-worker.js). */
-export async function foldPart(part: FoldPart, folder = new PerfScriptFolder(20, part.eventFilter, part.lineBase), onBytes?: (n: number) => void): Promise<PerfScriptFolder> {
+export async function foldPart(part: FoldPart, folder = new PerfScriptFolder(20, { ...part.collapse, eventFilter: part.eventFilter, lineBase: part.lineBase }), onBytes?: (n: number) => void): Promise<PerfScriptFolder> {
   if (part.end <= part.start) {
     folder.end();
     return folder;
@@ -66,10 +72,10 @@ function readAt(fd: number, pos: number, len: number): Buffer {
 }
 
 /** Offsets just after a blank line near each 1/n of the file, and the first event type. */
-function planParts(path: string, size: number, n: number): { cuts: number[]; event: string } | null {
+function planParts(path: string, size: number, n: number, collapse: CollapseOptions): { cuts: number[]; event: string } | null {
   const fd = openSync(path, 'r');
   try {
-    const head = new PerfScriptFolder(0);
+    const head = new PerfScriptFolder(0, { eventFilter: collapse.eventFilter });
     head.pushBytes(readAt(fd, 0, Math.min(size, 4 << 20)));
     const event = head.eventType;
     if (!event) return null;
@@ -104,9 +110,27 @@ async function countLines(path: string, start: number, end: number): Promise<num
 }
 
 export interface FoldOptions {
-  /** Worker threads for large files; 1 folds in this thread. Default: the idle cores (cores − load average). */
+  /** Worker threads for large files; 1 folds in this thread. Default: see defaultThreads. */
   threads?: number;
+  /** stackcollapse-perf.pl's options. */
+  collapse?: CollapseOptions;
   onProgress?: (bytes: number, size: number) => void;
+}
+
+/** Input per worker below which a worker costs more (its start, the merge) than it saves. */
+const BYTES_PER_WORKER = 64 << 20;
+
+/**
+ * Threads when --threads is not given: one, unless the file is large and cores sit idle. On a
+ * loaded machine a worker thread competes with the main one for the same core, and folding is
+ * fast enough (about 4 ms per MB) that a lost time slice costs more than the split saves, so a
+ * worker is started only for a whole idle core (cores minus the 1-minute load average, minus the
+ * core this thread needs) and for at least BYTES_PER_WORKER of input each.
+ */
+export function defaultThreads(size: number, cores = availableParallelism(), load = loadavg()[0]!): number {
+  const idle = Math.floor(cores - load - 1);
+  const bySize = Math.floor(size / BYTES_PER_WORKER);
+  return Math.max(1, Math.min(1 + idle, bySize, 8));
 }
 
 export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ folder: PerfScriptFolder; stats: FoldStats }> {
@@ -123,22 +147,25 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
       throw new ThawError('E_FOLD_INPUT', `cannot read ${path}: ${(e as Error).message}`, { hint: 'give the file written by: perf script -i perf.data > out.txt' });
     }
   }
-  // By default only as many threads as there are idle cores: on a busy machine a second thread
-  // competes with the first and costs more (a second isolate, the merge) than it saves.
-  const idle = Math.round(availableParallelism() - loadavg()[0]!);
-  const threads = Math.max(1, Math.min(opts.threads ?? idle, 8));
+  const collapse = opts.collapse ?? {};
+  // --srcline reads the line after each frame line, so a cut could fall between the two; --inline
+  // runs addr2line once per address, which each worker would repeat.
+  const serial = !!(collapse.srcline || collapse.inline);
+  const threads = serial ? 1 : Math.max(1, Math.min(opts.threads ?? defaultThreads(size), 8));
   let done = 0;
   const progress = (n: number): void => {
     done += n;
     opts.onProgress?.(done, size);
   };
   if (regular && threads > 1 && size >= PARALLEL_MIN_BYTES) {
-    const plan = planParts(path, size, threads);
+    const plan = planParts(path, size, threads, collapse);
     if (plan && plan.cuts.length > 2) {
       const parts: FoldPart[] = [];
-      for (let k = 0; k + 1 < plan.cuts.length; k++) parts.push({ path, start: plan.cuts[k]!, end: plan.cuts[k + 1]!, eventFilter: k === 0 ? '' : plan.event, lineBase: 0 });
+      for (let k = 0; k + 1 < plan.cuts.length; k++) parts.push({ path, start: plan.cuts[k]!, end: plan.cuts[k + 1]!, eventFilter: k === 0 ? (collapse.eventFilter ?? '') : plan.event, lineBase: 0, collapse });
       // The first part folds in this thread, the others in workers.
       const workerUrl = new URL('./fold-worker.js', import.meta.url);
+      // Loaded here: most runs fold in one thread and need not pay for it at start.
+      const { Worker } = await import('node:worker_threads');
       const others = parts.slice(1).map(
         (part) =>
           new Promise<FoldPartResult>((resolve, reject) => {
@@ -159,18 +186,30 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
           for (const b of r.stats.badSamples) b.line += offset;
         }
         r.stats.lines += base;
-        first.merge(r.stacks, r.kinds, r.stats, r.counts);
+        first.merge(r.stacks, r.kinds, r.stats, r.counts, r.perfMaps);
         base = r.stats.lines;
       }
       done = size;
       return { folder: first, stats: first.stats };
     }
   }
-  if (regular) {
-    const folder = await foldPart({ path, start: 0, end: size, eventFilter: '', lineBase: 0 }, undefined, progress);
+  if (regular && collapse.inline) {
+    // Two passes: the first only collects the addresses --inline asks about, so addr2line runs
+    // once per module instead of once per address; the second folds with the answers.
+    const whole: FoldPart = { path, start: 0, end: size, eventFilter: collapse.eventFilter ?? '', lineBase: 0, collapse };
+    const inliner = new Addr2line(!!collapse.context);
+    inliner.collect();
+    await foldPart(whole, new PerfScriptFolder(0, { ...collapse, inliner }), (n) => progress(n / 2));
+    inliner.prefetch();
+    done = size / 2;
+    const folder = await foldPart(whole, new PerfScriptFolder(20, { ...collapse, inliner }), (n) => progress(n / 2));
     return { folder, stats: folder.stats };
   }
-  const folder = new PerfScriptFolder();
+  if (regular) {
+    const folder = await foldPart({ path, start: 0, end: size, eventFilter: collapse.eventFilter ?? '', lineBase: 0, collapse }, undefined, progress);
+    return { folder, stats: folder.stats };
+  }
+  const folder = new PerfScriptFolder(20, collapse);
   const stream = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     folder.pushBytes(chunk);
@@ -187,7 +226,11 @@ export function describeBadInput(path: string, s: FoldStats): string {
     const first = s.badSamples.map((b) => `line ${b.line}: ${JSON.stringify(b.text)}`).slice(0, 5).join('; ');
     parts.push(`${path}: ${s.badLines} unrecognised line${s.badLines === 1 ? '' : 's'} skipped (${first}${s.badLines > 5 ? '; …' : ''})`);
   }
-  if (s.danglingFrames > 0) parts.push(`${path}: input ends inside a sample (${s.danglingFrames} frame lines after the last blank line): that sample is dropped, as stackcollapse-perf.pl drops it`);
-  if (s.filteredSamples > 0) parts.push(`${path}: ${s.filteredSamples} samples of other events than ${s.event} skipped (first event type only)`);
+  if (s.danglingSample && s.samples > 0) parts.push(`${path}: input ends inside a sample (${s.danglingFrames} frame lines after the last blank line): that sample is dropped, as stackcollapse-perf.pl drops it`);
+  if (s.filteredSamples > 0) parts.push(`${path}: ${s.filteredSamples} samples of other events than ${s.event} skipped (${s.eventChosen ? '--event-filter' : 'first event type only'})`);
+  if (s.inlineFailures.length > 0) {
+    const first = s.inlineFailures.slice(0, 3).map(([m, e]) => `${m}: ${e}`).join('; ');
+    parts.push(`${path}: --inline: addr2line could not read ${s.inlineFailures.length} module${s.inlineFailures.length === 1 ? '' : 's'} (${first}${s.inlineFailures.length > 3 ? '; …' : ''}); their frames are folded without inlining`);
+  }
   return parts.join('\n');
 }

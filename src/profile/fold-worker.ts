@@ -4,5 +4,5 @@ import { foldPart, type FoldPart, type FoldPartResult } from './fold-stream.js';
 
 const part = workerData as FoldPart;
 const folder = await foldPart(part);
-const result: FoldPartResult = { stacks: [...folder.stacks], counts: [...folder.sampleCounts], kinds: [...folder.kinds], stats: folder.stats };
+const result: FoldPartResult = { stacks: [...folder.stacks], counts: [...folder.sampleCounts], kinds: [...folder.kinds], perfMaps: folder.perfMaps, stats: folder.stats };
 parentPort!.postMessage(result);
