@@ -162,19 +162,22 @@ static int send_region(void *base, size_t len, off_t offset, int with_fd) {
 
 /* Register [base, base+len) mapped at file offset `offset`; 0 or -1 with errno set. */
 static int serve(void *base, size_t len, off_t offset) {
-  const char *step = "userfaultfd";
-  int first = uffd < 0;
+  const char *step = "connect to THAW_UFFD_SOCKET";
+  int first = uffd < 0, registered = 0;
+  if (sock < 0 && connect_server() != 0) goto fail;
+  step = "userfaultfd";
   if (first && setup_uffd() != 0) goto fail;
   step = "UFFDIO_REGISTER (MISSING mode needs a shmem file such as one in /dev/shm)";
   struct uffdio_register reg = {.range = {.start = (uintptr_t)base, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
   if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) goto fail;
-  step = "connect to THAW_UFFD_SOCKET";
-  if (sock < 0 && connect_server() != 0) goto fail;
+  registered = 1;
   step = "hand the uffd to the page server";
   if (send_region(base, len, offset, first) != 0) goto fail;
   return 0;
 fail:;
   int e = errno;
+  /* Unregistered first: munmap of a registered range waits until a server reads the UNMAP event. */
+  if (registered) ioctl(uffd, UFFDIO_UNREGISTER, &reg.range);
   say("thaw-uffd shim: %s failed for %s: %s\n", step, getenv("THAW_UFFD_MEM"), strerror(e));
   errno = e;
   return -1;
