@@ -23,6 +23,8 @@ const TOOLS = {
   chromium: { path: process.env.CHROMIUM ?? '/usr/bin/chromium', deb: 'chromium' },
   java: { path: 'javac', deb: 'openjdk-17-jdk-headless' },
   openssl: { path: 'openssl', deb: 'openssl' },
+  qemu: { path: 'qemu-system-x86_64', deb: 'qemu-system-x86' },
+  busybox: { path: '/bin/busybox', deb: 'busybox-static' },
 } as const;
 
 function executable(cmd: string): boolean {
