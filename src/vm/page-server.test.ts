@@ -98,6 +98,27 @@ describe('page server', () => {
     assert.deepEqual(trace.faults.slice(recorded).map((f) => f.physAddr! / PAGE), [5, 6]);
   });
 
+  test('four threads racing for the same pages while the prefetch copies them: each page served and logged once, all correct', async () => {
+    const record = join(dir, 'race-record-uffd.log');
+    const ps1 = await startPageServer({ ramFile: snapshot(), log: record, build });
+    assert.equal((await touch(ps1.env, ps1.memPath, '0-511')).status, 0);
+    await ps1.stats;
+    for (let round = 0; round < 3; round++) {
+      const log = join(dir, `race-${round}-uffd.log`);
+      // No delay: demand faults from four threads meet the prefetch of the same pages (EEXIST).
+      const ps = await startPageServer({ ramFile: snapshot(), log, prefetch: record, build });
+      const r = await touch(ps.env, ps.memPath, '300-511,0-299', ['--threads', '4']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.mismatches, 0);
+      assert.equal(r.pages, 4 * 512);
+      const stats = await ps.stats;
+      assert.equal(stats.faults + stats.prefetched, 512, JSON.stringify(stats));
+      const trace = importUffdLog(readFileSync(log, 'utf8'), log)!;
+      assert.equal(new Set(trace.faults.map((f) => f.physAddr)).size, 512, 'every page logged once');
+      assert.equal(trace.faults.length, 512);
+    }
+  });
+
   test('a page the process discards (MADV_REMOVE) reads back as zeros, not as the snapshot', async () => {
     const log = join(dir, 'remove-uffd.log');
     const ps = await startPageServer({ ramFile: snapshot(), log, build });

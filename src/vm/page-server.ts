@@ -81,7 +81,7 @@ export async function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelp
     const jobs: string[][] = [
       [cc, ...flags, '-shared', '-fPIC', '-o', join(tmp, 'libthaw-uffd.so'), join(nativeSrc, 'uffd-shim.c'), '-ldl', '-lpthread'],
       [cc, ...flags, '-o', join(tmp, 'thaw-uffd'), join(nativeSrc, 'uffd-handler.c')],
-      [cc, ...flags, '-o', join(tmp, 'thaw-uffd-touch'), join(nativeSrc, 'uffd-touch.c')],
+      [cc, ...flags, '-pthread', '-o', join(tmp, 'thaw-uffd-touch'), join(nativeSrc, 'uffd-touch.c')],
     ];
     for (const argv of jobs) {
       const r = await run(argv, { timeoutMs: 120_000 });
