@@ -4,7 +4,7 @@
  * page that process touches from MEM_FILE (the snapshot's RAM, mapped read-only) with
  * UFFDIO_COPY, or UFFDIO_ZEROPAGE for a page that is all zero there.
  *
- *   thaw-uffd [--log FILE] [--times] [--prefetch LIST] SOCKET MEM_FILE
+ *   thaw-uffd [--log FILE] [--times] [--prefetch LIST] [--fill-rest] SOCKET MEM_FILE
  *
  * The log has fireCRaCer's uffd handler format (tools/uffd/src/uffd_utils.rs), one line a page:
  *   UFFD_EVENT_PAGEFAULT (r): [1234] 0x00007f0000001000 0x00007f0000001000  Loading: 0x0000000000001000 - 0x0000000000002000
@@ -13,7 +13,9 @@
  * Pages copied ahead by --prefetch are logged as
  *   UFFD_PREFETCH: 0x00007f0000001000  Loading: 0x0000000000001000 - 0x0000000000002000
  * LIST is an earlier log (its Loading/Zeroing ranges, in order: REAP's record & prefetch) or one
- * file offset a line. Prefetching runs beside demand faults, which always go first.
+ * file offset a line. Prefetching runs beside demand faults, which always go first. --fill-rest
+ * then copies every page not served yet, in the background (one log line at the end), so the
+ * process never faults again and its memory file becomes a whole copy of the snapshot.
  *
  * stdout: `listening SOCKET` once ready, and a JSON line of counts at exit. The server exits when
  * the served process closes its socket (it exited), or on SIGTERM/SIGINT, flushing the log.
@@ -59,13 +61,16 @@ static struct timespec t0;
 static volatile sig_atomic_t stopping;
 
 static struct {
-  uint64_t faults, loaded, zeroed, prefetched, prefetch_zeroed, exists, removes, unmaps, remaps, unknown;
-  double prefetch_ms;
+  uint64_t faults, loaded, zeroed, prefetched, prefetch_zeroed, filled, exists, removes, unmaps, remaps, unknown;
+  double prefetch_ms, fill_ms;
 } st;
 
 static uint64_t *prefetch;
 static size_t nprefetch, prefetch_at;
 static struct timespec prefetch_t0;
+static int fill_rest;           /* --fill-rest: after the list, copy every page not served yet */
+static int fill_region;         /* the region being filled, and the next offset in it */
+static uint64_t fill_at;
 
 static void die(const char *what) {
   fprintf(stderr, "thaw-uffd: %s: %s\n", what, strerror(errno));
@@ -287,6 +292,35 @@ static int prefetch_some(int uffd, int batch) {
   return 0;
 }
 
+/* --fill-rest: copy the next `batch` pages no one has touched, region by region; 1 while some remain.
+ * Not logged page by page (they are no working set): one line when done. */
+static int fill_some(int uffd, int batch) {
+  while (batch > 0 && fill_region < nregions) {
+    struct region *r = &regions[fill_region];
+    if (fill_at < r->offset) fill_at = r->offset;
+    if (fill_at >= r->offset + r->len) {
+      fill_region++;
+      continue;
+    }
+    uint64_t off = fill_at;
+    if (bit(served, off / page_size) || bit(removed, off / page_size)) {
+      fill_at += page_size;
+      continue;
+    }
+    int zeroed, done = fill(uffd, r->base + (off - r->offset), off, &zeroed);
+    if (done < 0) return 1;
+    fill_at += page_size;
+    batch--;
+    set_bit(served, off / page_size);
+    if (done > 0) st.filled++;
+  }
+  if (fill_region < nregions) return 1;
+  st.fill_ms = ms_since(&prefetch_t0);
+  fprintf(logf, "Filled the rest: %" PRIu64 " pages, done %.3f ms after the registration\n", st.filled, st.fill_ms);
+  fill_rest = 0;
+  return 0;
+}
+
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -371,7 +405,7 @@ static int on_client(int conn, int *uffd) {
   fprintf(logf, "Segment: base 0x%016" PRIx64 " length 0x%" PRIx64 " file offset 0x%" PRIx64 "\n", r.base, r.len, r.offset);
   char ack = 1;
   if (write(conn, &ack, 1) != 1) return 0;
-  if (nregions == 1 && nprefetch) clock_gettime(CLOCK_MONOTONIC, &prefetch_t0);
+  if (nregions == 1) clock_gettime(CLOCK_MONOTONIC, &prefetch_t0);
   return 1;
 }
 
@@ -381,7 +415,7 @@ static void on_signal(int sig) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: thaw-uffd [--log FILE] [--times] [--prefetch LIST] SOCKET MEM_FILE\n");
+  fprintf(stderr, "usage: thaw-uffd [--log FILE] [--times] [--prefetch LIST] [--fill-rest] SOCKET MEM_FILE\n");
   exit(2);
 }
 
@@ -391,6 +425,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--log") && i + 1 < argc) log_path = argv[++i];
     else if (!strcmp(argv[i], "--prefetch") && i + 1 < argc) prefetch_path = argv[++i];
     else if (!strcmp(argv[i], "--times")) times = 1;
+    else if (!strcmp(argv[i], "--fill-rest")) fill_rest = 1;
     else if (!strcmp(argv[i], "-v")) continue; /* fireCRaCer's verbose flag: logging is always on */
     else if (argv[i][0] == '-') usage();
     else if (!sock_path) sock_path = argv[i];
@@ -440,7 +475,7 @@ int main(int argc, char **argv) {
     int np = 0;
     p[np++] = (struct pollfd){.fd = conn < 0 ? lsock : conn, .events = POLLIN};
     if (uffd >= 0) p[np++] = (struct pollfd){.fd = uffd, .events = POLLIN};
-    int pending = uffd >= 0 && nregions && nprefetch;
+    int pending = uffd >= 0 && nregions && (nprefetch || fill_rest);
     /* The log is flushed when the server idles (no event for 100 ms), off every fault's path. */
     int n = poll(p, (nfds_t)np, pending ? 0 : 100);
     if (n < 0) {
@@ -458,15 +493,18 @@ int main(int argc, char **argv) {
         done = 1;
       }
     }
-    if (pending && !done) prefetch_some(uffd, 32);
+    if (pending && !done) {
+      if (nprefetch) prefetch_some(uffd, 32);
+      else fill_some(uffd, 32);
+    }
     if (n == 0 && !pending) fflush(logf);
   }
   if (lsock >= 0) unlink(sock_path);
   if (nprefetch && prefetch_at < nprefetch) st.prefetch_ms = ms_since(&prefetch_t0);
   fflush(logf);
   if (logf != stdout) fclose(logf);
-  printf("{\"faults\":%" PRIu64 ",\"loaded\":%" PRIu64 ",\"zeroed\":%" PRIu64 ",\"prefetched\":%" PRIu64 ",\"prefetchZeroed\":%" PRIu64 ",\"prefetchMs\":%.3f,\"eexist\":%" PRIu64 ",\"removes\":%" PRIu64
+  printf("{\"faults\":%" PRIu64 ",\"loaded\":%" PRIu64 ",\"zeroed\":%" PRIu64 ",\"prefetched\":%" PRIu64 ",\"prefetchZeroed\":%" PRIu64 ",\"prefetchMs\":%.3f,\"filled\":%" PRIu64 ",\"fillMs\":%.3f,\"eexist\":%" PRIu64 ",\"removes\":%" PRIu64
          ",\"unmaps\":%" PRIu64 ",\"remaps\":%" PRIu64 ",\"unknown\":%" PRIu64 ",\"servedMs\":%.3f}\n",
-         st.faults, st.loaded, st.zeroed, st.prefetched, st.prefetch_zeroed, st.prefetch_ms, st.exists, st.removes, st.unmaps, st.remaps, st.unknown, t0.tv_sec ? ms_since(&t0) : 0.0);
+         st.faults, st.loaded, st.zeroed, st.prefetched, st.prefetch_zeroed, st.prefetch_ms, st.filled, st.fill_ms, st.exists, st.removes, st.unmaps, st.remaps, st.unknown, t0.tv_sec ? ms_since(&t0) : 0.0);
   return 0;
 }

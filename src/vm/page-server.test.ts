@@ -119,6 +119,23 @@ describe('page server', () => {
     }
   });
 
+  test('fillRest: after the list, every other page is copied in the background, and nothing faults any more', async () => {
+    const log = join(dir, 'fill-uffd.log');
+    const list = join(dir, 'fill-list.txt');
+    writeFileSync(list, '0x5000\n0x1000\n');
+    const ps = await startPageServer({ ramFile: snapshot(), log, prefetch: list, fillRest: true, build });
+    const r = await touch(ps.env, ps.memPath, `0-${PAGES - 1}`, ['--delay-ms', '500']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.mismatches, 0);
+    const stats = await ps.stats;
+    assert.equal(stats.prefetched, 2);
+    assert.equal(stats.filled, PAGES - 2);
+    assert.equal(stats.faults, 0);
+    const text = readFileSync(log, 'utf8');
+    assert.match(text, new RegExp(`^Filled the rest: ${PAGES - 2} pages`, 'm'));
+    assert.deepEqual(importUffdLog(text, log)!.faults.map((f) => f.physAddr! / PAGE), [5, 1], 'the fill is one line, not a page each');
+  });
+
   test('a page the process discards (MADV_REMOVE) reads back as zeros, not as the snapshot', async () => {
     const log = join(dir, 'remove-uffd.log');
     const ps = await startPageServer({ ramFile: snapshot(), log, build });

@@ -118,6 +118,9 @@ export interface PageServerStats {
   prefetchZeroed: number;
   /** Time from the registration to the end of the prefetch list. */
   prefetchMs: number;
+  /** Pages copied by fillRest (neither faulted nor prefetched), and when that was done. */
+  filled: number;
+  fillMs: number;
   /** Pages found filled already when copied (a fault raced a prefetch). */
   eexist: number;
   /** UFFD_EVENT_REMOVE / UNMAP / REMAP events. */
@@ -137,6 +140,11 @@ export interface PageServerOptions {
   log?: string;
   /** Copy these pages first: an earlier log, or one file offset a line. */
   prefetch?: string;
+  /**
+   * Then copy every page not served yet, in the background: the process stops faulting, and its
+   * memory file becomes a whole copy of the snapshot (needed before checkpointing it again).
+   */
+  fillRest?: boolean;
   /** Size of the memory file (default: the RAM file's size). */
   size?: number;
   /** Append `t=…ms` to every log line (default true; false gives fireCRaCer's exact lines). */
@@ -209,7 +217,7 @@ export async function startPageServer(opts: PageServerOptions): Promise<PageServ
   const socketPath = join(dir, 'uffd.sock');
   const partialLog = opts.log ? `${opts.log}.${process.pid}.partial` : undefined;
   const forgetLog = partialLog ? removeOnExit(partialLog) : () => undefined;
-  const argv = [helpers.handler, ...(opts.times !== false ? ['--times'] : []), ...(partialLog ? ['--log', partialLog] : []), ...(opts.prefetch ? ['--prefetch', opts.prefetch] : []), socketPath, opts.ramFile];
+  const argv = [helpers.handler, ...(opts.times !== false ? ['--times'] : []), ...(partialLog ? ['--log', partialLog] : []), ...(opts.prefetch ? ['--prefetch', opts.prefetch] : []), ...(opts.fillRest ? ['--fill-rest'] : []), socketPath, opts.ramFile];
 
   let listening: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (listening = resolve));
