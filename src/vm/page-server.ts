@@ -9,6 +9,17 @@
  *
  * uffd MISSING mode refuses ext4 files, hence /dev/shm; the snapshot itself stays untouched
  * (read-only), so any number of restores can share it.
+ *
+ * A restore with it (the checkpoint taken with RAM in a `share=on` memory-backend-file and the
+ * x-ignore-shared capability, so RAM is in its own file and not in the migration stream):
+ *   const ps = await startPageServer({ ramFile, log, prefetch });
+ *   start(['qemu-system-x86_64', '-M', 'microvm,…,memory-backend=mem', '-m', `${ps.size >> 20}M`,
+ *          '-object', ps.memoryBackend('mem'), …, '-incoming', 'defer'], { env: ps.env });
+ *   QMP: migrate-set-capabilities x-ignore-shared, migrate-incoming exec:cat STATE, cont.
+ * When QEMU exits the server does too: `await ps.stats` (the log is then in place); if QEMU
+ * never started or is to be abandoned, `await ps.stop()` (kill QEMU first: a fault nobody serves
+ * waits for ever). The log's Loading/Zeroing ranges are offsets in the RAM file, which are guest
+ * physical addresses while guest RAM is one block from 0 (microvm up to 3 GiB).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
