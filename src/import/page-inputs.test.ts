@@ -41,6 +41,28 @@ test("uffd log of thaw's page server: t=…ms times, prefetched pages first, REM
   assert.deepEqual(back.faults.map((f) => f.prefetch ?? false), [true, true, true, true, false, false]);
 });
 
+test("a guest page map + thaw's page-server log: every page served, prefetched or faulted, lands on its guest owner", () => {
+  // Loading ranges are offsets in the VM's RAM file, i.e. guest physical addresses, as the guest's
+  // mem_mapping has them.
+  const map = importMemMapping(fixture('mem-mapping/firecracer-readme.txt'), 'guest.mem_mapping')!;
+  const line = (kind: 'pre' | 'r', host: number, phys: number): string =>
+    kind === 'pre'
+      ? `UFFD_PREFETCH: 0x${host.toString(16).padStart(16, '0')}  Loading: 0x${phys.toString(16).padStart(16, '0')} - 0x${(phys + 4096).toString(16).padStart(16, '0')}  t=0.1ms`
+      : `UFFD_EVENT_PAGEFAULT (r): [77] 0x${host.toString(16).padStart(16, '0')} 0x${host.toString(16).padStart(16, '0')}  Loading: 0x${phys.toString(16).padStart(16, '0')} - 0x${(phys + 4096).toString(16).padStart(16, '0')}  t=2.5ms`;
+  const base = 0x7f0000000000;
+  const log = [line('pre', base + 0x1ff7000, 0x1ff7000), line('pre', base + 0x63d4000, 0x63d4000), line('r', base + 0x3034000, 0x3034000), line('r', base + 0x1000000, 0x1000000)].join('\n') + '\n';
+  const t = attributeFaults(importUffdLog(log, 'restore-uffd.log')!, map);
+  assert.deepEqual(
+    t.faults.map((f) => [f.prefetch ?? false, f.pid, f.mapping]),
+    [
+      [true, 1, '/usr/bin/bash'],
+      [true, 214, '[anon]'],
+      [false, 1, '/usr/lib/x86_64-linux-gnu/libc.so.6'],
+      [false, undefined, 'kernel'],
+    ],
+  );
+});
+
 test('uffd log with thread ids', () => {
   const t = importUffdLog(fixture('uffd-log/thread-id.log'))!;
   assert.deepEqual(t.faults.map((f) => f.tid), [4712, 4712, 4730, 4712]);
