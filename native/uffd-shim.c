@@ -79,7 +79,12 @@ static int open_uffd(void) {
     close(dev);
     if (fd >= 0) return fd;
   }
-  return (int)syscall(SYS_userfaultfd, flags | UFFD_USER_MODE_ONLY);
+  static int warned;
+  fd = (int)syscall(SYS_userfaultfd, flags | UFFD_USER_MODE_ONLY);
+  if (fd >= 0 && !warned++)
+    say("thaw-uffd shim: warning: userfaultfd limited to user-mode faults (not root, vm.unprivileged_userfaultfd=0, no access to /dev/userfaultfd); "
+        "a page the kernel touches first (KVM, I/O into guest memory) fails with EFAULT: run as root or sysctl vm.unprivileged_userfaultfd=1\n");
+  return fd;
 }
 
 static int setup_uffd(void) {

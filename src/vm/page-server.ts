@@ -18,7 +18,7 @@
  *   QMP: migrate-set-capabilities x-ignore-shared, migrate-incoming exec:cat STATE, cont.
  * When QEMU exits the server does too: `await ps.stats` (the log is then in place); if QEMU
  * never started or is to be abandoned, `await ps.stop()` (kill QEMU first: a fault nobody serves
- * waits for ever). The log's Loading/Zeroing ranges are offsets in the RAM file, which are guest
+ * waits for ever, which is also why QEMU must be killed should `stats` reject: the server died). The log's Loading/Zeroing ranges are offsets in the RAM file, which are guest
  * physical addresses while guest RAM is one block from 0 (microvm up to 3 GiB).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -69,8 +69,22 @@ function onPath(cmd: string): boolean {
 
 const GCC_FIX = 'install a C compiler: apt-get install gcc (Debian: gcc or build-essential)';
 
+const building = new Map<string, Promise<NativeHelpers>>();
+
 /** Compile native/ (once per source version) and return the helpers' paths. */
-export async function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
+export function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
+  const key = JSON.stringify([opts.cacheDir ?? cacheRoot(), opts.cc ?? process.env.CC]);
+  let p = building.get(key);
+  if (!p) {
+    // Two restores starting at once in one process share one compilation.
+    p = compileHelpers(opts);
+    building.set(key, p);
+    p.catch(() => building.delete(key));
+  }
+  return p;
+}
+
+async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
   const files = readdirSync(nativeSrc).filter((f) => /\.[ch]$/.test(f)).sort();
   const hash = createHash('sha256');
   for (const f of files) hash.update(f).update('\0').update(readFileSync(join(nativeSrc, f))).update('\0');
@@ -83,7 +97,7 @@ export async function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelp
   if (!onPath(cc)) throw new ThawError('E_GCC_MISSING', `the page server's helpers (native/) are compiled on first use, and ${cc} is not installed`, { hint: GCC_FIX });
   opts.progress?.(`compiling the page server (native/) with ${cc}`);
   mkdirSync(join(dir, '..'), { recursive: true });
-  const tmp = `${dir}.${process.pid}.tmp`;
+  const tmp = `${dir}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;
   const forget = removeOnExit(tmp);
   try {
     rmSync(tmp, { recursive: true, force: true });
