@@ -1,10 +1,12 @@
 /**
  * A tiny QEMU guest for the page server's specs and benchmark, independent of the VM engine:
  * Debian's kernel from /boot, an initramfs of busybox-static whose /init counts `tick N` on the
- * serial console every 100 ms, TCG. Booted with guest RAM in a shmem file and checkpointed with
+ * serial console every 100 ms (after an md5sum of /data, a file of random bytes, when the
+ * benchmark asks for a working set), TCG. Booted with guest RAM in a shmem file and checkpointed with
  * x-ignore-shared (the device state only), then restored with that RAM file served by the page
  * server, or mapped copy-on-write without one.
  */
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -17,7 +19,7 @@ export const kernel = existsSync('/boot') ? readdirSync('/boot').filter((f) => /
 export const RAM_SIZE = 128 << 20;
 
 /** A newc cpio archive (what the kernel unpacks as its initramfs): busybox and an /init that counts. */
-function initramfs(): Buffer {
+function initramfs(dataMb: number): Buffer {
   const parts: Buffer[] = [];
   let ino = 1;
   const add = (name: string, mode: number, data = Buffer.alloc(0)): void => {
@@ -27,7 +29,9 @@ function initramfs(): Buffer {
   };
   add('bin', 0o40755);
   add('bin/busybox', 0o100755, readFileSync('/bin/busybox'));
-  add('init', 0o100755, Buffer.from('#!/bin/busybox sh\ni=0\nwhile :; do echo "tick $i"; i=$((i+1)); /bin/busybox sleep 0.1; done\n'));
+  if (dataMb > 0) add('data', 0o100644, randomBytes(dataMb << 20));
+  const sum = dataMb > 0 ? ' $(/bin/busybox md5sum /data | /bin/busybox cut -c1-8)' : '';
+  add('init', 0o100755, Buffer.from(`#!/bin/busybox sh\ni=0\nwhile :; do echo "tick $i${sum}"; i=$((i+1)); /bin/busybox sleep 0.1; done\n`));
   add('TRAILER!!!', 0);
   return Buffer.concat(parts);
 }
@@ -105,10 +109,13 @@ export interface Checkpoint {
   lastTick: number;
 }
 
-/** Boot the guest with RAM in a shmem file until it counts, then checkpoint it into dir. */
-export async function bootAndCheckpoint(dir: string): Promise<Checkpoint> {
+/**
+ * Boot the guest with RAM in a shmem file until it counts, then checkpoint it into dir. With
+ * dataMb, every tick first reads a file of that size (a working set of dataMb × 256 pages).
+ */
+export async function bootAndCheckpoint(dir: string, dataMb = 0): Promise<Checkpoint> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'initrd.cpio'), initramfs());
+  writeFileSync(join(dir, 'initrd.cpio'), initramfs(dataMb));
   const shm = `/dev/shm/thaw-test-${process.pid}-${Date.now()}.ram`;
   writeFileSync(shm, '');
   try {
@@ -139,6 +146,8 @@ export interface Restore {
   ticks: number[];
   /** From before the page server (or QEMU) was started to the first tick on the console. */
   firstTickMs: number;
+  /** … to the second: one whole turn of the guest's loop after the restore. */
+  secondTickMs: number;
   stats?: PageServerStats;
 }
 
@@ -164,12 +173,14 @@ export async function restore(cp: Checkpoint, name: string, opts: { served: bool
     await q.cmd('cont');
     await until('the restored guest to count', () => ticks(serial).length >= 1 || child.done, serial, 60_000, 1);
     const firstTickMs = monotonicMs() - t0;
+    await until('a second tick', () => ticks(serial).length >= 2 || child.done, serial, 60_000, 1);
+    const secondTickMs = monotonicMs() - t0;
     await until('three ticks', () => ticks(serial).length >= 3 || child.done, serial);
     if (child.done) throw new Error(`QEMU exited: ${child.stderr()}`);
     await q.cmd('quit').catch(() => undefined);
     q.close();
     await child.exited;
-    return { ticks: ticks(serial), firstTickMs, stats: ps ? await ps.stats : undefined };
+    return { ticks: ticks(serial), firstTickMs, secondTickMs, stats: ps ? await ps.stats : undefined };
   } finally {
     await child.kill();
     await ps?.stop();
