@@ -207,24 +207,28 @@ static void on_unmap(uint64_t start, uint64_t end) {
   }
 }
 
+/* Faults whose fill met EAGAIN (the mapping is changing: events are pending), kept until served. */
+static struct uffd_msg *retry;
+static size_t nretry, cap_retry;
+
 /* Drain the uffd: faults, and the events that change the mapping. */
 static void serve_uffd(int uffd) {
   struct uffd_msg msgs[64];
-  struct uffd_msg retry[64];
-  int nretry = 0;
   for (;;) {
     ssize_t n = read(uffd, msgs, sizeof msgs);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
-      die("read uffd");
+      if (errno != EAGAIN) die("read uffd");
+      n = 0;
     }
-    if (n == 0) break;
     for (size_t i = 0; i < (size_t)n / sizeof msgs[0]; i++) {
       struct uffd_msg *m = &msgs[i];
       switch (m->event) {
       case UFFD_EVENT_PAGEFAULT:
-        if (!on_fault(uffd, m) && nretry < 64) retry[nretry++] = *m;
+        if (!on_fault(uffd, m)) {
+          if (nretry == cap_retry && !(retry = realloc(retry, (cap_retry = cap_retry ? 2 * cap_retry : 64) * sizeof *retry))) die("out of memory");
+          retry[nretry++] = *m;
+        }
         break;
       case UFFD_EVENT_REMOVE:
         st.removes++;
@@ -251,14 +255,14 @@ static void serve_uffd(int uffd) {
         break;
       }
     }
-    for (int j = 0; j < nretry; j++)
-      if (on_fault(uffd, &retry[j])) retry[j--] = retry[--nretry];
-    if (nretry) {
-      /* EAGAIN again: the events that block it are still unread; yield and read them. */
-      struct timespec ts = {0, 100000};
-      nanosleep(&ts, NULL);
-      continue;
-    }
+    for (size_t j = 0; j < nretry;)
+      if (on_fault(uffd, &retry[j])) retry[j] = retry[--nretry];
+      else j++;
+    if (n > 0) continue; /* more may be queued */
+    if (!nretry) break;
+    /* The events the retried faults wait for are not readable yet: yield, then read again. */
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
   }
 }
 
