@@ -149,6 +149,24 @@ describe('page server', () => {
     assert.deepEqual(importUffdLog(text, log)!.faults.map((f) => [f.physAddr! / PAGE, f.action]), [[7, 'load'], [8, 'load'], [7, 'zero']]);
   });
 
+  test('the served process killed mid-run: the server ends by itself, keeps the log, removes the memory file', async () => {
+    const log = join(dir, 'killed-uffd.log');
+    const ps = await startPageServer({ ramFile: snapshot(), log, build });
+    const h = await nativeHelpers(build);
+    const c = start([h.touch, '--delay-ms', '10000', ps.memPath, snapshot(), '0-9'], { env: ps.env });
+    // Registered (the server logs the mapping) and then killed while it waits.
+    const t0 = Date.now();
+    while (!existsSync(`${log}.${process.pid}.partial`) || !readFileSync(`${log}.${process.pid}.partial`, 'utf8').includes('Segment')) {
+      assert.ok(Date.now() - t0 < 10_000, 'the client registered');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await c.kill();
+    const stats = await ps.stats;
+    assert.equal(stats.faults, 0);
+    assert.match(readFileSync(log, 'utf8'), /^Connected to PID \d+$/m);
+    assert.equal(existsSync(ps.memPath), false);
+  });
+
   test('without a page server the mapping fails with one line, instead of running on empty memory', async () => {
     const ps = await startPageServer({ ramFile: snapshot(), build });
     const env = { ...ps.env, THAW_UFFD_SOCKET: join(dir, 'nobody.sock') };
