@@ -99,6 +99,10 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_PAGES_FORMAT: { meaning: 'a file is in no format thaw pages reads', fix: 'give mem_mapping text, a uffd log, NMT detail or thaw JSON' },
   E_PAGES_JSON: { meaning: 'a thaw pages JSON file is damaged', fix: 'regenerate it' },
   E_PAGES_NOTHING: { meaning: 'nothing to show in the page view', fix: 'give a map or a trace' },
+  // The VM page server (native/)
+  E_GCC_MISSING: { meaning: "the page server's C helpers (native/) are compiled on first use and there is no gcc or no C headers", fix: 'apt-get install gcc (Debian: build-essential)' },
+  E_NATIVE_BUILD: { meaning: "gcc failed to compile the page server's helpers (native/)", fix: 'report it with the compiler output shown' },
+  E_PAGE_SERVER: { meaning: 'the userfaultfd page server could not start or failed (RAM file, /dev/shm, the helper itself)', fix: 'see the message and the tail of its stderr' },
 };
 
 /** The table as README shows it (test/… checks README holds exactly this). */

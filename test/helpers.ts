@@ -26,6 +26,8 @@ const TOOLS = {
   perl: { path: 'perl', deb: 'perl-base' },
   addr2line: { path: 'addr2line', deb: 'binutils' },
   gcc: { path: 'gcc', deb: 'gcc' },
+  qemu: { path: 'qemu-system-x86_64', deb: 'qemu-system-x86' },
+  busybox: { path: '/bin/busybox', deb: 'busybox-static' },
 } as const;
 
 function executable(cmd: string): boolean {

@@ -7,7 +7,7 @@ import { importNmt } from './nmt.js';
 import { importPagesFile } from './page-inputs.js';
 import { importUffdLog } from './uffd-log.js';
 import { PAGE_EXCLUSIVE, PAGE_FILE_SHARED } from '../model/page-map.js';
-import { serializeMemMapping } from '../model/pages-format.js';
+import { serializeMemMapping, traceFromJson, traceToJson } from '../model/pages-format.js';
 import { attributeFaults, summarize } from '../model/pages-summary.js';
 
 // Fixtures stay in src/ (tsc does not copy them to dist/).
@@ -22,6 +22,45 @@ test('uffd log without thread ids: faults in order, read/write, load/zero, guest
   assert.equal(t.faults[6]!.action, 'zero');
   assert.equal(t.faults[0]!.tid, undefined);
   assert.deepEqual(t.problems, []);
+});
+
+test("uffd log of thaw's page server: t=…ms times, prefetched pages first, REMOVE/UNMAP/Segment lines skipped", () => {
+  const t = importUffdLog(fixture('uffd-log/thaw-prefetch.log'))!;
+  assert.deepEqual(t.problems, []);
+  assert.deepEqual(t.faults.map((f) => f.time), [0.069, 0.082, 0.106, 0.125, 50.55, 50.912]);
+  assert.deepEqual(t.faults.map((f) => f.prefetch ?? false), [true, true, true, true, false, false]);
+  assert.deepEqual(t.faults.map((f) => f.action), ['load', 'load', 'zero', 'load', 'load', 'zero']);
+  assert.deepEqual(t.faults.map((f) => f.access), ['unknown', 'unknown', 'unknown', 'unknown', 'read', 'write']);
+  assert.equal(t.faults[4]!.addr, 0x7f2b27a9b123);
+  assert.equal(t.faults[4]!.physAddr, 0xc8000);
+  assert.deepEqual(t.faults.slice(4).map((f) => f.tid), [28611, 28612]);
+  // The dispatcher finds it by content too, and the JSON form keeps the prefetch mark.
+  const input = importPagesFile('restore.log', fixture('uffd-log/thaw-prefetch.log'));
+  assert.equal(input.kind, 'trace');
+  const back = traceFromJson(JSON.parse(JSON.stringify(traceToJson(t)))).trace;
+  assert.deepEqual(back.faults.map((f) => f.prefetch ?? false), [true, true, true, true, false, false]);
+});
+
+test("a guest page map + thaw's page-server log: every page served, prefetched or faulted, lands on its guest owner", () => {
+  // Loading ranges are offsets in the VM's RAM file, i.e. guest physical addresses, as the guest's
+  // mem_mapping has them.
+  const map = importMemMapping(fixture('mem-mapping/firecracer-readme.txt'), 'guest.mem_mapping')!;
+  const line = (kind: 'pre' | 'r', host: number, phys: number): string =>
+    kind === 'pre'
+      ? `UFFD_PREFETCH: 0x${host.toString(16).padStart(16, '0')}  Loading: 0x${phys.toString(16).padStart(16, '0')} - 0x${(phys + 4096).toString(16).padStart(16, '0')}  t=0.1ms`
+      : `UFFD_EVENT_PAGEFAULT (r): [77] 0x${host.toString(16).padStart(16, '0')} 0x${host.toString(16).padStart(16, '0')}  Loading: 0x${phys.toString(16).padStart(16, '0')} - 0x${(phys + 4096).toString(16).padStart(16, '0')}  t=2.5ms`;
+  const base = 0x7f0000000000;
+  const log = [line('pre', base + 0x1ff7000, 0x1ff7000), line('pre', base + 0x63d4000, 0x63d4000), line('r', base + 0x3034000, 0x3034000), line('r', base + 0x1000000, 0x1000000)].join('\n') + '\n';
+  const t = attributeFaults(importUffdLog(log, 'restore-uffd.log')!, map);
+  assert.deepEqual(
+    t.faults.map((f) => [f.prefetch ?? false, f.pid, f.mapping]),
+    [
+      [true, 1, '/usr/bin/bash'],
+      [true, 214, '[anon]'],
+      [false, 1, '/usr/lib/x86_64-linux-gnu/libc.so.6'],
+      [false, undefined, 'kernel'],
+    ],
+  );
 });
 
 test('uffd log with thread ids', () => {

@@ -28,6 +28,8 @@ export interface Fault {
   readonly physAddr?: number;
   /** uffd: 'load' copied from the memory file, 'zero' served a zero page. */
   readonly action?: 'load' | 'zero';
+  /** uffd: copied ahead from a recorded page list before anything touched it (not a fault). */
+  readonly prefetch?: boolean;
   /** Instruction pointer of the faulting instruction, when known. */
   readonly ip?: number;
   /** Fault raised by the kernel on a user address (copy_to_user and friends). */

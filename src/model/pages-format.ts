@@ -124,6 +124,7 @@ export interface TraceJson {
     category?: string;
     physAddr?: number;
     action?: string;
+    prefetch?: boolean;
     ip?: number;
     kernel?: boolean;
   }>;
@@ -154,6 +155,7 @@ export function traceToJson(trace: FaultTrace, map?: PageMap, extra: { nmt?: Nmt
       category: f.category,
       physAddr: f.physAddr,
       action: f.action,
+      prefetch: f.prefetch || undefined,
       ip: f.ip,
       kernel: f.kernel || undefined,
     })),
@@ -167,7 +169,7 @@ export function traceFromJson(j: TraceJson): { trace: FaultTrace; map?: PageMap;
   if (j.format !== TRACE_FORMAT) throw new Error(`not a ${TRACE_FORMAT} document (format: ${String(j.format)})`);
   const faults: Fault[] = j.faults.map((f) => {
     const out: Record<string, unknown> = { time: f.time, addr: f.addr, access: f.access };
-    for (const k of ['major', 'pid', 'tid', 'category', 'physAddr', 'action', 'ip', 'kernel'] as const) if (f[k] !== undefined && f[k] !== null) out[k] = f[k];
+    for (const k of ['major', 'pid', 'tid', 'category', 'physAddr', 'action', 'prefetch', 'ip', 'kernel'] as const) if (f[k] !== undefined && f[k] !== null) out[k] = f[k];
     if (f.mapping) out.mapping = f.mapping;
     return Object.freeze(out as unknown as Fault);
   });

@@ -14,7 +14,7 @@ import { categoryAt, mappingCategory, mappingName, summarize, type Summary } fro
 export const VIEW_FORMAT = 'thaw.pages-view/1';
 
 /** Fault flag bits in the packed trace. */
-export const FF = { WRITE: 1, EXEC: 2, MAJOR: 4, LOAD: 8, ZERO: 16, KERNEL: 32, MINOR: 64, UNKNOWN: 128 } as const;
+export const FF = { WRITE: 1, EXEC: 2, MAJOR: 4, LOAD: 8, ZERO: 16, KERNEL: 32, MINOR: 64, UNKNOWN: 128, PREFETCH: 256 } as const;
 
 export interface TreeMapping {
   m: number;
@@ -104,7 +104,7 @@ function packFaults(trace: FaultTrace, catIndex: (c: string) => number): PackedF
     cols.o[i] = f.addr % ps;
     cols.p[i] = f.physAddr !== undefined ? Math.floor(f.physAddr / ps) + 1 : 0;
     cols.f[i] = (f.access === 'write' ? FF.WRITE : 0) | (f.access === 'exec' ? FF.EXEC : 0) | (f.access === 'unknown' ? FF.UNKNOWN : 0) | (f.major ? FF.MAJOR : 0) | (f.major === false ? FF.MINOR : 0) |
-      (f.action === 'load' ? FF.LOAD : 0) | (f.action === 'zero' ? FF.ZERO : 0) | (f.kernel ? FF.KERNEL : 0);
+      (f.action === 'load' ? FF.LOAD : 0) | (f.action === 'zero' ? FF.ZERO : 0) | (f.kernel ? FF.KERNEL : 0) | (f.prefetch ? FF.PREFETCH : 0);
     cols.pid[i] = f.pid ?? 0;
     cols.c[i] = f.category ? catIndex(f.category) + 1 : 0;
     cols.tid[i] = f.tid ?? 0;

@@ -395,7 +395,7 @@ window.addEventListener('resize', () => {
 function faultLine(p: Panel, i: number, painted: number): string {
   const f = p.faults!;
   const fl = f.flags[i]!;
-  const access = fl & FF.EXEC ? 'exec' : fl & FF.WRITE ? 'write' : fl & FF.UNKNOWN ? 'access' : 'read';
+  const access = fl & FF.PREFETCH ? 'prefetch' : fl & FF.EXEC ? 'exec' : fl & FF.WRITE ? 'write' : fl & FF.UNKNOWN ? 'access' : 'read';
   const kind = fl & FF.MAJOR ? 'major' : fl & FF.MINOR ? 'minor' : '';
   const action = fl & FF.LOAD ? 'loaded' : fl & FF.ZERO ? 'zeroed' : '';
   const name = f.mapping[i]! > 0 ? f.names[f.mapping[i]! - 1]! : 'unattributed';
