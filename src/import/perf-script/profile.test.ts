@@ -103,3 +103,14 @@ test("a Node process's unnamed perf-map frames are JIT JS; a JVM's stay JIT Java
   const node = p.root.children.find((c) => c.name === 'node')!;
   assert.equal(node.children.find((c) => c.name === 'JS:*main /app/main.js:1:1')!.children[0]!.kind, 'jit-js');
 });
+
+test('what the importer drops is in the profile\'s warnings, for thaw flame to print', () => {
+  const text = 'node 1 1.0: 1 cpu-clock:\n\tffff a (/bin/x)\n\tffff b (/bin/x)\n\ngarbage here\n\nnode 1 2.0: 1 cpu-clock:\n\tffff a (/bin/x)\n';
+  const p = importPerfScript(text, 'cut')!;
+  assert.equal(p.stacks, 1);
+  assert.deepEqual(p.warnings, [
+    '1 line is neither an event nor a frame line and was skipped (first at line 5)',
+    'the input ends inside a sample (a truncated capture?): its last sample was dropped',
+  ]);
+  assert.equal(importPerfScript(text.replace('garbage here\n\n', '') + '\n', 'whole')!.warnings, undefined);
+});

@@ -1,7 +1,7 @@
 /** perf script text → Profile: detection, frame kinds, and the timeline for a flame chart. */
 import { classifyFrame, ProfileBuilder, type FrameKind, type Profile, type ProfileTimeline, type WeightUnit } from '../../model/profile.js';
 import { PerfScriptFolder } from './folder.js';
-import type { FolderTimeline } from './types.js';
+import type { FoldStats, FolderTimeline } from './types.js';
 import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, isWs } from './text.js';
 
 /**
@@ -65,7 +65,17 @@ export function profileFromFolder(name: string, f: PerfScriptFolder): Profile {
   const clock = f.stats.event.startsWith('cpu-clock') || f.stats.event.startsWith('task-clock');
   const unit = clock && f.stats.unweightedSamples === 0 ? 'nanoseconds' : 'samples';
   const t = f.timeline;
-  return profileFromStacks(name, unit, f.stacks, f.kinds, f.sampleCounts, t ? toProfileTimeline(t) : undefined);
+  const p = profileFromStacks(name, unit, f.stacks, f.kinds, f.sampleCounts, t ? toProfileTimeline(t) : undefined);
+  const warnings = perfScriptWarnings(f.stats);
+  return warnings.length ? { ...p, warnings } : p;
+}
+
+/** What reading the text dropped, in words (thaw fold prints its own report from the same stats). */
+export function perfScriptWarnings(s: FoldStats): string[] {
+  const out: string[] = [];
+  if (s.badLines) out.push(`${s.badLines} line${s.badLines === 1 ? ' is' : 's are'} neither an event nor a frame line and ${s.badLines === 1 ? 'was' : 'were'} skipped (first at line ${s.badSamples[0]?.line ?? '?'})`);
+  if (s.danglingFrames || s.danglingSample) out.push('the input ends inside a sample (a truncated capture?): its last sample was dropped');
+  return out;
 }
 
 export interface ImportPerfScriptOptions {
