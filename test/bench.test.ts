@@ -196,6 +196,13 @@ describe('thaw bench (end to end)', () => {
     assert.match(bad.stderr, /\[E_PREPARE_FAILED\] --prepare "echo cache is cold >&2; exit 4" for "a" exited with status 4\n[\s\S]*\| cache is cold/);
   });
 
+  it('the commands it runs see NODE_EXTRA_CA_CERTS as the user set it (the CLI itself starts without it)', async () => {
+    const log = join(dir, 'ca.log');
+    const r = await thaw(['bench', '-c', `a=${srv()}`, '--runs', '1', '--warmup-runs', '0', '--prepare', `echo "$NODE_EXTRA_CA_CERTS|$THAW_NODE_EXTRA_CA_CERTS" > ${log}`], { env: { ...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(log, 'utf8').trim(), '/etc/ssl/certs/ca-certificates.crt|');
+  });
+
   it('compares with a saved run and exits non-zero on a regression beyond the threshold', async () => {
     const old = join(dir, 'old.json');
     // The work is wall-clock busy-waiting, so a loaded machine cannot fake a 50% change.

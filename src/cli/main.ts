@@ -5,6 +5,13 @@ import { formatError, ThawError } from '../errors.js';
 import { commands } from './commands.js';
 import type { CommandSpec } from './spec.js';
 
+// bin/thaw started this process without NODE_EXTRA_CA_CERTS (Node 20 reads it eagerly at start):
+// the apps, builds and tools thaw runs get it back.
+if (process.env.THAW_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.THAW_NODE_EXTRA_CA_CERTS;
+  delete process.env.THAW_NODE_EXTRA_CA_CERTS;
+}
+
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function build(spec: CommandSpec, parent: Command): void {
