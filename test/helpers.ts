@@ -1,11 +1,11 @@
 /** Shared helpers for the end-to-end specs: they drive bin/thaw exactly as a user would. */
 import assert from 'node:assert/strict';
-import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/launch/port.js';
-import { run, running, start, type Child, type RunResult, type SpawnOptions } from '../src/launch/spawn.js';
+import { run, start, type Child, type RunResult, type SpawnOptions } from '../src/launch/spawn.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const thawBin = join(root, 'bin/thaw');
@@ -99,34 +99,4 @@ export function assertCleanFailure(r: { status: number; stderr: string; stdout: 
 }
 
 
-/** Live processes whose command line or working directory is under `path`, as "PID command". */
-export function processesUnder(path: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!(pid > 0) || pid === process.pid || !running(pid)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch {
-        /* gone, or not ours to read */
-      }
-      if (cmd.includes(path) || cwd === path || cwd.startsWith(`${path}/`)) found.push(`${pid} ${cmd}`);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return found;
-}
-
-/** Wait until no process is under `path` (at most ms); returns those still there. */
-export async function settled(path: string, ms = 3000): Promise<string[]> {
-  const t0 = Date.now();
-  for (;;) {
-    const left = processesUnder(path);
-    if (!left.length || Date.now() - t0 > ms) return left;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { processesUnder, settled } from '../src/launch/orphans.js';
