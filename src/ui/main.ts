@@ -4,11 +4,16 @@
  * hover details and fault playback. Two panels (two traces) play side by side on one clock.
  */
 import { escapeHtml } from '../html.js';
+import { plural } from '../model/pages-summary.js';
 import { decodePanel, FF, type Panel, type TreeOwner, type ViewJson } from '../model/pages-view.js';
-import { CATEGORY_PALETTE, COLORS, PanelGrid, type Layout } from './grid.js';
+import { CATEGORY_PALETTE, COLORS, PanelGrid, type Layout, type Selection } from './grid.js';
 
+// Marks for the benchmark (npm run bench:pages): script start, data decoded, first paint.
+performance.mark('thaw:script');
 const data = JSON.parse(document.getElementById('thaw-data')!.textContent!) as ViewJson;
+performance.mark('thaw:parsed');
 const panels: Panel[] = data.panels.map(decodePanel);
+performance.mark('thaw:decoded');
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...kids: Array<Node | string>): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -67,7 +72,7 @@ const widthSel = el('input', { id: 'width', type: 'number', min: '16', max: '163
 const memIn = el('input', { id: 'mem', type: 'number', min: '1', step: '64', value: String(state.memMB) });
 const header = el('header', {},
   el('h1', {}, 'thaw pages'),
-  el('span', { class: 'files' }, panels.map((p) => p.title).join('  ·  ')),
+  el('span', { class: 'files', title: panels.map((p) => p.title).join('\n') }, panels.map((p) => p.title).join('  ·  ')),
   el('label', {}, 'layout ', layoutSel),
   el('label', {}, 'colour ', colorSel),
   el('label', {}, 'scale ', scaleIn),
@@ -92,10 +97,10 @@ const views: PanelView[] = panels.map((panel, i) => {
   const counter = el('span', { class: 'pcounter', 'data-testid': `counter-${i}` });
   const f = panel.faults;
   const stats = el('span', { class: 'pstats' },
-    panel.map ? `${((n) => `${n} process${n === 1 ? '' : 'es'}`)(panel.map.owners.filter((o) => o.pid > 0).length)} · ${kb(panel.map.owners.reduce((s, o) => s + o.vaddr.length, 0) * ps / 1024)} mapped` : 'no page map',
-    f ? ` · ${f.count} faults (${panel.source})` : '');
+    panel.map ? `${plural(panel.map.owners.filter((o) => o.pid > 0).length, 'process', 'processes')} · ${kb(panel.map.owners.reduce((s, o) => s + o.vaddr.length, 0) * ps / 1024)} mapped` : 'no page map',
+    f ? ` · ${plural(f.count, 'fault')} (${panel.source})` : '');
   const root = el('div', { class: 'panel', 'data-panel': String(i) },
-    el('div', { class: 'ptitle' }, el('b', {}, panel.title), stats, counter),
+    el('div', { class: 'ptitle' }, el('b', { title: panel.title }, panel.title), stats, counter),
     el('div', { class: 'viewport' }, screen, scroller));
   panelsEl.append(root);
   root.addEventListener('mousedown', () => focusPanel(i));
@@ -206,14 +211,18 @@ timeline.addEventListener('mousedown', (e) => {
 });
 
 // ---- drawing ----------------------------------------------------------------------------
-function relayout(): void {
+/** Slots and image sizes for the current layout, without painting (fit() reads them). */
+function layoutGrids(): void {
   const memPages = Math.max(1, Math.floor((state.memMB * 1024 * 1024) / ps));
   for (const v of views) {
-    v.grid.colorBy = state.colorBy;
+    v.grid.setColorBy(state.colorBy);
     v.grid.setLayout(state.layout, state.gridWidth, memPages);
     v.spacer.style.width = `${v.grid.gridWidth * state.scale}px`;
     v.spacer.style.height = `${v.grid.rows * state.scale}px`;
   }
+}
+function relayout(): void {
+  layoutGrids();
   applyPlayhead(true);
 }
 
@@ -349,7 +358,7 @@ document.addEventListener('keydown', (e) => {
 // ---- controls ---------------------------------------------------------------------------
 layoutSel.onchange = () => {
   state.layout = layoutSel.value as Layout;
-  relayout();
+  layoutGrids();
   fit();
   relayout();
 };
@@ -451,18 +460,22 @@ function isSel(owner: number, category?: number, mapping?: number): boolean {
   const s = views[state.focus]!.grid.selection;
   return !!s && s.owner === owner && s.category === category && s.mapping === mapping;
 }
-function select(owner: number, category?: number, mapping?: number): void {
-  const g = views[state.focus]!.grid;
-  g.selection = isSel(owner, category, mapping) ? null : { owner, category, mapping };
-  // The same process in the other panel (same pid) is selected too, so two traces compare.
-  const pid = panels[state.focus]!.map?.owners[owner]?.pid;
-  views.forEach((v, i) => {
-    if (i === state.focus) return;
-    const oi = v.panel.map?.owners.findIndex((o) => o.pid === pid || (pid !== undefined && pid > 0 && o.exe === panels[state.focus]!.map!.owners[owner]!.exe && o.pid > 0)) ?? -1;
-    v.grid.selection = g.selection && oi >= 0 ? { owner: oi, category: g.selection.category } : null;
+/** The selection of every panel for one in the focused panel (null clears them all). */
+function selections(sel: Selection | null): Array<Selection | null> {
+  // The same process in the other panel (same pid, or the same executable) is selected too,
+  // so two traces compare.
+  const owners = panels[state.focus]!.map?.owners;
+  const pid = sel ? owners?.[sel.owner]?.pid : undefined;
+  return views.map((v, i) => {
+    if (i === state.focus || !sel) return sel;
+    const oi = v.panel.map?.owners.findIndex((o) => o.pid === pid || (pid !== undefined && pid > 0 && o.exe === owners![sel.owner]!.exe && o.pid > 0)) ?? -1;
+    return oi >= 0 ? { owner: oi, category: sel.category } : null;
   });
-  for (const v of views) v.grid.paintBase();
-  applyPlayhead(true);
+}
+function select(owner: number, category?: number, mapping?: number): void {
+  const next = selections(isSel(owner, category, mapping) ? null : { owner, category, mapping });
+  views.forEach((v, i) => v.grid.select(next[i]!));
+  applyPlayhead();
   renderTree();
 }
 function renderTree(): void {
@@ -524,14 +537,33 @@ function focusPanel(i: number): void {
 }
 
 views[0]?.root.classList.add('focus');
-// Open and select the largest process so its pages and categories show.
-const firstProc = panels[0]?.tree.filter((o) => o.pid > 0).sort((a, b) => b.rssKb - a.rssKb)[0];
-if (firstProc) expanded.add(String(firstProc.owner));
-relayout();
+/**
+ * What to show first: the mapping the trace touched most (else the largest resident one) in a
+ * process, opened in the tree and highlighted among the rest, so the grid has contrast at once.
+ */
+function firstSelection(p: Panel | undefined): Selection | null {
+  let best: { owner: number; cat: number; m: number; score: number } | null = null;
+  for (const o of p?.tree ?? []) {
+    if (o.pid <= 0) continue;
+    for (const c of o.categories) {
+      for (const m of c.mappings) {
+        // Touched first, then resident; a mapping as large as the whole process shows nothing new.
+        const score = m.touchedKb * 1e9 + m.rssKb;
+        if (m.rssKb + m.touchedKb > 0 && (m.rssKb < o.rssKb || o.categories.length === 1) && (!best || score > best.score)) best = { owner: o.owner, cat: c.cat, m: m.m, score };
+      }
+    }
+  }
+  if (!best) return null;
+  expanded.add(String(best.owner));
+  expanded.add(`${best.owner}/${best.cat}`);
+  return { owner: best.owner, mapping: best.m };
+}
+const first = selections(firstSelection(panels[0]));
+views.forEach((v, i) => v.grid.select(first[i]!));
+layoutGrids();
 fit();
 relayout();
-if (firstProc) select(firstProc.owner);
-else renderTree();
+renderTree();
 
 /** For tests and benchmarks: what is on screen, without reaching into closures. */
 (window as unknown as { thawPages: unknown }).thawPages = {
