@@ -1,11 +1,12 @@
 /**
  * The page grid of one panel: every page gets a slot (its physical page number, or its rank in
  * the virtual layout), slots are pixels of an offscreen image (one pixel per page, `gridWidth`
- * pages per row), and the visible part is drawn scaled onto the screen canvas. Coordinate spaces
- *: slot → grid (col, row) → image pixels → screen pixels via `scale` and the scroll
- * offset; slotAt() is the one inverse.
+ * pages per row), and the visible part is drawn scaled onto the screen canvas (panel-view.ts).
+ * Coordinate spaces: slot → grid (col, row) → image pixels → screen pixels via `scale` and the
+ * scroll offset; slotAt() is the one inverse.
  */
 import type { Panel } from '../model/pages-view.js';
+import { C, CATEGORY_PALETTE, dim, rgb } from './colors.js';
 
 /** physical: slot = physical page number; compact: used physical pages only, in address order; virtual: per process, in address order. */
 export type Layout = 'physical' | 'compact' | 'virtual';
@@ -15,33 +16,6 @@ export interface Selection {
   category?: number;
   mapping?: number;
 }
-
-// Colours as 0xAABBGGRR (little-endian RGBA in a Uint32Array).
-function rgb(hex: string): number {
-  const v = parseInt(hex.slice(1), 16);
-  return (0xff << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff);
-}
-export const COLORS = {
-  background: '#15171c',
-  empty: '#1d2026',
-  used: '#4a505c',
-  shared: '#6c7584',
-  kernel: '#7a5fb0',
-  pagecache: '#2d7a72',
-  selected: '#eceff4',
-  selectedShared: '#4da3ff',
-  faultSelected: '#ff9f1a',
-  fault: '#ffe066',
-  faultNew: '#ff5d73',
-};
-/** The same colour at 40% brightness (on the dark background). */
-function dim(c: number): number {
-  const r = c & 0xff, g = (c >> 8) & 0xff, b = (c >> 16) & 0xff;
-  const k = 0.4;
-  return (0xff << 24) | (Math.round(b * k) << 16) | (Math.round(g * k) << 8) | Math.round(r * k);
-}
-const C = Object.fromEntries(Object.entries(COLORS).map(([k, v]) => [k, rgb(v)])) as Record<keyof typeof COLORS, number>;
-export const CATEGORY_PALETTE = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080', '#e6beff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000', '#ffd8b1'];
 
 /** Where page g of the panel sits: owner, index within the owner. Flattened over owners. */
 export class PanelGrid {
