@@ -1,5 +1,5 @@
 /**
- * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --kills K --node PATH --examples a,b --parts reliability,faults]
+ * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --kills K --node PATH --examples a,b --parts reliability,faults,soak --soak-seconds S --soak-connections 1,16,64]
  *
  * Do restored servers hold real load, and is every restore its own? For each example:
  *
@@ -14,6 +14,8 @@
  *   getRandomValues and Math.random values the N first answers hold (N each is the goal), and
  *   the one value drawn at load, which all N share by design (doctor names it).
  *
+ * - **soak** (only when asked for): the load run for longer (30 s) at more concurrencies, with
+ *   RSS's trend over each half of the run and the anonymous memory, to tell growth from settling.
  * - **faults** (reliability-faults.ts): kill -9 of `thaw build` and of its builder at K random
  *   moments, of `IMG/start` mid-answer, a full disk and a read-only output folder: what was
  *   said, half images, processes left, whether the next build succeeded.
@@ -77,6 +79,21 @@ interface LoadRow {
   rssEndMb: number;
   /** RSS growth over the second half of the run, MB per 10 s (least squares). */
   trendMbPer10s: number;
+  /** The same over the first half: a second half far below it means RSS is settling. */
+  earlyTrendMbPer10s: number;
+  /** Anonymous memory (heaps: V8's and malloc's) at the start and the end, MB. */
+  anonStartMb: number;
+  anonEndMb: number;
+}
+
+/** Anonymous resident memory of one process (smaps_rollup), MB. */
+function anonMb(pid: number): number {
+  try {
+    const m = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 function slope(points: Array<[number, number]>): number {
@@ -89,7 +106,7 @@ function slope(points: Array<[number, number]>): number {
   return den ? num / den : 0;
 }
 
-async function load(example: string, config: 'restored' | 'cold', argv: string[], cwd: string, warmup: WarmupRequest[], c: number): Promise<LoadRow> {
+async function load(example: string, config: 'restored' | 'cold', argv: string[], cwd: string, warmup: WarmupRequest[], c: number, seconds: number): Promise<LoadRow> {
   const first = warmup[0]!;
   const { child, port } = await serve(argv, first, cwd);
   try {
@@ -101,12 +118,15 @@ async function load(example: string, config: 'restored' | 'cold', argv: string[]
       if (s) rss.push([(performance.now() - t0) / 1000, s.rssKb / 1024]);
     };
     sample();
+    const anonStartMb = anonMb(child.pid);
     const timer = setInterval(sample, 1000);
     const { headers, body } = wireRequest(first);
     const result = await autocannon({ url: `http://127.0.0.1:${port}${first.path}`, method: first.method as 'GET', headers, body, connections: c, duration: seconds });
     clearInterval(timer);
     sample();
+    const anonEndMb = anonMb(child.pid);
     const late = rss.filter(([t]) => t >= seconds / 2);
+    const early = rss.filter(([t]) => t < seconds / 2);
     return {
       example,
       config,
@@ -119,6 +139,9 @@ async function load(example: string, config: 'restored' | 'cold', argv: string[]
       rssStartMb: rss[0]?.[1] ?? NaN,
       rssEndMb: rss[rss.length - 1]?.[1] ?? NaN,
       trendMbPer10s: slope(late) * 10,
+      earlyTrendMbPer10s: slope(early) * 10,
+      anonStartMb,
+      anonEndMb,
     };
   } finally {
     await child.kill();
@@ -138,7 +161,7 @@ if (parts.has('reliability')) {
     for (const c of connections) {
       for (const config of ['restored', 'cold'] as const) {
         say(`${example}: ${config}, ${c} connection(s), ${seconds} s`);
-        rows.push(await load(example, config, config === 'restored' ? [join(img, 'start')] : [node, join(dir, 'server.js')], dir, warmup, c));
+        rows.push(await load(example, config, config === 'restored' ? [join(img, 'start')] : [node, join(dir, 'server.js')], dir, warmup, c, seconds));
       }
     }
   }
@@ -195,6 +218,51 @@ if (parts.has('reliability')) {
   process.stdout.write('\n' + section + '\n');
 
   writeSection('reliability', 'Reliability: restored servers under load, and every restore its own', section);
+}
+
+if (parts.has('soak')) {
+  // The longer run: does RSS keep growing under load, or settle, and in what memory?
+  const soakSeconds = Number(option('soak-seconds', '30'));
+  const soakConnections = option('soak-connections', '1,16,64').split(',').map(Number);
+  const soakRows: LoadRow[] = [];
+  const loadBefore = loadavg()[0]!.toFixed(1);
+  for (const example of examples) {
+    const dir = join(root, 'examples', example);
+    const warmupFile = join(dir, 'warmup.json');
+    const warmup = readWarmup(warmupFile);
+    const img = join(out, example);
+    say(`soak: ${example}: building the image with ${node}`);
+    await buildImage({ entry: join(dir, 'server.js'), out: img, warmupFile, node, verify: false });
+    for (const c of soakConnections) {
+      for (const config of ['restored', 'cold'] as const) {
+        say(`soak: ${example}: ${config}, ${c} connection(s), ${soakSeconds} s`);
+        soakRows.push(await load(example, config, config === 'restored' ? [join(img, 'start')] : [node, join(dir, 'server.js')], dir, warmup, c, soakSeconds));
+      }
+    }
+  }
+  const m = machineInfo();
+  const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  const lines = [
+    `Each example restored and cold (after the same warm-up) under autocannon for ${soakSeconds} s per concurrency, in turns, on Node`,
+    `${(await run([node, '--version'])).stdout.trim()}. RSS of the server's tree every second; its least-squares slope over the first and the second half`,
+    `of the run (MB per 10 s: a second half near 0, or far below the first, is memory settling); anonymous memory (V8's heap and`,
+    `malloc's, from /proc/PID/smaps_rollup) at the start and the end. Measured ${new Date().toISOString().slice(0, 10)} on ${m.cpu}, ${m.nproc} cores`,
+    `(1-minute load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after; other engineers' suites shared the machine), with:`,
+    '',
+    '```sh',
+    `npm run bench:reliability -- --parts soak --soak-seconds ${soakSeconds} --soak-connections ${soakConnections.join(',')}`,
+    '```',
+    '',
+    '| example | connections | start | req/s | restored / cold | errors | RSS MB start → end | anonymous MB start → end | RSS trend MB/10 s, 1st half → 2nd half |',
+    '| --- | ---: | --- | ---: | ---: | ---: | --- | --- | --- |',
+  ];
+  for (const r of soakRows) {
+    const cold = soakRows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold');
+    const ratio = r.config === 'restored' && cold ? (r.rps / cold.rps).toFixed(2) : '';
+    lines.push(`| ${r.example} | ${r.connections} | ${r.config} | ${f1(r.rps)} | ${ratio} | ${r.errors + r.non2xx} | ${f1(r.rssStartMb)} → ${f1(r.rssEndMb)} | ${f1(r.anonStartMb)} → ${f1(r.anonEndMb)} | ${r.earlyTrendMbPer10s.toFixed(1)} → ${r.trendMbPer10s.toFixed(1)} |`);
+  }
+  process.stdout.write('\n' + lines.join('\n') + '\n');
+  writeSection('soak', `Restored under load for ${soakSeconds} s: throughput and memory over time`, lines.join('\n'));
 }
 
 if (parts.has('faults')) {
