@@ -5,6 +5,7 @@
  * left behind, and the next build to the same -o succeeds.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -112,7 +113,16 @@ describe('kill -9 at random moments', () => {
   });
 });
 
-const asRoot = process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs';
+/** Can this process mount a tmpfs (root, and allowed to: a container may not be)? */
+function mountable(): false | string {
+  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
+  const probe = join(work, 'mount-probe');
+  mkdirSync(probe, { recursive: true });
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]).status !== 0) return 'needs permission to mount a tmpfs (CAP_SYS_ADMIN)';
+  spawnSync('umount', [probe]);
+  return false;
+}
+const asRoot = mountable();
 
 describe('the file system refuses the write', () => {
   /** Mount a tmpfs at dir for fn, unmounted afterwards whatever happens. */
