@@ -134,7 +134,12 @@ function lockOutput(out: string): () => void {
  */
 function writeFault(err: unknown, out: string): ThawError | undefined {
   const folder = dirname(out);
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // Only thaw's own writes count: an app whose init writes to a full or read-only disk fails
+  // with its own error (E_APP_INIT), which names the app's file.
+  if (err instanceof ThawError && err.code !== 'E_SNAPSHOT_ABORT' && err.code !== 'E_BUILD_FAILED') return undefined;
+  const errno = err as NodeJS.ErrnoException | undefined;
+  if (!(err instanceof ThawError) && errno?.path && !resolve(errno.path).startsWith(folder)) return undefined;
+  const code = errno?.code;
   const text = err instanceof ThawError ? `${err.message}\n${err.detail ?? ''}` : err instanceof Error ? err.message : '';
   if (code === 'EROFS' || /\bEROFS\b|read-only file system/i.test(text)) {
     return new ThawError('E_READ_ONLY', `${folder} is on a read-only file system, so the image ${basename(out)} cannot be written there (EROFS)`, { hint: 'build to a writable -o (or remount that file system read-write)' });
