@@ -18,6 +18,8 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_ENTRY_TYPE: { meaning: 'the entry is not JavaScript or TypeScript', fix: 'give a .js, .cjs, .mjs, .jsx, .ts, .mts, .cts or .tsx file' },
   E_OUTPUT_EXISTS: { meaning: '-o names something that is not a thaw image', fix: 'choose another -o, or empty it' },
   E_OUTPUT_BUSY: { meaning: 'another thaw build is writing the same -o', fix: 'wait for it, or build to another -o' },
+  E_DISK_FULL: { meaning: 'the disk (or quota) holding an output ran out of space while thaw wrote it; nothing half-written is kept', fix: 'free space there, or write to another folder' },
+  E_READ_ONLY: { meaning: 'an output folder is on a read-only file system', fix: 'write to a writable folder' },
   E_WARMUP_FILE: { meaning: 'a warm-up (or --verify) file is missing or malformed', fix: 'a JSON array of { "method", "path", "headers"?, "body"?, "repeat"? }' },
   E_BAD_URL: { meaning: 'a --ready URL is not one thaw can probe', fix: "http:// or tcp:// with a port, e.g. 'http://127.0.0.1:$PORT/health'" },
   E_BAD_REGEX: { meaning: '--ready-regex is not a valid regular expression', fix: 'give a JavaScript regular expression' },
@@ -46,6 +48,7 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_SNAPSHOT_HOSTILE: { meaning: 'a built-in V8 cannot serialise (undici, http2 …) was loaded during the build past thaw’s stand-ins', fix: 'make that call in thaw.onRestore(), and report the package to thaw' },
   E_SNAPSHOT_ABORT: { meaning: "V8's snapshot builder stopped; the message carries its own reason", fix: 'run thaw doctor ENTRY; the reason names what to move into onRestore()' },
   E_SEA_UNSUPPORTED: { meaning: 'the Node binary was built without single-executable support', fix: 'use an official Node build, or drop --sea' },
+  E_BUILDER_KILLED: { meaning: 'the snapshot builder was killed by a signal thaw did not send (kill -9, the kernel\'s out-of-memory killer)', fix: 'build again; if it recurs, dmesg names the out-of-memory killer' },
   E_BUILD_FAILED: { meaning: 'the build failed in a way thaw has no closer name for', fix: 'run thaw doctor ENTRY; THAW_KEEP_FAILED_BUILD=1 keeps the build for a report' },
   // Verification of a built image
   E_VERIFY_MISMATCH: { meaning: 'the restored image answers a request differently from the app started cold', fix: 'thaw doctor ENTRY for state baked in at build time; --no-verify keeps the image anyway' },

@@ -25,6 +25,18 @@ export function tail(text: string, lines = 12): string {
   return all.slice(-lines).join('\n');
 }
 
+/**
+ * A file-system failure a person can act on, as a ThawError: a full disk or quota (ENOSPC,
+ * EDQUOT) or a read-only file system (EROFS). Anything else: undefined.
+ */
+export function fsFault(err: unknown): ThawError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.code !== 'string') return undefined;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new ThawError('E_DISK_FULL', `no space left on the device${e.path ? ` writing ${e.path}` : ''} (${e.code})`, { hint: 'free space there, or write to another folder; nothing half-written was kept' });
+  if (e.code === 'EROFS') return new ThawError('E_READ_ONLY', `${e.path ?? 'the output'} is on a read-only file system (EROFS)`, { hint: 'write to a writable folder' });
+  return undefined;
+}
+
 /** One line for the terminal: `thaw: error: [CODE] message` plus an indented hint/detail. */
 export function formatError(err: unknown): string {
   if (err instanceof ThawError) {
@@ -33,6 +45,8 @@ export function formatError(err: unknown): string {
     if (err.detail) out += '\n' + err.detail.split('\n').map((l) => `  | ${l}`).join('\n');
     return out;
   }
+  const fault = fsFault(err);
+  if (fault) return formatError(fault);
   const e = err as NodeJS.ErrnoException;
   if (e && e.code === 'ENOENT' && e.path) return `thaw: error: [E_NOT_FOUND] ${e.path} does not exist`;
   if (e && e.code === 'EACCES' && e.path) return `thaw: error: [E_ACCESS] permission denied: ${e.path}`;

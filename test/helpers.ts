@@ -103,3 +103,5 @@ export function assertCleanFailure(r: { status: number; stderr: string; stdout: 
   }
 }
 
+
+export { processesUnder, settled } from '../src/launch/orphans.js';

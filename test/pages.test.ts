@@ -281,11 +281,26 @@ describe('thaw pages view in headless Chromium', { skip: (!isRoot && 'needs a ro
     assert.ok((await drawnPixels(page, 0)) > 500, 'panel 0 draws pages');
     assert.ok((await drawnPixels(page, 1)) > 500, 'panel 1 draws pages');
     assert.equal(await page.textContent('[data-testid="counter"]'), '0 / 1000');
+    // It opens on one mapping of the process (the one the trace touched most), highlighted among
+    // the process's other pages: not the whole process in one flat colour.
+    assert.equal(await page.locator('#tree .row.l2.sel').count(), 1, 'one mapping selected on open');
+    assert.equal((await page.getAttribute(`[data-testid="tree-pid-${c.pid}"]`, 'class'))!.includes('sel'), false);
+    const colours = await page.evaluate(() => {
+      const cv = document.querySelector('[data-testid="grid-0"]') as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      let selected = 0;
+      let other = 0;
+      for (let k = 0; k < d.length; k += 4) {
+        if (d[k] === 0xec && d[k + 1] === 0xef && d[k + 2] === 0xf4) selected++;
+        else if (d[k] === 0x4a && d[k + 1] === 0x50 && d[k + 2] === 0x5c) other++;
+      }
+      return { selected, other };
+    });
+    assert.ok(colours.selected > 0 && colours.other > 0, `selected and other pages both drawn: ${JSON.stringify(colours)}`);
     // Select the process in the tree: its row is marked and pages repaint.
     await page.click(`[data-testid="tree-pid-${c.pid}"] .name`);
-    assert.equal(await page.getAttribute(`[data-testid="tree-pid-${c.pid}"]`, 'class').then((s) => s!.includes('sel')), false, 'first click toggles off the default selection');
-    await page.click(`[data-testid="tree-pid-${c.pid}"] .name`);
     assert.ok((await page.getAttribute(`[data-testid="tree-pid-${c.pid}"]`, 'class'))!.includes('sel'));
+    assert.equal(await page.locator('#tree .row.l2.sel').count(), 0);
     // Step once, then play: the counter advances.
     await page.click('[data-testid="step"]');
     assert.match((await page.textContent('[data-testid="counter-0"]'))!, /^1 \/ 600 faults/);

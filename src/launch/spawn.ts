@@ -166,6 +166,42 @@ class Ring {
   }
 }
 
+/**
+ * What stops thaw's children when thaw itself is killed with -9 (no exit hook runs then): a
+ * shell, started once, that reads the process group of every child thaw starts ("+PGID") or
+ * reaps ("-PGID") from a pipe. The pipe closes when thaw dies, however it dies, and the shell
+ * then kills the groups still listed: a `node --build-snapshot` builder, a server being
+ * verified or benchmarked, perf, with whatever they started in their group.
+ */
+const GUARDIAN = `trap '' INT TERM HUP
+g=' '
+while read -r l; do
+  case $l in
+    +*) g="$g\${l#+} " ;;
+    -*) p=\${l#-}; case $g in *" $p "*) g="\${g%% $p *} \${g#* $p }" ;; esac ;;
+  esac
+done
+for p in $g; do kill -s KILL -- "-$p" 2>/dev/null; done`;
+let guardian: ChildProcess | null | undefined;
+
+function guard(line: string): void {
+  if (guardian === null) return;
+  if (!guardian) {
+    try {
+      guardian = spawn('/bin/sh', ['-c', GUARDIAN], { cwd: '/', stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    } catch {
+      guardian = null;
+      return;
+    }
+    // Without /bin/sh thaw still kills its children on every exit but -9.
+    guardian.on('error', () => (guardian = null));
+    guardian.stdin!.on('error', () => (guardian = null));
+    guardian.unref();
+    (guardian.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+  guardian.stdin!.write(`${line}\n`);
+}
+
 /** Start argv[0] with argv[1..]; the child leads a new process group. */
 export function start(argv: readonly string[], opts: SpawnOptions = {}): Child {
   if (argv.length === 0) throw new ThawError('E_USAGE', 'empty command');
@@ -219,6 +255,7 @@ export function start(argv: readonly string[], opts: SpawnOptions = {}): Child {
     proc.once('close', (code, signal) => {
       done = true;
       live.delete(child);
+      if (proc.pid) guard(`-${proc.pid}`);
       const signum = signal ? (osConstants.signals[signal] ?? 0) : 0;
       resolve({ code, signal, status: code ?? 128 + signum });
     });
@@ -253,7 +290,10 @@ export function start(argv: readonly string[], opts: SpawnOptions = {}): Child {
       return exited;
     },
   };
-  if (proc.pid) live.add(child);
+  if (proc.pid) {
+    live.add(child);
+    guard(`+${proc.pid}`);
+  }
   return child;
 }
 

@@ -88,8 +88,8 @@ export function pageMapFromJson(j: PageMapJson): PageMap {
   const ps = j.pageSize;
   const owners: Owner[] = j.owners.map((o) => {
     const n = o.pages.count;
-    const vaddr = decodeColumn(o.pages.vaddr, n).map((v) => v * ps);
-    const paddr = decodeColumn(o.pages.paddr, n).map((v) => v * ps);
+    const vaddr = decodeColumn(o.pages.vaddr, n, true, ps);
+    const paddr = decodeColumn(o.pages.paddr, n, true, ps);
     const flags = decodeColumn(o.pages.flags, n, false);
     const mappings: Mapping[] = o.mappings.map(([start, end, name, perms]) => (perms ? { start, end, name, perms } : { start, end, name }));
     return Object.freeze({ pid: o.pid, exe: o.exe, mappings: Object.freeze(mappings), vaddr, paddr, flags });

@@ -235,3 +235,8 @@ export function formatSummary(s: Summary): string {
   if (s.totals.faults) out.push(`${s.totals.faults} faults, ${((100 * s.totals.attributedFaults) / s.totals.faults).toFixed(1)}% attributed to a named mapping; ${fmtKb(s.totals.touchedKb)} touched`);
   return out.join('\n');
 }
+
+/** "1 process", "2 processes": a count with its noun (plural: noun + "s" unless given). */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}

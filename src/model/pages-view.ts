@@ -4,14 +4,14 @@
  * process → category → mapping tree with virtual / RSS / touched sizes. Built in the CLI (where
  * attribution runs once), decoded in the browser with the same code. No `node:` or DOM imports.
  */
-import { decodeColumn, encodeColumn } from './pages-codec.js';
+import { decodeColumn, decodeRuns, encodeColumn, encodeRuns } from './pages-codec.js';
 import type { FaultTrace } from './faults.js';
 import { findMapping, type PageMap } from './page-map.js';
 import { pageMapFromJson, pageMapToJson, type PageMapJson } from './pages-format.js';
 import type { NmtReport } from './pages-nmt.js';
 import { categoryAt, mappingCategory, mappingName, summarize, type Summary } from './pages-summary.js';
 
-export const VIEW_FORMAT = 'thaw.pages-view/1';
+export const VIEW_FORMAT = 'thaw.pages-view/2';
 
 /** Fault flag bits in the packed trace. */
 export const FF = { WRITE: 1, EXEC: 2, MAJOR: 4, LOAD: 8, ZERO: 16, KERNEL: 32, MINOR: 64, UNKNOWN: 128, PREFETCH: 256 } as const;
@@ -69,7 +69,7 @@ export interface PanelJson {
   title: string;
   source: string;
   map: PageMapJson | null;
-  /** Per owner: mapping index of each page (-1 none) and category index (into categories). */
+  /** Per owner: mapping index of each page (-1 none) and category index (into categories), as runs. */
   pageMapping: string[];
   pageCategory: string[];
   faults: PackedFaults | null;
@@ -242,8 +242,8 @@ export function buildPanel(input: PanelInput, categories: string[]): PanelJson {
       }
       // Every mapping belongs to its /proc category (so empty ones show up too).
       o.mappings.forEach((m, mi) => cs(catIndex(o.pid > 0 ? mappingCategory(m, o) : o.pid === 0 ? 'kernel' : 'page cache')).mappings.add(mi));
-      pageMapping.push(encodeColumn(mcol));
-      pageCategory.push(encodeColumn(ccol));
+      pageMapping.push(encodeRuns(mcol));
+      pageCategory.push(encodeRuns(ccol));
       const cats: TreeCategory[] = [...catStats.entries()].map(([cat, s]) => {
         const mappings = [...s.mappings].sort((a, b) => o.mappings[a]!.start - o.mappings[b]!.start).map((mi): TreeMapping => {
           const m = o.mappings[mi]!;
@@ -300,8 +300,8 @@ export function decodePanel(p: PanelJson): Panel {
     title: p.title,
     source: p.source,
     map,
-    pageMapping: p.pageMapping.map((c, i) => decodeColumn(c, map!.owners[i]!.vaddr.length)),
-    pageCategory: p.pageCategory.map((c, i) => decodeColumn(c, map!.owners[i]!.vaddr.length)),
+    pageMapping: p.pageMapping.map((c, i) => decodeRuns(c, map!.owners[i]!.vaddr.length)),
+    pageCategory: p.pageCategory.map((c, i) => decodeRuns(c, map!.owners[i]!.vaddr.length)),
     faults: p.faults ? unpackFaults(p.faults) : null,
     tree: p.tree,
     summary: p.summary,

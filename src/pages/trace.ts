@@ -18,7 +18,7 @@ import { freePort } from '../launch/port.js';
 import { descendants, monotonicMs, run, start } from '../launch/spawn.js';
 import type { FaultTrace } from '../model/faults.js';
 import type { PageMap } from '../model/page-map.js';
-import { attributeFaults } from '../model/pages-summary.js';
+import { attributeFaults, plural } from '../model/pages-summary.js';
 import { importNmt } from '../import/nmt.js';
 import type { NmtReport } from '../model/pages-nmt.js';
 import { perfFaultReader } from './perf-faults.js';
@@ -150,7 +150,7 @@ export async function tracePageFaults(opts: TraceOptions): Promise<TraceResult> 
       // Snapshot the app (perf's children and theirs) while it is alive, then stop perf: on
       // SIGINT perf record stops, SIGTERMs the command, and writes perf.data out.
       const pids = descendants(perf.pid);
-      opts.progress?.(`ready after the probe; snapshot of ${pids.length} process(es)`);
+      opts.progress?.(`ready after the probe; snapshot of ${plural(pids.length, 'process', 'processes')}`);
       try {
         map = snapshot(pids, { kernel: false, pagecache: 'mapped' });
         nmt = await collectNmt(pids);

@@ -3,7 +3,7 @@
  * hooks) → blob → image directory. The image is assembled in a temporary sibling directory
  * and renamed into place at the end, so a failed build leaves nothing behind.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { removeOnExit, start } from '../launch/spawn.js';
@@ -21,6 +21,7 @@ import { verifyImage, type VerifyOutcome } from './verify.js';
 import { plainBundle } from './bundle.js';
 import { applies } from '../runtime/node-features.js';
 import { thawVersion } from '../version.js';
+import { formatBytes } from '../io.js';
 
 /** How V8 11.3 (Node 20) dies on compiled RegExp code in the heap (see node-features.ts). */
 const REGEXP_CODE_ABORT = /unreachable code[\s\S]*Serializer::ObjectSerializer::SerializeObject[\s\S]*VisitCodePointer/;
@@ -114,13 +115,46 @@ function lockOutput(out: string): () => void {
   const forget = removeOnExit(lock);
   const prefix = `${basename(out)}.`;
   for (const f of readdirSync(dirname(out))) {
-    const m = f.startsWith(prefix) ? /^(?:tmp|old)-(\d+)\b/.exec(f.slice(prefix.length)) : null;
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dirname(out), f), { recursive: true, force: true });
+    const m = f.startsWith(prefix) ? /^(tmp|old)-(\d+)\b/.exec(f.slice(prefix.length)) : null;
+    if (!m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    // A build killed between moving the old image aside and moving the new one in: the old
+    // image is whole, so it goes back.
+    if (m[1] === 'old' && !existsSync(out) && existsSync(join(dirname(out), f, 'manifest.json'))) renameSync(join(dirname(out), f), out);
+    else rmSync(join(dirname(out), f), { recursive: true, force: true });
   }
   return () => {
     rmSync(lock, { force: true });
     forget();
   };
+}
+
+/**
+ * The error for a build that could not write its image: a read-only folder, or a full disk
+ * (an errno, or V8 failing to write the blob where little space is left). Else undefined.
+ */
+function writeFault(err: unknown, out: string): ThawError | undefined {
+  const folder = dirname(out);
+  // Only thaw's own writes count: an app whose init writes to a full or read-only disk fails
+  // with its own error (E_APP_INIT), which names the app's file.
+  if (err instanceof ThawError && err.code !== 'E_SNAPSHOT_ABORT' && err.code !== 'E_BUILD_FAILED') return undefined;
+  const errno = err as NodeJS.ErrnoException | undefined;
+  if (!(err instanceof ThawError) && errno?.path && !resolve(errno.path).startsWith(folder)) return undefined;
+  const code = errno?.code;
+  const text = err instanceof ThawError ? `${err.message}\n${err.detail ?? ''}` : err instanceof Error ? err.message : '';
+  if (code === 'EROFS' || /\bEROFS\b|read-only file system/i.test(text)) {
+    return new ThawError('E_READ_ONLY', `${folder} is on a read-only file system, so the image ${basename(out)} cannot be written there (EROFS)`, { hint: 'build to a writable -o (or remount that file system read-write)' });
+  }
+  let space: { free: number; total: number } | undefined;
+  try {
+    const st = statfsSync(existsSync(folder) ? folder : '/');
+    space = { free: st.bavail * st.bsize, total: st.blocks * st.bsize };
+  } catch {
+    /* no figures, then */
+  }
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || /\bENOSPC\b|\bEDQUOT\b|no space left on device|quota exceeded/i.test(text) || (/SnapshotData::ToFile|num_written/.test(text) && space !== undefined && space.free < 256 * 1024 * 1024);
+  if (!full) return undefined;
+  const figures = space ? `; ${formatBytes(space.free)} free of ${formatBytes(space.total)} there now, with the partial image removed` : '';
+  return new ThawError('E_DISK_FULL', `no space left on the device holding ${folder} while writing the image (${code === 'EDQUOT' ? 'EDQUOT' : 'ENOSPC'}${figures})`, { hint: 'free space on that disk, or build to another -o; nothing half-written was kept' });
 }
 
 /** Build the image (or, with `scratch`, a throwaway one for doctor). */
@@ -140,10 +174,16 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   const node = await probeNode(resolve(opts.node ?? process.execPath));
   const major = Number(node.version.slice(1).split('.')[0]);
 
-  mkdirSync(dirname(out), { recursive: true });
-  const unlock = scratch ? () => undefined : lockOutput(out);
+  let unlock = (): void => undefined;
   const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  mkdirSync(tmp, { recursive: true });
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    if (!scratch) unlock = lockOutput(out);
+    mkdirSync(tmp, { recursive: true });
+  } catch (e) {
+    unlock();
+    throw writeFault(e, out) ?? e;
+  }
   const forgetTmp = removeOnExit(tmp);
   try {
     const reportPath = join(tmp, 'report.json');
@@ -170,16 +210,23 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     let buildFlags: string[] = [...userFlags];
     const env: Record<string, string | undefined> = { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined };
     const notes: string[] = [];
-    const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string }> => {
+    const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string; timedOut?: boolean }> => {
       rmSync(reportPath, { force: true });
       if (opts.sea) return buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
       // --expose-internals lets the guest fix Node's own snapshot-hostile state
       // (runtime/guest/node-internals.ts); it is a Node option, so restores do without it.
       const child = start([node.path, ...buildFlags, '--expose-internals', '--snapshot-blob', blobPath, '--build-snapshot', bundlePath], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
-      const timer = setTimeout(() => void child.kill(), opts.buildTimeoutMs ?? 600_000);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        void child.kill();
+      }, opts.buildTimeoutMs ?? 600_000);
       const exit = await child.exited.finally(() => clearTimeout(timer));
+      // What the app started in the builder's process group dies with it (a builder killed
+      // from outside leaves its children running otherwise).
+      await child.kill();
       if (buildFlags.includes('--perf-basic-prof')) removeJitFiles([child.pid], process.cwd());
-      return { status: exit.status, signal: exit.signal, stderr: child.stderr() };
+      return { status: exit.status, signal: exit.signal, stderr: child.stderr(), timedOut };
     };
     const readReport = (): BuildReport | undefined => (existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as BuildReport) : undefined);
     let b: Awaited<ReturnType<typeof bundle>>;
@@ -218,6 +265,10 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     }
     if (alsoBundled.size) notes.push(`bundled ${[...alsoBundled].sort().join(', ')} into the image: ${alsoBundled.size > 1 ? 'they require' : 'it requires'} ES modules, which thaw's loader does not run`);
     const mapper = new StackMapper(bundlePath, join(out, 'bundle.cjs'));
+    if (outcome.timedOut) throw new ThawError('E_TIMEOUT', `the snapshot builder did not finish within ${Math.round((opts.buildTimeoutMs ?? 600_000) / 1000)} s${report ? ` (it was in ${report.phase})` : ''}`, { hint: 'an init or warm-up that waits for something that never comes? thaw doctor ENTRY shows what the build saw', detail: tail(outcome.stderr, 8) || undefined });
+    if (outcome.signal === 'SIGKILL' && !/Fatal error|Check failed|FATAL ERROR|out of memory/i.test(outcome.stderr)) {
+      throw new ThawError('E_BUILDER_KILLED', `the snapshot builder was killed (SIGKILL) by something outside thaw${report ? ` during ${report.ok ? 'serialisation' : report.phase}` : ''}: a kill -9, or the kernel's out-of-memory killer`, { hint: 'build again; if it recurs, `dmesg | grep -i oom` says whether memory ran out' });
+    }
     if (outcome.status !== 0 || !report?.ok || !existsSync(opts.sea ? join(tmp, 'start') : blobPath)) {
       const shown = relative(process.cwd(), entry) || entry;
       // Doctor's own build (scratch) does not tell the person to run doctor.
@@ -312,6 +363,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     if (process.env.THAW_KEEP_FAILED_BUILD) process.stderr.write(`thaw: kept the failed build in ${tmp}\n`);
     else rmSync(tmp, { recursive: true, force: true });
     forgetTmp();
+    const fault = writeFault(err, out);
+    if (fault) throw fault;
     if (err instanceof ThawError) throw err;
     throw new ThawError('E_BUILD_FAILED', `build of ${opts.entry} failed: ${(err as Error).message}`, { detail: tail((err as Error).stack ?? '') });
   } finally {

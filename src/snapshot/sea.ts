@@ -24,6 +24,8 @@ export async function buildSea(node: NodeInfo, bundlePath: string, tmp: string, 
   const child = start([node.path, '--expose-internals', '--experimental-sea-config', config], { env, cwd: process.cwd(), logFile: join(tmp, 'build.log') });
   const timer = setTimeout(() => void child.kill(), timeoutMs);
   const exit = await child.exited.finally(() => clearTimeout(timer));
+  // What the app started in the builder's process group dies with it.
+  await child.kill();
   if (exit.status !== 0) return { status: exit.status, signal: exit.signal, stderr: child.stderr() };
   const exe = join(tmp, 'start.tmp');
   copyFileSync(node.path, exe);

@@ -1,11 +1,12 @@
 /**
  * The page grid of one panel: every page gets a slot (its physical page number, or its rank in
  * the virtual layout), slots are pixels of an offscreen image (one pixel per page, `gridWidth`
- * pages per row), and the visible part is drawn scaled onto the screen canvas. Coordinate spaces
- *: slot → grid (col, row) → image pixels → screen pixels via `scale` and the scroll
- * offset; slotAt() is the one inverse.
+ * pages per row), and the visible part is drawn scaled onto the screen canvas (panel-view.ts).
+ * Coordinate spaces: slot → grid (col, row) → image pixels → screen pixels via `scale` and the
+ * scroll offset; slotAt() is the one inverse.
  */
 import type { Panel } from '../model/pages-view.js';
+import { C, CATEGORY_PALETTE, dim, rgb } from './colors.js';
 
 /** physical: slot = physical page number; compact: used physical pages only, in address order; virtual: per process, in address order. */
 export type Layout = 'physical' | 'compact' | 'virtual';
@@ -16,43 +17,25 @@ export interface Selection {
   mapping?: number;
 }
 
-// Colours as 0xAABBGGRR (little-endian RGBA in a Uint32Array).
-function rgb(hex: string): number {
-  const v = parseInt(hex.slice(1), 16);
-  return (0xff << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff);
-}
-export const COLORS = {
-  background: '#15171c',
-  empty: '#1d2026',
-  used: '#4a505c',
-  shared: '#6c7584',
-  kernel: '#7a5fb0',
-  pagecache: '#2d7a72',
-  selected: '#eceff4',
-  selectedShared: '#4da3ff',
-  faultSelected: '#ff9f1a',
-  fault: '#ffe066',
-  faultNew: '#ff5d73',
-};
-/** The same colour at 40% brightness (on the dark background). */
-function dim(c: number): number {
-  const r = c & 0xff, g = (c >> 8) & 0xff, b = (c >> 16) & 0xff;
-  const k = 0.4;
-  return (0xff << 24) | (Math.round(b * k) << 16) | (Math.round(g * k) << 8) | Math.round(r * k);
-}
-const C = Object.fromEntries(Object.entries(COLORS).map(([k, v]) => [k, rgb(v)])) as Record<keyof typeof COLORS, number>;
-export const CATEGORY_PALETTE = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080', '#e6beff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000', '#ffd8b1'];
-
 /** Where page g of the panel sits: owner, index within the owner. Flattened over owners. */
 export class PanelGrid {
   readonly ps: number;
   /** Global page id → owner index / page index / slot. */
   readonly pageOwner: Int32Array;
   readonly pageIndex: Int32Array;
-  pageSlot = new Float64Array(0);
-  /** Global page ids sorted by slot, and the slots in that order (for lookups by slot). */
+  /** Global page id → physical page number, kind (1 process, 2 kernel, 3 page cache), category, mapping. */
+  private readonly pagePpn: Float64Array;
+  private readonly pageKind: Uint8Array;
+  private readonly pageCat: Int32Array;
+  private readonly pageMap: Int32Array;
+  /** Global page id → 1 when the selection holds it. */
+  private readonly pageSel: Uint8Array;
+  /** Owner o's pages are the global ids ownerStart[o] … ownerStart[o + 1] - 1. */
+  private readonly ownerStart: Int32Array;
+  pageSlot = new Int32Array(0);
+  /** Global page ids ordered by slot; slot s holds bySlot[slotStart[s] … slotStart[s + 1] - 1]. */
   bySlot = new Int32Array(0);
-  sortedSlots = new Float64Array(0);
+  slotStart = new Int32Array(1);
   /** Slot of each fault in the current layout, -1 when the page is not on the grid. */
   faultSlot = new Float64Array(0);
   /** First fault per slot (slot → fault index). */
@@ -68,7 +51,11 @@ export class PanelGrid {
   /** Physical memory shown, in pages (physical layout). */
   memPages = 0;
   colorBy: 'owner' | 'category' = 'owner';
-  selection: Selection | null = null;
+  private current: Selection | null = null;
+  /** What is highlighted; select() changes it, repainting only what it changes. */
+  get selection(): Selection | null {
+    return this.current;
+  }
   /** Faults painted so far (prefix of the trace). */
   painted = 0;
   image: ImageData | null = null;
@@ -76,23 +63,41 @@ export class PanelGrid {
   /** Base colour of every slot without faults (to repaint cheaply). */
   base = new Uint32Array(0);
   private dirty: [number, number] | null = null;
+  /** The base colours are out of date (a new layout or colouring): repainted before the next faults. */
+  private stale = true;
   readonly canvas = document.createElement('canvas');
   private readonly palette = CATEGORY_PALETTE.map(rgb);
 
   constructor(readonly panel: Panel) {
     const map = panel.map;
     this.ps = map?.pageSize ?? 4096;
+    const owners = map?.owners ?? [];
     let total = 0;
-    for (const o of map?.owners ?? []) total += o.vaddr.length;
+    for (const o of owners) total += o.vaddr.length;
     this.pageOwner = new Int32Array(total);
     this.pageIndex = new Int32Array(total);
+    this.pagePpn = new Float64Array(total);
+    this.pageKind = new Uint8Array(total);
+    this.pageCat = new Int32Array(total);
+    this.pageMap = new Int32Array(total);
+    this.pageSel = new Uint8Array(total);
+    this.ownerStart = new Int32Array(owners.length + 1);
     let g = 0;
-    (map?.owners ?? []).forEach((o, oi) => {
+    owners.forEach((o, oi) => {
+      this.ownerStart[oi] = g;
+      const kind = o.pid > 0 ? 1 : o.pid === 0 ? 2 : 3;
+      const cats = panel.pageCategory[oi]!;
+      const maps = panel.pageMapping[oi]!;
       for (let i = 0; i < o.vaddr.length; i++, g++) {
         this.pageOwner[g] = oi;
         this.pageIndex[g] = i;
+        this.pagePpn[g] = o.paddr[i]! / this.ps;
+        this.pageKind[g] = kind;
+        this.pageCat[g] = cats[i]!;
+        this.pageMap[g] = maps[i]!;
       }
     });
+    this.ownerStart[owners.length] = g;
   }
 
   /** Are physical addresses known: a page map, or faults that carry them (uffd logs)? */
@@ -105,51 +110,75 @@ export class PanelGrid {
 
   get maxPhysPage(): number {
     let max = 0;
-    for (const o of this.panel.map?.owners ?? []) for (const p of o.paddr) if (p > max) max = p;
+    for (let g = 0; g < this.pagePpn.length; g++) if (this.pagePpn[g]! > max) max = this.pagePpn[g]!;
     const f = this.panel.faults;
-    if (f) for (let i = 0; i < f.count; i++) if (f.ppage[i]! - 1 > max / this.ps) max = (f.ppage[i]! - 1) * this.ps;
-    return Math.floor(max / this.ps);
+    if (f) for (let i = 0; i < f.count; i++) if (f.ppage[i]! - 1 > max) max = f.ppage[i]! - 1;
+    return Math.floor(max);
+  }
+
+  /**
+   * Slots of the used physical pages in address order (compact layout): a presence bitmap over
+   * the page numbers where they are few enough (a million pages in ~20 ms), else a sort.
+   */
+  private compactSlots(faultPpn: Float64Array): (ppn: number) => number {
+    const n = this.pagePpn.length;
+    let max = 0;
+    for (let g = 0; g < n; g++) if (this.pagePpn[g]! > max) max = this.pagePpn[g]!;
+    for (const p of faultPpn) if (p > max) max = p;
+    if (max < 2 ** 25) {
+      const slotOfPpn = new Int32Array(max + 1);
+      for (let g = 0; g < n; g++) slotOfPpn[this.pagePpn[g]!] = 1;
+      for (const p of faultPpn) if (p >= 0) slotOfPpn[p] = 1;
+      let used = 0;
+      for (let p = 0; p <= max; p++) if (slotOfPpn[p]) used++;
+      this.compactPpn = new Float64Array(used);
+      let k = 0;
+      for (let p = 0; p <= max; p++) {
+        if (!slotOfPpn[p]) slotOfPpn[p] = -1;
+        else {
+          this.compactPpn[k] = p;
+          slotOfPpn[p] = k++;
+        }
+      }
+      return (ppn) => (ppn >= 0 ? slotOfPpn[ppn]! : -1);
+    }
+    const all = new Float64Array(n + faultPpn.length);
+    all.set(this.pagePpn);
+    let k = n;
+    for (const p of faultPpn) if (p >= 0) all[k++] = p;
+    const sorted = all.subarray(0, k).sort();
+    let u = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[u++] = sorted[i]!;
+    const ppns = (this.compactPpn = sorted.slice(0, u));
+    return (ppn) => {
+      let lo = 0;
+      let hi = ppns.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (ppns[mid]! < ppn) lo = mid + 1;
+        else if (ppns[mid]! > ppn) hi = mid - 1;
+        else return mid;
+      }
+      return -1;
+    };
   }
 
   /** Assign slots for a layout; physical memory size (pages) applies to the physical layout. */
   private computeSlots(layout: Layout, memPages: number): void {
     const map = this.panel.map;
     const n = this.pageOwner.length;
-    this.pageSlot = new Float64Array(n);
+    this.pageSlot = new Int32Array(n);
     const f = this.panel.faults;
     this.faultSlot = new Float64Array(f?.count ?? 0).fill(-1);
     if (layout === 'compact') {
-      // Used physical pages, sorted and deduplicated with typed arrays (a Set/Map of a million
-      // numbers costs seconds in the browser); slots by binary search.
       const faultPpn = new Float64Array(f?.count ?? 0);
-      const all = new Float64Array(n + (f?.count ?? 0));
-      let k = 0;
-      for (let g = 0; g < n; g++) all[k++] = map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps;
-      if (f) for (let i = 0; i < f.count; i++) {
-        faultPpn[i] = f.ppage[i]! > 0 ? f.ppage[i]! - 1 : this.lookupPhys(f.pid[i]!, f.vpage[i]!);
-        if (faultPpn[i]! >= 0) all[k++] = faultPpn[i]!;
-      }
-      const sorted = all.subarray(0, k).sort();
-      let u = 0;
-      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[u++] = sorted[i]!;
-      this.compactPpn = sorted.slice(0, u);
-      const ppns = this.compactPpn;
-      const slotOf = (ppn: number): number => {
-        let lo = 0;
-        let hi = ppns.length - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >> 1;
-          if (ppns[mid]! < ppn) lo = mid + 1;
-          else if (ppns[mid]! > ppn) hi = mid - 1;
-          else return mid;
-        }
-        return -1;
-      };
-      for (let g = 0; g < n; g++) this.pageSlot[g] = slotOf(map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps);
-      if (f) for (let i = 0; i < f.count; i++) this.faultSlot[i] = faultPpn[i]! >= 0 ? slotOf(faultPpn[i]!) : -1;
+      if (f) for (let i = 0; i < f.count; i++) faultPpn[i] = f.ppage[i]! > 0 ? f.ppage[i]! - 1 : this.lookupPhys(f.pid[i]!, f.vpage[i]!);
+      const slotOf = this.compactSlots(faultPpn);
+      for (let g = 0; g < n; g++) this.pageSlot[g] = slotOf(this.pagePpn[g]!);
+      for (let i = 0; i < faultPpn.length; i++) this.faultSlot[i] = slotOf(faultPpn[i]!);
       this.slotCount = this.compactPpn.length;
     } else if (layout === 'physical') {
-      for (let g = 0; g < n; g++) this.pageSlot[g] = map!.owners[this.pageOwner[g]!]!.paddr[this.pageIndex[g]!]! / this.ps;
+      for (let g = 0; g < n; g++) this.pageSlot[g] = this.pagePpn[g]! < memPages ? this.pagePpn[g]! : -1;
       if (f) for (let i = 0; i < f.count; i++) this.faultSlot[i] = f.ppage[i]! > 0 ? f.ppage[i]! - 1 : this.lookupPhys(f.pid[i]!, f.vpage[i]!);
       this.memPages = memPages;
       this.slotCount = memPages;
@@ -173,24 +202,22 @@ export class PanelGrid {
       if (f) for (let i = 0; i < f.count; i++) this.faultSlot[i] = slotOf.get(`${f.pid[i]}:${f.vpage[i]}`) ?? -1;
       this.slotCount = this.virtualKeys.length;
     }
-    // Sort page ids by slot with one numeric typed-array sort on slot * 2^k + id (a comparator
-    // sort of a million pages takes seconds; this takes ~100 ms).
-    const k = 2 ** Math.ceil(Math.log2(n + 1));
-    let m = 0;
-    const keys = new Float64Array(n);
+    // Page ids grouped by slot with a counting sort (linear; a comparator sort of a million
+    // pages takes seconds in the browser).
+    const start = new Int32Array(this.slotCount + 1);
     for (let g = 0; g < n; g++) {
       const s = this.pageSlot[g]!;
-      if (s >= 0 && s < this.slotCount) keys[m++] = s * k + g;
+      if (s >= 0 && s < this.slotCount) start[s + 1]!++;
+      else this.pageSlot[g] = -1;
     }
-    const sortedKeys = keys.subarray(0, m).sort();
-    this.bySlot = new Int32Array(m);
-    this.sortedSlots = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      const key = sortedKeys[i]!;
-      const g = key % k;
-      this.bySlot[i] = g;
-      this.sortedSlots[i] = (key - g) / k;
+    for (let s = 0; s < this.slotCount; s++) start[s + 1]! += start[s]!;
+    const cursor = start.slice(0, this.slotCount);
+    this.bySlot = new Int32Array(start[this.slotCount]!);
+    for (let g = 0; g < n; g++) {
+      const s = this.pageSlot[g]!;
+      if (s >= 0) this.bySlot[cursor[s]!++] = g;
     }
+    this.slotStart = start;
     this.firstFault = new Map();
     if (f) for (let i = 0; i < f.count; i++) if (this.faultSlot[i]! >= 0 && !this.firstFault.has(this.faultSlot[i]!)) this.firstFault.set(this.faultSlot[i]!, i);
   }
@@ -213,7 +240,15 @@ export class PanelGrid {
     this.image = ctx.createImageData(this.gridWidth, this.rows);
     this.pixels = new Uint32Array(this.image.data.buffer);
     this.base = new Uint32Array(this.pixels.length);
-    this.paintBase();
+    this.stale = true;
+    this.painted = 0;
+  }
+
+  /** A new colouring: the base is repainted before the next faults. */
+  setColorBy(by: 'owner' | 'category'): void {
+    if (by === this.colorBy) return;
+    this.colorBy = by;
+    this.stale = true;
   }
 
   private v2p: Map<number, Map<number, number>> | null = null;
@@ -231,72 +266,123 @@ export class PanelGrid {
   }
 
   /** Global page ids at a slot. */
-  pagesAt(slot: number): number[] {
-    let lo = 0;
-    let hi = this.sortedSlots.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sortedSlots[mid]! < slot) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: number[] = [];
-    for (let i = lo; i < this.sortedSlots.length && this.sortedSlots[i] === slot; i++) out.push(this.bySlot[i]!);
-    return out;
+  pagesAt(slot: number): Int32Array {
+    if (!(slot >= 0 && slot < this.slotCount)) return this.bySlot.subarray(0, 0);
+    return this.bySlot.subarray(this.slotStart[slot]!, this.slotStart[slot + 1]!);
   }
 
   private isSelected(g: number): boolean {
-    const s = this.selection;
-    if (!s || this.pageOwner[g] !== s.owner) return false;
-    const i = this.pageIndex[g]!;
-    if (s.category !== undefined && this.panel.pageCategory[s.owner]![i] !== s.category) return false;
-    if (s.mapping !== undefined && this.panel.pageMapping[s.owner]![i] !== s.mapping) return false;
-    return true;
+    return this.pageSel[g] === 1;
   }
 
-  /** Colour every slot from its owners and the selection, then replay painted faults. */
+  /** Mark the pages of the selection (and unmark the previous one's). */
+  private markSelection(prev: Selection | null, next: Selection | null): void {
+    if (prev) this.pageSel.fill(0, this.ownerStart[prev.owner]!, this.ownerStart[prev.owner + 1]!);
+    if (!next) return;
+    for (let g = this.ownerStart[next.owner]!; g < this.ownerStart[next.owner + 1]!; g++) {
+      if ((next.category === undefined || this.pageCat[g] === next.category) && (next.mapping === undefined || this.pageMap[g] === next.mapping)) this.pageSel[g] = 1;
+    }
+  }
+
+  /** The base colour of a slot holding pages bySlot[a … b - 1]. */
+  private slotColor(a: number, b: number): number {
+    let procs = 0;
+    let kernel = false;
+    let cache = false;
+    let sel = false;
+    let cat = -1;
+    for (let j = a; j < b; j++) {
+      const g = this.bySlot[j]!;
+      const kind = this.pageKind[g]!;
+      if (kind === 1) {
+        procs++;
+        if (cat < 0) cat = this.pageCat[g]!;
+      } else if (kind === 2) kernel = true;
+      else cache = true;
+      if (this.pageSel[g]) sel = true;
+    }
+    const palette = this.palette;
+    if (this.colorBy === 'category') {
+      // Categories: pages dimmed until a fault lights them up; outside the selection, grey.
+      if (this.selection && !sel) return C.empty + 0x00030303;
+      return cat >= 0 ? dim(palette[cat % palette.length]!) : kernel ? dim(C.kernel) : dim(C.pagecache);
+    }
+    if (sel) return procs > 1 ? C.selectedShared : C.selected;
+    if (procs > 1) return C.shared;
+    if (procs === 1) return C.used;
+    if (kernel) return C.kernel;
+    return cache ? C.pagecache : C.used;
+  }
+
+  /** Colour every slot from its owners and the selection; faults are replayed on top next. */
   paintBase(): void {
     const px = this.base;
     px.fill(C.background);
-    const emptyUpTo = Math.min(px.length, this.slotCount);
-    px.fill(C.empty, 0, emptyUpTo);
-    const map = this.panel.map;
-    const sorted = this.sortedSlots;
-    const palette = this.palette;
-    let i = 0;
-    while (i < sorted.length) {
-      const slot = sorted[i]!;
-      let procs = 0;
-      let kernel = false;
-      let cache = false;
-      let sel = false;
-      let cat = -1;
-      let j = i;
-      for (; j < sorted.length && sorted[j] === slot; j++) {
-        const g = this.bySlot[j]!;
-        const pid = map!.owners[this.pageOwner[g]!]!.pid;
-        if (pid > 0) {
-          procs++;
-          if (cat < 0) cat = this.panel.pageCategory[this.pageOwner[g]!]![this.pageIndex[g]!]!;
-        } else if (pid === 0) kernel = true;
-        else cache = true;
-        if (!sel && this.isSelected(g)) sel = true;
-      }
-      let c: number;
-      if (this.colorBy === 'category') {
-        // Categories: pages dimmed until a fault lights them up; outside the selection, grey.
-        if (this.selection && !sel) c = C.empty + 0x00030303;
-        else c = cat >= 0 ? dim(palette[cat % palette.length]!) : kernel ? dim(C.kernel) : dim(C.pagecache);
-      } else if (sel) c = procs > 1 ? C.selectedShared : C.selected;
-      else if (procs > 1) c = C.shared;
-      else if (procs === 1) c = C.used;
-      else if (kernel) c = C.kernel;
-      else c = cache ? C.pagecache : C.used;
-      if (slot < px.length) px[slot] = c;
-      i = j;
-    }
+    const slots = Math.min(px.length, this.slotCount);
+    px.fill(C.empty, 0, slots);
+    const start = this.slotStart;
+    for (let s = 0; s < slots; s++) if (start[s + 1]! > start[s]!) px[s] = this.slotColor(start[s]!, start[s + 1]!);
     this.pixels.set(px);
     this.painted = 0;
+    this.stale = false;
     this.dirty = [0, this.rows];
+  }
+
+  /**
+   * Select (or, with null, clear): only the slots of the pages whose highlight changes are
+   * repainted (those of the old and the new selection's process), and the faults already
+   * played on them painted again.
+   */
+  select(next: Selection | null): void {
+    const prev = this.current;
+    this.current = next;
+    this.markSelection(prev, next);
+    // Categories grey out everything outside a selection: none ↔ some changes every slot.
+    if (this.stale || (this.colorBy === 'category' && !prev !== !next)) {
+      const painted = this.painted;
+      this.paintBase();
+      this.paintFaults(painted);
+      return;
+    }
+    const touched = new Uint8Array(this.pixels.length);
+    let changed = 0;
+    for (const owner of new Set([prev?.owner, next?.owner])) {
+      if (owner === undefined) continue;
+      for (let g = this.ownerStart[owner]!; g < this.ownerStart[owner + 1]!; g++) {
+        const s = this.pageSlot[g]!;
+        if (s < 0 || s >= this.pixels.length || touched[s]) continue;
+        touched[s] = 1;
+        changed++;
+        this.base[s] = this.slotColor(this.slotStart[s]!, this.slotStart[s + 1]!);
+        this.pixels[s] = this.base[s]!;
+      }
+    }
+    if (!changed) return;
+    const f = this.panel.faults;
+    for (let i = 0; f && i < this.painted; i++) {
+      const s = this.faultSlot[i]!;
+      if (s >= 0 && touched[s]) this.pixels[s] = this.faultColor(i, s);
+    }
+    this.dirty = [0, this.rows];
+  }
+
+  /** The colour of fault i drawn on slot s. */
+  private faultColor(i: number, slot: number): number {
+    const f = this.panel.faults!;
+    if (!this.panel.map) {
+      // No page map to compare with: colour by category, or plain.
+      const cat = f.category[i]! - 1;
+      return this.colorBy === 'category' && cat >= 0 ? this.palette[cat % this.palette.length]! : C.fault;
+    }
+    const pages = this.pagesAt(slot);
+    if (!pages.length) return C.faultNew;
+    const sel = this.selection;
+    if (this.colorBy === 'category') {
+      const g = pages.find((x) => this.isSelected(x)) ?? (sel ? undefined : pages[0]);
+      const cat = g !== undefined ? this.pageCat[g]! : -1;
+      return g === undefined ? C.shared : cat >= 0 ? this.palette[cat % this.palette.length]! : C.fault;
+    }
+    return sel && pages.some((g) => this.isSelected(g)) ? C.faultSelected : C.fault;
   }
 
   /** Slots changed since the last flush (painted one by one with fillRect: cheap per frame). */
@@ -304,6 +390,7 @@ export class PanelGrid {
 
   /** Paint faults [painted, upTo) on top; going backwards repaints from the base. */
   paintFaults(upTo: number): void {
+    if (this.stale) this.paintBase();
     const f = this.panel.faults;
     if (!f) return;
     upTo = Math.max(0, Math.min(upTo, f.count));
@@ -313,25 +400,10 @@ export class PanelGrid {
       this.pending = [];
       this.dirty = [0, this.rows];
     }
-    const sel = this.selection;
     for (let i = this.painted; i < upTo; i++) {
       const slot = this.faultSlot[i]!;
       if (slot < 0 || slot >= this.pixels.length) continue;
-      let c: number;
-      if (!this.panel.map) {
-        // No page map to compare with: colour by category, or plain.
-        const cat = f.category[i]! - 1;
-        c = this.colorBy === 'category' && cat >= 0 ? this.palette[cat % this.palette.length]! : C.fault;
-      } else {
-        const pages = this.pagesAt(slot);
-        c = C.faultNew;
-        if (pages.length && this.colorBy === 'category') {
-          const g = pages.find((x) => this.isSelected(x)) ?? (sel ? undefined : pages[0]);
-          const cat = g !== undefined ? this.panel.pageCategory[this.pageOwner[g]!]![this.pageIndex[g]!]! : -1;
-          c = g === undefined ? C.shared : cat >= 0 ? this.palette[cat % this.palette.length]! : C.fault;
-        } else if (pages.length) c = sel && pages.some((g) => this.isSelected(g)) ? C.faultSelected : C.fault;
-      }
-      this.pixels[slot] = c;
+      this.pixels[slot] = this.faultColor(i, slot);
       if (!this.dirty) this.pending.push(slot);
     }
     this.painted = upTo;

@@ -3,7 +3,7 @@ import { writeAtomic } from '../../io.js';
 import { ThawError } from '../../errors.js';
 import type { PageMap } from '../../model/page-map.js';
 import { pageMapToJson, serializeMemMapping } from '../../model/pages-format.js';
-import { formatSummary, summarize } from '../../model/pages-summary.js';
+import { formatSummary, plural, summarize } from '../../model/pages-summary.js';
 import { allPids, snapshot, type PageCacheMode } from '../../pages/capture.js';
 import type { CommandSpec } from '../spec.js';
 import { mb, progress, progressDone } from './shared.js';
@@ -19,7 +19,7 @@ function describeMap(map: PageMap): string {
   const pages = procs.reduce((s, o) => s + o.vaddr.length, 0);
   const kernel = map.owners.find((o) => o.pid === 0)?.vaddr.length;
   const cache = map.owners.find((o) => o.pid === -1)?.vaddr.length;
-  return `${procs.length} process(es), ${pages} present pages (${mb(pages * map.pageSize)})` + (kernel !== undefined ? `, kernel ${kernel} pages` : '') + (cache !== undefined ? `, page cache ${cache} pages` : '');
+  return `${plural(procs.length, 'process', 'processes')}, ${plural(pages, 'present page')} (${mb(pages * map.pageSize)})` + (kernel !== undefined ? `, kernel ${kernel} pages` : '') + (cache !== undefined ? `, page cache ${cache} pages` : '');
 }
 
 interface SnapshotOptions {

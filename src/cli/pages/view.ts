@@ -1,6 +1,7 @@
 /** `thaw pages view`: the page visualizer, served or exported. */
 import { writeAtomic } from '../../io.js';
 import { ThawError } from '../../errors.js';
+import { plural } from '../../model/pages-summary.js';
 import { buildHtml, serve } from '../../pages/view.js';
 import type { CommandSpec } from '../spec.js';
 
@@ -34,7 +35,7 @@ export const viewCmd: CommandSpec<ViewOptions> = {
       const out = opts.export;
       writeAtomic(out, html);
       const faults = view.panels.reduce((s, p) => s + (p.faults?.count ?? 0), 0);
-      process.stderr.write(`thaw pages: wrote ${out} (${view.panels.length} panel(s), ${faults} faults, ${mb(html.length)})\n`);
+      process.stderr.write(`thaw pages: wrote ${out} (${plural(view.panels.length, 'panel')}, ${plural(faults, 'fault')}, ${mb(html.length)})\n`);
       return;
     }
     const port = Number(opts.port);
