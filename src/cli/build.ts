@@ -133,7 +133,8 @@ async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> 
   const p = progressLine();
   const r = await buildVmImage({ command, out: opts.out, warmupFile: opts.warmup, ready: opts.ready, progress: p.say }).finally(p.done);
   const m = r.manifest;
-  const img = relative(process.cwd(), r.dir) || '.';
+  const rel = relative(process.cwd(), r.dir) || '.';
+  const img = rel.startsWith('..') ? r.dir : rel;
   const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');
   process.stdout.write(
     [

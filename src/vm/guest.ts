@@ -261,7 +261,8 @@ export async function assembleGuest(app: AppSpec, tools: VmTools, say: (m: strin
     pathDirs.push(dirname(app.executable));
     if (dirname(app.command[0]!) !== '.' && isAbsolute(app.command[0]!)) pathDirs.push(dirname(app.command[0]!));
   }
-  for (const lib of await sharedLibraries(elves)) files.set(realpathSync(lib), lib);
+  // (Libraries the runtime brings itself, such as the JDK's own, are already in place.)
+  for (const lib of await sharedLibraries(elves)) if (!files.has(realpathSync(lib))) files.set(realpathSync(lib), lib);
   let appBytes = 0;
   for (const p of app.appPaths) {
     for (const f of walk(p)) {
