@@ -23,7 +23,13 @@ const TOOLS = {
   chromium: { path: process.env.CHROMIUM ?? '/usr/bin/chromium', deb: 'chromium' },
   java: { path: 'javac', deb: 'openjdk-17-jdk-headless' },
   openssl: { path: 'openssl', deb: 'openssl' },
-} as const;
+  // The microVM engine: QEMU, a distribution kernel (not executable: its file is checked), a
+  // static busybox, gcc for the guest agent.
+  qemu: { path: 'qemu-system-x86_64', deb: 'qemu-system-x86' },
+  kernel: { path: '/boot', deb: 'linux-image-amd64', present: () => existsSync('/boot') && readdirSync('/boot').some((f) => f.startsWith('vmlinuz-')) },
+  busybox: { path: '/bin/busybox', deb: 'busybox-static' },
+  gcc: { path: 'gcc', deb: 'gcc' },
+} as const satisfies Record<string, { path: string; deb: string; present?: () => boolean }>;
 
 function executable(cmd: string): boolean {
   const dirs = cmd.includes('/') ? [''] : (process.env.PATH ?? '').split(':').filter(Boolean);
@@ -42,7 +48,10 @@ function executable(cmd: string): boolean {
  * install (`npm test` counts skips; CI, which installs them all, fails on any).
  */
 export function needs(...tools: Array<keyof typeof TOOLS>): false | string {
-  const absent = tools.filter((t) => !executable(TOOLS[t].path));
+  const absent = tools.filter((t) => {
+    const tool: { path: string; present?: () => boolean } = TOOLS[t];
+    return tool.present ? !tool.present() : !executable(tool.path);
+  });
   return absent.length ? `needs ${absent.join(' and ')}: apt-get install ${[...new Set(absent.map((t) => TOOLS[t].deb))].join(' ')}` : false;
 }
 
