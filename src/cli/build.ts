@@ -79,7 +79,8 @@ Examples:
     const { ThawError } = await import('../errors.js');
     if (opts.engine === 'vm') return buildVm(rest.length ? rest : [entry, ...more].filter((x): x is string => !!x), opts);
     if (opts.engine !== 'v8') throw new ThawError('E_USAGE', `--engine ${opts.engine} is not an engine thaw has`, { hint: '--engine v8 (default) or --engine vm' });
-    if (!entry) throw new ThawError('E_USAGE', 'thaw build needs the entry of the app', { hint: 'thaw build server.js -o img   (or: thaw build --engine vm -o img -- COMMAND…)' });
+    // (Worded as commander words a missing argument: the entry is optional only for --engine vm.)
+    if (!entry) throw new ThawError('E_USAGE', "missing required argument 'entry'", { hint: 'thaw build --help shows the usage' });
     if (more.length) throw new ThawError('E_USAGE', `thaw build takes one entry, not ${[entry, ...more].join(' ')}`, { hint: `arguments for a command are for --engine vm: thaw build --engine vm -o img -- ${[entry, ...more].join(' ')}` });
     if (opts.ready !== undefined) throw new ThawError('E_USAGE', '--ready is for --engine vm', { hint: 'the V8 engine serves the warm-up in memory; drop --ready' });
     if (!opts.out) throw new ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
