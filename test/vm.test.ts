@@ -179,3 +179,15 @@ describe('thaw build --engine vm: bad input and interrupts', { skip: VM }, () =>
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('int')), [], 'no image, temporary directory or lock left');
   });
 });
+
+describe('thaw build --engine vm: a server bound to 127.0.0.1 in the guest', { skip: VM }, () => {
+  after(killAll);
+  it('fails at once, naming the address, instead of waiting for the boot timeout', async () => {
+    // examples/hello listens on 127.0.0.1 whatever HOST says.
+    const out = join(scratch('thaw-vm-lo-'), 'lo');
+    const r = await thaw(['build', '--engine', 'vm', '-o', out, '--', 'node', 'examples/hello/server.js'], { cwd: root, timeoutMs: BUILD_MS });
+    assertCleanFailure(r, 'E_NOT_READY', out);
+    assert.match(r.stderr, /listens on 127\.0\.0\.1:8080 inside the guest/);
+    assert.match(r.stderr, /fix: .*all interfaces/);
+  });
+});

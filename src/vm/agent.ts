@@ -56,7 +56,7 @@ export function restoreLine(id: string, now = Date.now(), hrNs = process.hrtime.
   return `restore ${id} ${sec} ${nsec} ${randomBytes(64).toString('hex')}\n`;
 }
 
-export type AgentEvent = { kind: 'started'; pid: number } | { kind: 'exited'; status: number } | { kind: 'restored'; id: string; ms: number } | { kind: 'pong' } | { kind: 'warning'; text: string };
+export type AgentEvent = { kind: 'port'; port: number; listen: 'any' | 'loopback' | 'none' } | { kind: 'started'; pid: number } | { kind: 'exited'; status: number } | { kind: 'restored'; id: string; ms: number } | { kind: 'pong' } | { kind: 'warning'; text: string };
 
 /**
  * Splits console output into agent events and app output. feed() every chunk; app text goes
@@ -93,6 +93,7 @@ export class ConsoleReader {
       else if (word === 'exited') this.onEvent({ kind: 'exited', status: Number(rest[0]) });
       else if (word === 'restored') this.onEvent({ kind: 'restored', id: rest[0] ?? '', ms: Number(rest[1]) });
       else if (word === 'pong') this.onEvent({ kind: 'pong' });
+      else if (word === 'port') this.onEvent({ kind: 'port', port: Number(rest[0]), listen: rest[1] === 'any' ? 'any' : rest[1] === 'loopback' ? 'loopback' : 'none' });
       else this.onEvent({ kind: 'warning', text: [word, ...rest].join(' ') });
     });
     if (app.length) this.onApp(app.join(''));

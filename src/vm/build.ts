@@ -88,7 +88,12 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     const b0 = performance.now();
     vm = await launchVm(bootArgv(machine, { ramPath, qmpName, hostPort, guestPort: GUEST_PORT }), qmpName);
     const running = vm;
-    const timer = setInterval(() => say(`booting the guest (${accel.kind.toUpperCase()}) and waiting for GET ${ready}: ${((performance.now() - b0) / 1000).toFixed(0)} s`), 1000);
+    // Every second: progress, and ask the agent how the app listens (a server bound to
+    // 127.0.0.1 in the guest never answers the forwarded port: say so at once).
+    const timer = setInterval(() => {
+      say(`booting the guest (${accel.kind.toUpperCase()}) and waiting for GET ${ready}: ${((performance.now() - b0) / 1000).toFixed(0)} s`);
+      running.send(`port ${GUEST_PORT}\n`);
+    }, 1000);
     const probe = resolveProbe({ url: `http://127.0.0.1:$PORT${ready}` }, hostPort);
     try {
       await waitReady({ ...probe, intervalMs: 50 }, {
@@ -96,12 +101,13 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
         abort: () => {
           const st = running.appExit();
           if (st !== undefined) return `the app exited with status ${st} inside the guest before it answered`;
+          if (running.listen() === 'loopback') return `the app listens on 127.0.0.1:${GUEST_PORT} inside the guest, which the host's forwarded port cannot reach`;
           return running.child.done ? 'QEMU exited before the app answered' : null;
         },
       });
     } catch (e) {
       const err = e as ThawError;
-      const notReady = err.code === 'E_NOT_READY';
+      const notReady = err.code === 'E_NOT_READY' || running.listen() === 'loopback';
       throw new ThawError(notReady ? 'E_NOT_READY' : 'E_VM_BOOT', `${o.command.join(' ')} did not answer GET ${ready} in the guest: ${err.message}`, {
         hint: notReady ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)` : 'see what the app printed below',
         detail: tail(running.appOutput() + '\n' + running.child.stderr(), 20),

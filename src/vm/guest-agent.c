@@ -14,6 +14,9 @@
  *                             and wait for its acknowledgement on that FIFO.
  *                             Answer: "restored ID MS" (MS: time the agent took).
  *   ping                      answer "pong": the agent reads the console.
+ *   port N                    how the app listens on TCP port N: "port N any" (all
+ *                             interfaces: the host's forward reaches it), "port N loopback"
+ *                             (127.0.0.1/::1 only: unreachable from the host) or "port N none".
  *
  * When the app exits the agent says "exited STATUS" and stays up; the host decides.
  */
@@ -93,6 +96,27 @@ static void wait_ack(void) {
     if (n == 0) usleep(1000); /* no writer yet: POLLHUP until the app opens its end */
   }
   close(fd);
+}
+
+/* The LISTEN sockets on `port` in /proc/net/tcp and tcp6: 2 any address, 1 loopback only, 0 none. */
+static int listening(int port) {
+  int best = 0;
+  const char *files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+  for (int f = 0; f < 2; f++) {
+    FILE *in = fopen(files[f], "r");
+    if (!in) continue;
+    char line[512], addr[64];
+    unsigned lport, st;
+    while (fgets(line, sizeof line, in)) {
+      if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", addr, &lport, &st) != 3) continue;
+      if ((int)lport != port || st != 0x0A) continue;
+      int loop = strcmp(addr, "0100007F") == 0 || strcmp(addr, "00000000000000000000000001000000") == 0;
+      int v = loop ? 1 : 2;
+      if (v > best) best = v;
+    }
+    fclose(in);
+  }
+  return best;
 }
 
 static void restore(char *args) {
@@ -177,5 +201,9 @@ int main(int argc, char **argv) {
     reap();
     if (strncmp(line, "restore ", 8) == 0) restore(line + 8);
     else if (strcmp(line, "ping") == 0) say("pong");
+    else if (strncmp(line, "port ", 5) == 0) {
+      int port = atoi(line + 5), l = listening(port);
+      say("port %d %s", port, l == 2 ? "any" : l == 1 ? "loopback" : "none");
+    }
   }
 }

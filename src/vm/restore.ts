@@ -30,6 +30,8 @@ export interface RunningVm {
   send(line: string): void;
   /** The app exited inside the guest (its status), if it did. */
   appExit(): number | undefined;
+  /** The last answer to `port N` (how the app listens), if any. */
+  listen(): 'any' | 'loopback' | 'none' | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,9 +41,14 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
   const waiters: Array<(e: AgentEvent) => boolean> = [];
   let app = '';
   let exitStatus: number | undefined;
+  let listen: 'any' | 'loopback' | 'none' | undefined;
   const reader = new ConsoleReader(
     (e) => {
       if (e.kind === 'exited') exitStatus = e.status;
+      if (e.kind === 'port') {
+        listen = e.listen;
+        return;
+      }
       seen.push(e);
       for (let i = 0; i < waiters.length; i++) if (waiters[i]!(e)) waiters.splice(i--, 1);
     },
@@ -67,6 +74,7 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
     qmp,
     appOutput: () => app,
     appExit: () => exitStatus,
+    listen: () => listen,
     send: (line) => void child.proc.stdin?.write(line),
     agentEvent(kind, timeoutMs) {
       const i = seen.findIndex((e) => e.kind === kind);
@@ -107,6 +115,10 @@ export function readVmManifest(img: string): VmManifest {
     throw new ThawError('E_IMAGE_CORRUPT', `${img}/manifest.json cannot be read (${(e as Error).message})`, { hint: 'rebuild the image with thaw build --engine vm' });
   }
   if (m.engine !== 'vm') throw new ThawError('E_IMAGE_FORMAT', `${img} is not a VM image (engine ${m.engine ?? 'v8'})`, { hint: `start it with ${img}/start` });
+  if (!existsSync(m.qemu.path)) throw new ThawError('E_VM_REQUIRES', `${m.qemu.path}, the QEMU that built this image, is missing`, { hint: 'apt-get install qemu-system-x86' });
+  for (const f of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.ram, VM_FILES.state]) {
+    if (!existsSync(join(img, f))) throw new ThawError('E_IMAGE_CORRUPT', `${join(img, f)} is missing from the VM image`, { hint: `rebuild it: thaw build --engine vm -o ${img} -- ${m.command.join(' ')}` });
+  }
   return m;
 }
 
