@@ -6,11 +6,12 @@
  * kernel cannot (randomness kept inside the Node process) and acknowledges to the agent.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
 import { run } from '../launch/spawn.js';
+import { cacheTemp } from './cache.js';
 
 /** src/vm (the C and preload sources ship in src/, beside the compiled dist/src/vm). */
 function sourceDir(): string {
@@ -37,16 +38,20 @@ export async function agentBinary(gcc: string, cacheDir: string): Promise<string
   const out = join(cacheDir, `agent-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
   if (existsSync(out)) return out;
   mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(`${tmp}.c`, src);
-  const r = await run([gcc, '-static', '-O2', '-Wall', '-o', tmp, `${tmp}.c`], { timeoutMs: 120_000 });
-  rmSync(`${tmp}.c`, { force: true });
-  if (r.status !== 0) {
-    rmSync(tmp, { force: true });
-    throw new ThawError('E_VM_REQUIRES', 'gcc could not build the guest agent (a static C program)', { hint: 'apt-get install gcc libc6-dev', detail: tail(r.stderr) });
+  const c = cacheTemp(`${out}.c`);
+  const tmp = cacheTemp(out);
+  try {
+    writeFileSync(`${c.path}`, src);
+    const r = await run([gcc, '-static', '-O2', '-Wall', '-x', 'c', '-o', tmp.path, c.path], { timeoutMs: 120_000 });
+    if (r.status !== 0) {
+      throw new ThawError('E_VM_REQUIRES', 'gcc could not build the guest agent (a static C program)', { hint: 'apt-get install gcc libc6-dev', detail: tail(r.stderr) });
+    }
+    renameSync(tmp.path, out);
+    return out;
+  } finally {
+    c.done();
+    tmp.done();
   }
-  renameSync(tmp, out);
-  return out;
 }
 
 /** The line that tells the agent a restore happened: clock, fresh entropy, an id to answer. */

@@ -14,12 +14,12 @@
  *   PATH.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { run } from '../launch/spawn.js';
 import { agentBinary, reseedPreload } from './agent.js';
+import { cacheDir, cacheTemp } from './cache.js';
 import { Initramfs } from './initramfs.js';
 import { which, type VmTools } from './requirements.js';
 
@@ -51,9 +51,6 @@ export interface Guest {
   cached: boolean;
 }
 
-export function cacheDir(): string {
-  return process.env.THAW_VM_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'thaw', 'vm');
-}
 
 /** What the command is: its runtime, its executable, the files it names. */
 export function describeApp(command: string[], cwd: string): AppSpec {
@@ -162,16 +159,20 @@ async function kernelElf(tools: VmTools, dir: string): Promise<string> {
   const magic = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
   const at = img.indexOf(magic);
   if (at < 0) throw new ThawError('E_VM_REQUIRES', `${tools.kernel.image} has no xz payload thaw can unpack`, { hint: 'apt-get install linux-image-amd64 (Debian kernels are xz-compressed)' });
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, img.subarray(at));
-  const r = await run(['sh', '-c', 'xz -dc --single-stream < "$1" > "$2"', 'sh', tmp, `${tmp}.elf`], { timeoutMs: 120_000 });
-  rmSync(tmp, { force: true });
-  if (r.status !== 0 || !existsSync(`${tmp}.elf`) || !isElf(`${tmp}.elf`)) {
-    rmSync(`${tmp}.elf`, { force: true });
-    throw new ThawError('E_VM_REQUIRES', `could not decompress ${tools.kernel.image}`, { hint: 'apt-get install xz-utils', detail: tail(r.stderr) });
+  const xzIn = cacheTemp(`${out}.xz`);
+  const tmp = cacheTemp(out);
+  try {
+    writeFileSync(xzIn.path, img.subarray(at));
+    const r = await run(['sh', '-c', 'xz -dc --single-stream < "$1" > "$2"', 'sh', xzIn.path, tmp.path], { timeoutMs: 120_000 });
+    if (r.status !== 0 || !existsSync(tmp.path) || !isElf(tmp.path)) {
+      throw new ThawError('E_VM_REQUIRES', `could not decompress ${tools.kernel.image}`, { hint: 'apt-get install xz-utils', detail: tail(r.stderr) });
+    }
+    renameSync(tmp.path, out);
+    return out;
+  } finally {
+    xzIn.done();
+    tmp.done();
   }
-  renameSync(`${tmp}.elf`, out);
-  return out;
 }
 
 /** A jlink'd JDK with the modules the app needs, cached by its module list and JDK. */
@@ -190,15 +191,17 @@ async function jdkImage(app: AppSpec, dir: string): Promise<{ path: string; modu
   const java = realpathSync(jlink);
   const out = join(dir, `jdk-${createHash('sha256').update(`${java}:${statSync(java).mtimeMs}:${modules.join(',')}`).digest('hex').slice(0, 12)}`);
   if (existsSync(out)) return { path: out, modules };
-  const tmp = `${out}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  const r = await run([jlink, '--add-modules', modules.join(','), '--strip-debug', '--no-header-files', '--no-man-pages', '--output', tmp], { timeoutMs: 300_000 });
-  if (r.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new ThawError('E_VM_GUEST', `jlink could not make the guest's JDK (${modules.join(', ')})`, { hint: 'check that the JDK is complete (apt-get install openjdk-17-jdk-headless)', detail: tail(r.stderr) });
+  const tmp = cacheTemp(out);
+  try {
+    const r = await run([jlink, '--add-modules', modules.join(','), '--strip-debug', '--no-header-files', '--no-man-pages', '--output', tmp.path], { timeoutMs: 300_000 });
+    if (r.status !== 0) {
+      throw new ThawError('E_VM_GUEST', `jlink could not make the guest's JDK (${modules.join(', ')})`, { hint: 'check that the JDK is complete (apt-get install openjdk-17-jdk-headless)', detail: tail(r.stderr) });
+    }
+    renameSync(tmp.path, out);
+    return { path: out, modules };
+  } finally {
+    tmp.done();
   }
-  renameSync(tmp, out);
-  return { path: out, modules };
 }
 
 const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -294,13 +297,13 @@ export async function assembleGuest(app: AppSpec, tools: VmTools, say: (m: strin
   for (const m of modules) fs.file(`/lib/thaw-modules/${basename(m)}`, join(tools.kernel.modules, m), 0o644);
   fs.data('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n').data('/etc/group', 'root:x:0:\n').data('/etc/hosts', '127.0.0.1 localhost thaw-guest\n');
   for (const [src, dst] of files) fs.file(dst, src);
-  const tmp = `${initrd}.tmp-${process.pid}`;
+  const tmp = cacheTemp(initrd);
   try {
-    const bytes = fs.write(tmp);
-    renameSync(tmp, initrd);
+    const bytes = fs.write(tmp.path);
+    renameSync(tmp.path, initrd);
     return { kernel, initrd, key, runtime: app.runtime, javaModules, initrdBytes: bytes, cached: false };
   } finally {
-    rmSync(tmp, { force: true });
+    tmp.done();
   }
 }
 

@@ -30,6 +30,8 @@ export interface RunningVm {
   send(line: string): void;
   /** The app exited inside the guest (its status), if it did. */
   appExit(): number | undefined;
+  /** Has the agent started the app (and turned the console's echo off)? */
+  agentUp(): boolean;
   /** The last answer to `port N` (how the app listens), if any. */
   listen(): 'any' | 'loopback' | 'none' | undefined;
   stop(): Promise<void>;
@@ -42,9 +44,11 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
   let app = '';
   let exitStatus: number | undefined;
   let listen: 'any' | 'loopback' | 'none' | undefined;
+  let agentUp = false;
   const reader = new ConsoleReader(
     (e) => {
       if (e.kind === 'exited') exitStatus = e.status;
+      if (e.kind === 'started') agentUp = true;
       if (e.kind === 'port') {
         listen = e.listen;
         return;
@@ -75,6 +79,7 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
     appOutput: () => app,
     appExit: () => exitStatus,
     listen: () => listen,
+    agentUp: () => agentUp,
     send: (line) => void child.proc.stdin?.write(line),
     agentEvent(kind, timeoutMs) {
       const i = seen.findIndex((e) => e.kind === kind);
