@@ -65,7 +65,7 @@ Examples:
     { flags: '-o, --out <dir>', description: 'image directory to write (replaced atomically)' },
     { flags: '--engine <engine>', description: 'v8 (a V8 startup snapshot of a Node app) or vm (a QEMU microVM snapshot of any server: thaw build --engine vm -o IMG -- COMMAND…)', default: 'v8' },
     { flags: '--ready <path>', description: 'vm engine: the path probed until 2xx before the warm-up and the checkpoint' },
-    { flags: '--warmup <file.json>', description: 'warm-up requests served in memory before the checkpoint' },
+    { flags: '--warmup <file.json>', description: 'warm-up requests served before the checkpoint (in memory; over the network with --engine vm)' },
     { flags: '--node <path>', description: 'Node binary to build with (and to restore with)', default: process.execPath },
     { flags: '--sea', description: 'make IMG/start a single executable holding Node and the snapshot' },
     { flags: '--bundle-packages', description: "bundle every package the app can reach into the image, instead of loading the app's CommonJS packages from node_modules as Node does (only what runs is kept; the rest loads after restore)" },

@@ -14,7 +14,7 @@
  *   PATH.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { run } from '../launch/spawn.js';
@@ -301,10 +301,25 @@ export async function assembleGuest(app: AppSpec, tools: VmTools, say: (m: strin
   try {
     const bytes = fs.write(tmp.path);
     renameSync(tmp.path, initrd);
+    pruneInitrds(dir);
     return { kernel, initrd, key, runtime: app.runtime, javaModules, initrdBytes: bytes, cached: false };
   } finally {
     tmp.done();
   }
+}
+
+/**
+ * Keep the cache from growing with every edit of an app: only the KEEP_INITRDS most recently
+ * written initramfs archives stay (~100 MB each with Node). Images hold hard links (or
+ * copies) of theirs, so pruning never breaks one.
+ */
+const KEEP_INITRDS = 8;
+function pruneInitrds(dir: string): void {
+  const all = readdirSync(dir)
+    .filter((f) => /^initrd-[0-9a-f]+\.cpio$/.test(f))
+    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of all.slice(KEEP_INITRDS)) rmSync(join(dir, f), { force: true });
 }
 
 /** Put a cached file into an image: a hard link when the cache is on the same filesystem. */

@@ -5,8 +5,13 @@
  * in the foreground like the server it runs, and ends QEMU with itself on SIGINT/SIGTERM/SIGHUP.
  * Exit status: the app's inside the guest when it exits, 1 when the restore fails.
  */
+import { constants } from 'node:os';
 import { formatError, ThawError } from '../errors.js';
 import { bootVm, restoreVm, type RunningVm } from './restore.js';
+
+// A server stopped by a signal stops quietly: QEMU is killed (the spawn module's exit hook
+// kills whatever thaw started) and the status is 128 + the signal, as for any server.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(128 + (constants.signals[sig] ?? 0)));
 
 async function main(argv: string[]): Promise<number> {
   const cold = argv[0] === '--cold';
