@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     vm = r.vm;
     if (process.env.THAW_VM_VERBOSE) {
       const t = r.timings;
-      process.stderr.write(`thaw: restored ${img} on 127.0.0.1:${port}: QMP ${t.qmpMs.toFixed(0)} ms, state loaded ${t.stateMs.toFixed(0)} ms, running ${t.contMs.toFixed(0)} ms, agent ${t.agentMs.toFixed(0)} ms, forwarded ${t.forwardMs.toFixed(0)} ms\n`);
+      process.stderr.write(`thaw: restored ${img} on 127.0.0.1:${port}: QMP ${t.qmpMs.toFixed(0)} ms, state loaded ${t.stateMs.toFixed(0)} ms, running ${t.contMs.toFixed(0)} ms, agent ${t.agentMs.toFixed(0)} ms (its own work ${t.agentWorkMs.toFixed(1)} ms), forwarded ${t.forwardMs.toFixed(0)} ms\n`);
     }
   }
   // The app exiting inside the guest ends the VM too, with its status.

@@ -133,6 +133,8 @@ export interface RestoreTimings {
   stateMs: number;
   contMs: number;
   agentMs: number;
+  /** Of which the agent's own work inside the guest (clock, CRNG, the app's reseed), ms. */
+  agentWorkMs: number;
   forwardMs: number;
 }
 
@@ -162,13 +164,17 @@ export async function restoreVm(img: string, port: number, o: { ram?: RestoreRam
     const contMs = performance.now() - t0;
     const id = randomBytes(4).toString('hex');
     vm.send(restoreLine(id));
+    let agentWorkMs = 0;
     for (;;) {
       const e = await vm.agentEvent('restored', 30_000);
-      if (e.id === id) break;
+      if (e.id === id) {
+        agentWorkMs = e.ms;
+        break;
+      }
     }
     const agentMs = performance.now() - t0;
     await forward(vm, port, m.guest.guestPort);
-    return { vm, timings: { qmpMs, stateMs, contMs, agentMs, forwardMs: performance.now() - t0 } };
+    return { vm, timings: { qmpMs, stateMs, contMs, agentMs, agentWorkMs, forwardMs: performance.now() - t0 } };
   } catch (e) {
     await vm.stop();
     throw e;
