@@ -71,6 +71,29 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     await threeRestores(img, 'Hello World');
   });
 
+  it('a client that connects while the guest is being restored is refused (no reset, no error page), then answered', async () => {
+    const port = await freePort();
+    const child = start([join(img, 'start')], { env: { PORT: String(port) } });
+    const errors = new Set<string>();
+    let body = '';
+    try {
+      for (let i = 0; i < 4000 && !body && !child.done; i++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/uuid`, { signal: AbortSignal.timeout(10_000) });
+          body = await r.text();
+        } catch (e) {
+          const cause = (e as { cause?: { code?: string } }).cause;
+          errors.add(cause?.code ?? (e as Error).name);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      assert.match(body, /^[0-9a-f-]{36}\n$/, child.stderr());
+      assert.deepEqual([...errors], ['ECONNREFUSED'], 'before the gate opens a client sees only refused connections');
+    } finally {
+      await child.kill(5000);
+    }
+  });
+
   it('thaw run IMG restores it on $PORT, and SIGTERM leaves no QEMU behind', async () => {
     const port = await freePort();
     const child = start([join(root, 'bin/thaw'), 'run', img], { env: { PORT: String(port), THAW_CLI_NODE: process.execPath } });
