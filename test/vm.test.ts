@@ -4,7 +4,7 @@
 // its own UUID and the host's clock. Then thaw run, thaw bench cold boot vs restore, and the
 // failures a user meets: no command, no QEMU, an interrupted build.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../src/launch/port.js';
@@ -50,9 +50,12 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
   after(killAll);
 
   before(async () => {
-    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/node-vm/warmup.json', '--', 'node', 'examples/node-vm/server.js'], { cwd: root, timeoutMs: BUILD_MS });
+    // A cache of its own, cleared once the image is built: an image restores without it.
+    const cache = join(dir, 'cache');
+    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/node-vm/warmup.json', '--', 'node', 'examples/node-vm/server.js'], { cwd: root, timeoutMs: BUILD_MS, env: { THAW_VM_CACHE: cache } });
     assert.equal(r.status, 0, r.stderr);
     buildOut = r.stdout;
+    rmSync(cache, { recursive: true });
   });
 
   it('builds an image: manifest with engine vm, RAM file, device state, start and boot', () => {
@@ -65,6 +68,7 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     assert.ok(m.bytes.ramAllocated < m.bytes.ram, 'zero pages take no disk');
     for (const f of ['start', 'boot', 'ram', 'state', 'vmlinux', 'initrd.cpio', 'restore.mjs']) assert.ok(existsSync(join(img, f)), f);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.endsWith('.lock')), [], 'nothing temporary beside the image');
+    assert.equal(existsSync(join(dir, 'cache')), false, 'the guest cache was cleared: every restore below runs without it');
   });
 
   it('three concurrent restores answer on their own ports with distinct crypto.randomUUID() and the host clock', async () => {
