@@ -127,6 +127,21 @@ export function readVmManifest(img: string): VmManifest {
   return m;
 }
 
+/**
+ * A userfaultfd page server for one restore (the shape of page-server.ts's PageServer): QEMU
+ * maps `memPath` (fresh shmem, share=on) with `env` (the LD_PRELOAD shim); the server fills
+ * each page the guest touches from the image's RAM file and logs it. Stop order matters: QEMU
+ * first (a fault nobody serves waits for ever), then the server (it flushes its log).
+ */
+export interface RamServer {
+  readonly env: Record<string, string>;
+  readonly memPath: string;
+  readonly ready: Promise<void>;
+  /** Settles when the server exits; a rejection means it died, and QEMU must go too. */
+  readonly stats: Promise<unknown>;
+  stop(): Promise<unknown>;
+}
+
 export interface RestoreTimings {
   /** Spawn → QMP connected, device state loaded, VM running, agent answered, port forwarded (ms from spawn). */
   qmpMs: number;
@@ -145,14 +160,37 @@ async function forward(vm: RunningVm, port: number, guestPort: number): Promise<
   }
 }
 
+export interface RestoreOptions {
+  /** Serve guest RAM through a page server started for the image's RAM file (else: the file copy-on-write). */
+  ramServer?: (ramFile: string) => Promise<RamServer>;
+  onApp?: (t: string) => void;
+}
+
 /** Restore IMG on host port `port`; resolves once the port answers for the restored guest. */
-export async function restoreVm(img: string, port: number, o: { ram?: RestoreRam; env?: Record<string, string>; onApp?: (t: string) => void } = {}): Promise<{ vm: RunningVm; timings: RestoreTimings }> {
+export async function restoreVm(img: string, port: number, o: RestoreOptions = {}): Promise<{ vm: RunningVm; timings: RestoreTimings }> {
   img = resolve(img);
   const m = readVmManifest(img);
   const t0 = performance.now();
-  const qmpName = Qmp.socketPath('restore');
-  const ram: RestoreRam = o.ram ?? { mode: 'image', path: join(img, VM_FILES.ram) };
-  const vm = await launchVm(restoreArgv(imageMachine(img, m), { ram, qmpName }), qmpName, { onApp: o.onApp, env: o.env });
+  const ramFile = join(img, VM_FILES.ram);
+  const server = o.ramServer ? await o.ramServer(ramFile) : undefined;
+  let vm: RunningVm;
+  try {
+    if (server) await server.ready;
+    const qmpName = Qmp.socketPath('restore');
+    const ram: RestoreRam = server ? { mode: 'page-server', path: server.memPath } : { mode: 'image', path: ramFile };
+    vm = await launchVm(restoreArgv(imageMachine(img, m), { ram, qmpName }), qmpName, { onApp: o.onApp, env: server?.env });
+  } catch (e) {
+    await server?.stop();
+    throw e;
+  }
+  if (server) {
+    const qemuStop = vm.stop;
+    server.stats.catch(() => void vm.child.kill());
+    vm.stop = async () => {
+      await qemuStop();
+      await server.stop();
+    };
+  }
   try {
     const qmpMs = performance.now() - t0;
     await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
