@@ -68,6 +68,8 @@ export function describeApp(command: string[], cwd: string): AppSpec {
   if (runtime === 'node') {
     // The entry's directory: the first argument that is a file (after Node's own flags).
     const entry = command.slice(1).map((a) => (a.startsWith('-') ? undefined : existing(a))).find((p) => p && statSync(p).isFile());
+    const named = command.slice(1).find((a) => /\.[cm]?[jt]sx?$/.test(a));
+    if (!entry && named) throw new ThawError('E_ENTRY_MISSING', `${resolve(cwd, named)} does not exist`, { hint: `check the path of the script Node runs (relative to ${cwd})` });
     if (!entry) throw new ThawError('E_USAGE', `${command.join(' ')}: no entry file found in the command`, { hint: 'give the script Node runs: thaw build --engine vm -o img -- node server.js' });
     appPaths.push(dirname(entry));
   } else if (runtime === 'java') {
