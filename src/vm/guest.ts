@@ -299,6 +299,8 @@ export async function assembleGuest(app: AppSpec, tools: VmTools, say: (m: strin
   for (const m of modules) fs.file(`/lib/thaw-modules/${basename(m)}`, join(tools.kernel.modules, m), 0o644);
   fs.data('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n').data('/etc/group', 'root:x:0:\n').data('/etc/hosts', '127.0.0.1 localhost thaw-guest\n');
   for (const [src, dst] of files) fs.file(dst, src);
+  if (!fs.has(app.cwd)) fs.dir(app.cwd); // the command runs where it was typed
+
   const tmp = cacheTemp(initrd);
   try {
     const bytes = fs.write(tmp.path);
