@@ -32,6 +32,8 @@ import { launchVm } from './restore.js';
 
 export const VM_MEM_MIB = 512;
 export const VM_CPUS = 1;
+/** Quiet time between the last warm-up answer and the checkpoint, ms. */
+const SETTLE_MS = 1200;
 
 export interface VmBuildOptions {
   command: string[];
@@ -149,6 +151,13 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       }
     }
     const warmupMs = performance.now() - w0;
+
+    // Let the app's per-second caches expire before the checkpoint: they run on the guest's
+    // monotonic clock, which a restore does not advance. Node caches the HTTP Date header for
+    // up to a second (lib/internal/http.js utcDate); checkpointed with it filled, every
+    // restore would send the snapshot's date until that timer fires.
+    say('letting per-second caches expire');
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
 
     say('checkpointing the guest');
     const s0 = performance.now();
