@@ -89,6 +89,13 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_PROFILE_INPUT: { meaning: 'an input to flame/fold cannot be read', fix: 'check the path' },
   E_PROFILE_FORMAT: { meaning: 'an input is not a profile thaw reads', fix: 'give perf script text, folded stacks, collapsed or .cpuprofile' },
   E_FOLD_INPUT: { meaning: 'the input to fold is not perf script text', fix: 'give the output of perf script' },
+  // The microVM engine (--engine vm)
+  E_VM_REQUIRES: { meaning: 'a tool the microVM engine needs is missing (QEMU, a kernel, static busybox, xz, gcc, jlink)', fix: 'apt-get install the package named' },
+  E_VM_GUEST: { meaning: "the guest's runtime or files cannot be assembled", fix: 'see the message; build from a directory that holds only the app' },
+  E_VM_BOOT: { meaning: 'the guest stopped before the app answered (QEMU or the app exited)', fix: 'check that the command serves on $PORT when run on the host; see the output shown' },
+  E_VM_QEMU: { meaning: 'QEMU failed to start or refused a command', fix: "see QEMU's message; rebuild the image if QEMU was upgraded" },
+  E_VM_SNAPSHOT: { meaning: 'the checkpoint or the restore of the guest failed', fix: 'see the message; rebuild the image' },
+  E_VM_AGENT: { meaning: "thaw's agent in the guest did not answer after a restore", fix: 'rebuild the image; see the console output shown' },
   // Pages
   E_NO_PROCESS: { meaning: 'no process with that pid (or no executable: a kernel thread)', fix: 'check the pid with ps -e' },
   E_PROC: { meaning: "a process's /proc files cannot be read", fix: 'see the message' },

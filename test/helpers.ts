@@ -25,10 +25,13 @@ const TOOLS = {
   openssl: { path: 'openssl', deb: 'openssl' },
   perl: { path: 'perl', deb: 'perl-base' },
   addr2line: { path: 'addr2line', deb: 'binutils' },
-  gcc: { path: 'gcc', deb: 'gcc' },
+  // The microVM engine: QEMU, a distribution kernel (not executable: its file is checked), a
+  // static busybox, gcc for the guest agent.
   qemu: { path: 'qemu-system-x86_64', deb: 'qemu-system-x86' },
+  kernel: { path: '/boot', deb: 'linux-image-amd64', present: () => existsSync('/boot') && readdirSync('/boot').some((f) => f.startsWith('vmlinuz-')) },
   busybox: { path: '/bin/busybox', deb: 'busybox-static' },
-} as const;
+  gcc: { path: 'gcc', deb: 'gcc' },
+} as const satisfies Record<string, { path: string; deb: string; present?: () => boolean }>;
 
 function executable(cmd: string): boolean {
   const dirs = cmd.includes('/') ? [''] : (process.env.PATH ?? '').split(':').filter(Boolean);
@@ -47,7 +50,10 @@ function executable(cmd: string): boolean {
  * install (`npm test` counts skips; CI, which installs them all, fails on any).
  */
 export function needs(...tools: Array<keyof typeof TOOLS>): false | string {
-  const absent = tools.filter((t) => !executable(TOOLS[t].path));
+  const absent = tools.filter((t) => {
+    const tool: { path: string; present?: () => boolean } = TOOLS[t];
+    return tool.present ? !tool.present() : !executable(tool.path);
+  });
   return absent.length ? `needs ${absent.join(' and ')}: apt-get install ${[...new Set(absent.map((t) => TOOLS[t].deb))].join(' ')}` : false;
 }
 

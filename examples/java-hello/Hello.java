@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
- * The JVM counterpart of examples/hello: JDK HttpServer, GET /hello answers "Hello World".
- * Listens on $PORT (thaw bench gives every run a free port), 8080 without it.
+ * The JVM counterpart of examples/hello: JDK HttpServer, GET /hello answers "Hello World", and
+ * GET /uuid a fresh UUID.randomUUID() (every restore of one VM image must answer with its own).
+ * Listens on $PORT (thaw bench gives every run a free port), 8080 without it, on $HOST
+ * (127.0.0.1 without it; a thaw microVM guest sets 0.0.0.0 so its forwarded port reaches it).
  */
 public final class Hello {
     public static void main(String[] args) throws IOException {
@@ -17,14 +20,20 @@ public final class Hello {
         System.setProperty("sun.net.httpserver.nodelay", "true");
         String env = System.getenv("PORT");
         int port = env == null || env.isEmpty() ? 8080 : Integer.parseInt(env);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        String host = System.getenv().getOrDefault("HOST", "127.0.0.1");
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
         server.createContext("/hello", Hello::hello);
+        server.createContext("/uuid", ex -> send(ex, UUID.randomUUID() + "\n"));
         server.start();
-        System.out.println("java-hello: listening on http://127.0.0.1:" + port + "/hello");
+        System.out.println("java-hello: listening on http://" + host + ":" + port + "/hello");
     }
 
     private static void hello(HttpExchange ex) throws IOException {
-        byte[] body = "Hello World".getBytes(StandardCharsets.UTF_8);
+        send(ex, "Hello World");
+    }
+
+    private static void send(HttpExchange ex, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
         int status = "GET".equals(ex.getRequestMethod()) ? 200 : 405;
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         ex.sendResponseHeaders(status, body.length);

@@ -16,6 +16,8 @@ function missingNames(missing: string[]): string {
 
 interface BuildCliOptions {
   out?: string;
+  engine: string;
+  ready?: string;
   warmup?: string;
   node: string;
   sea?: boolean;
@@ -29,7 +31,7 @@ interface BuildCliOptions {
 
 export const buildCommand: CommandSpec<BuildCliOptions> = {
   name: 'build',
-  args: '<entry>',
+  args: '[entry] [command...]',
   summary: 'checkpoint an app after init and warm-up into an image directory that starts restored',
   help: `The image directory holds manifest.json, the V8 snapshot (mode 0600), the bundle, and an
 executable \`start\` that restores the app with only the recorded Node binary. The app runs its
@@ -44,14 +46,26 @@ and those of --verify FILE.json (GET / when there are none) go to all three, and
 content type and body must agree. Values that differ between the two cold starts too (ids,
 timestamps, nonces) are shown, not failed. A difference fails the build and no image is kept.
 
+With --engine vm, thaw checkpoints any server (Java included) inside a QEMU microVM instead:
+the command after -- runs in a guest built from the host's kernel, busybox and the command's
+runtime (Node and its libraries, or a jlink'd JDK), listening on $PORT (8080) and $HOST
+(0.0.0.0) inside; once GET --ready (default: the first GET of the warm-up, else /) answers
+2xx and the warm-up requests are served over the network, the VM is checkpointed. IMG/start
+restores it on $PORT, IMG/boot boots the same guest cold. Needs qemu-system-x86,
+linux-image-amd64, busybox-static, xz-utils, gcc and libc6-dev (and a JDK for Java).
+
 Examples:
   thaw build server.js -o img && img/start
+  thaw build --engine vm -o img --warmup warmup.json -- node server.js
+  thaw build --engine vm -o img --ready /hello -- java -jar app.jar
   thaw build src/main.ts -o img --warmup warmup.json --node ~/.nvm/versions/node/v24/bin/node
   thaw build server.js -o img --sea     # img/start is a single executable with Node inside
   thaw build server.js -o img --node-flags --perf-basic-prof   # restores profile with JS names`,
   options: [
     { flags: '-o, --out <dir>', description: 'image directory to write (replaced atomically)' },
-    { flags: '--warmup <file.json>', description: 'warm-up requests served in memory before the checkpoint' },
+    { flags: '--engine <engine>', description: 'v8 (a V8 startup snapshot of a Node app) or vm (a QEMU microVM snapshot of any server: thaw build --engine vm -o IMG -- COMMAND…)', default: 'v8' },
+    { flags: '--ready <path>', description: 'vm engine: the path probed until 2xx before the warm-up and the checkpoint' },
+    { flags: '--warmup <file.json>', description: 'warm-up requests served before the checkpoint (in memory; over the network with --engine vm)' },
     { flags: '--node <path>', description: 'Node binary to build with (and to restore with)', default: process.execPath },
     { flags: '--sea', description: 'make IMG/start a single executable holding Node and the snapshot' },
     { flags: '--bundle-packages', description: "bundle every package the app can reach into the image, instead of loading the app's CommonJS packages from node_modules as Node does (only what runs is kept; the rest loads after restore)" },
@@ -61,8 +75,15 @@ Examples:
     { flags: '--settle-ms <ms>', description: 'how long init may sit unchanged with open handles before warm-up starts anyway', parse: positiveMs('--settle-ms') },
     { flags: '--drain-ms <ms>', description: 'how long handles may stay open after beforeCheckpoint before the build fails', parse: positiveMs('--drain-ms') },
   ],
-  async run([entry], opts) {
-    if (!opts.out) throw new (await import('../errors.js')).ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
+  async run([entry, ...more], opts, rest) {
+    const { ThawError } = await import('../errors.js');
+    if (opts.engine === 'vm') return buildVm(rest.length ? rest : [entry, ...more].filter((x): x is string => !!x), opts);
+    if (opts.engine !== 'v8') throw new ThawError('E_USAGE', `--engine ${opts.engine} is not an engine thaw has`, { hint: '--engine v8 (default) or --engine vm' });
+    // (Worded as commander words a missing argument: the entry is optional only for --engine vm.)
+    if (!entry) throw new ThawError('E_USAGE', "missing required argument 'entry'", { hint: 'thaw build --help shows the usage' });
+    if (more.length) throw new ThawError('E_USAGE', `thaw build takes one entry, not ${[entry, ...more].join(' ')}`, { hint: `arguments for a command are for --engine vm: thaw build --engine vm -o img -- ${[entry, ...more].join(' ')}` });
+    if (opts.ready !== undefined) throw new ThawError('E_USAGE', '--ready is for --engine vm', { hint: 'the V8 engine serves the warm-up in memory; drop --ready' });
+    if (!opts.out) throw new ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
     const p = progressLine();
     const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, bundlePackages: opts.bundlePackages, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, verify: opts.verify !== false, verifyFile: typeof opts.verify === 'string' ? opts.verify : undefined, progress: p.say }).finally(p.done);
     const m = r.manifest;
@@ -100,3 +121,30 @@ Examples:
     process.stdout.write(lines.join('\n') + '\n');
   },
 };
+
+/** `thaw build --engine vm -o IMG [--warmup FILE] [--ready PATH] -- COMMAND…` */
+async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> {
+  const { ThawError } = await import('../errors.js');
+  if (!command.length) throw new ThawError('E_USAGE', 'thaw build --engine vm needs the command that starts the server, after --', { hint: 'thaw build --engine vm -o img -- node server.js   (or -- java -jar app.jar)' });
+  if (!opts.out) throw new ThawError('E_USAGE', 'thaw build --engine vm needs -o IMG, the image directory to write', { hint: `thaw build --engine vm -o img -- ${command.join(' ')}` });
+  for (const [flag, set] of [['--sea', opts.sea], ['--bundle-packages', opts.bundlePackages], ['--node-flags', opts.nodeFlags], ['--verify', typeof opts.verify === 'string'], ['--settle-ms', opts.settleMs], ['--drain-ms', opts.drainMs]] as const) {
+    if (set) throw new ThawError('E_USAGE', `${flag} is for the V8 engine, not --engine vm`, { hint: `drop ${flag}` });
+  }
+  const { buildVmImage } = await import('../vm/build.js');
+  const p = progressLine();
+  const r = await buildVmImage({ command, out: opts.out, warmupFile: opts.warmup, ready: opts.ready, progress: p.say }).finally(p.done);
+  const m = r.manifest;
+  const rel = relative(process.cwd(), r.dir) || '.';
+  const img = rel.startsWith('..') ? r.dir : rel;
+  const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');
+  process.stdout.write(
+    [
+      `thaw: built ${img}/ (microVM) from \`${command.join(' ')}\` (${m.runtime === 'java' ? `Java, JDK modules ${m.guest.javaModules?.join(', ')}` : m.runtime === 'node' ? 'Node' : 'native'})`,
+      `  accelerator: ${m.accel.kind.toUpperCase()} (${m.accel.why}); QEMU ${m.qemu.version}, ${m.machine.memMiB} MiB, ${m.machine.cpus} vCPU`,
+      `  guest ${r.cachedGuest ? 'from the cache' : `assembled in ${(m.timings.assembleMs / 1000).toFixed(1)} s`} (initramfs ${formatBytes(m.bytes.initrd)}); cold boot to GET ${m.ready}: ${(m.timings.bootMs / 1000).toFixed(1)} s`,
+      m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths before the checkpoint)',
+      `  snapshot: RAM ${formatBytes(m.bytes.ramAllocated)} on disk (of ${formatBytes(m.bytes.ram)}), device state ${formatBytes(m.bytes.state)}, in ${m.timings.snapshotMs} ms`,
+      `  start it: PORT=8080 ${img}/start   (or: thaw run ${img}); cold boot: ${img}/boot`,
+    ].join('\n') + '\n',
+  );
+}

@@ -13,7 +13,9 @@ export const runCommand: CommandSpec = {
   args: '<img> [args...]',
   summary: 'start an image restored (bin/thaw execs IMG/start: no second Node in front of the app)',
   help: `IMG/start refuses a blob that fails its sha256 check and a Node that differs from the one
-that built the image, each with one line. Arguments after -- reach the app as process.argv.`,
+that built the image, each with one line. Arguments after -- reach the app as process.argv.
+A microVM image (thaw build --engine vm) restores its guest on $PORT the same way (IMG/boot
+boots it cold).`,
   async run([img, ...args]) {
     readManifest(img!);
     const child = start([`${img}/start`, ...args], { stdio: 'inherit' });

@@ -11,6 +11,11 @@ export const MANIFEST_FORMAT = 1;
 
 export interface Manifest {
   format: number;
+  /**
+   * Which engine made the image: absent (or 'v8') for a V8 startup snapshot (this shape); a
+   * microVM image (`thaw build --engine vm`) has 'vm' and the shape of src/vm/image.ts.
+   */
+  engine?: 'v8' | 'vm';
   thaw: string;
   createdAt: string;
   entry: string;

@@ -16,6 +16,8 @@ export interface SpawnOptions {
   cleanEnv?: boolean;
   /** 'pipe' captures output (kept in a bounded tail), 'inherit' passes the terminal through. */
   stdio?: 'pipe' | 'inherit' | 'ignore';
+  /** stdin on its own: 'pipe' to write to the child (a VM's serial console); default from stdio. */
+  stdin?: 'pipe' | 'inherit' | 'ignore';
   /**
    * Send stdout and stderr to this file instead (created or truncated); stdout()/stderr() then
    * read its tail. The snapshot builder runs so: a pipe on fd 1/2 would make Node load net into
@@ -214,7 +216,7 @@ export function start(argv: readonly string[], opts: SpawnOptions = {}): Child {
   }
   const mode = opts.stdio ?? 'pipe';
   const logFd = opts.logFile ? openSync(opts.logFile, 'w') : undefined;
-  const stdio: StdioOptions = logFd !== undefined ? ['ignore', logFd, logFd, ...(opts.extraFds ?? [])] : [mode === 'inherit' ? 'inherit' : 'ignore', mode, mode, ...(opts.extraFds ?? [])];
+  const stdio: StdioOptions = logFd !== undefined ? ['ignore', logFd, logFd, ...(opts.extraFds ?? [])] : [opts.stdin ?? (mode === 'inherit' ? 'inherit' : 'ignore'), mode, mode, ...(opts.extraFds ?? [])];
   let proc: ChildProcess;
   try {
     proc = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio, detached: true });

@@ -75,7 +75,7 @@ function checkEntry(entry: string): void {
   if (!ENTRY_EXT.has(extname(entry))) throw new ThawError('E_ENTRY_TYPE', `entry ${entry} is not JavaScript or TypeScript (.js .cjs .mjs .jsx .ts .mts .cts .tsx)`, { hint: 'give the app\'s main source file' });
 }
 
-function checkOut(out: string): void {
+export function checkOut(out: string): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new ThawError('E_OUTPUT_EXISTS', `${out} exists and is not a directory`, { hint: 'choose another -o, or remove it' });
   const entries = readdirSync(out);
@@ -97,7 +97,7 @@ function alive(pid: number): boolean {
  * gone (a build killed with -9) is taken over, and what that build left beside OUT (its
  * `OUT.tmp-PID-…` and `OUT.old-PID`) is swept. Returns the function that releases the lock.
  */
-function lockOutput(out: string): () => void {
+export function lockOutput(out: string): () => void {
   const lock = `${out}.lock`;
   for (;;) {
     try {

@@ -1,0 +1,221 @@
+/**
+ * `thaw build --engine vm`: boot the app's guest, wait until it answers, serve the warm-up
+ * requests over the forwarded port, checkpoint over QMP, and write the image.
+ *
+ * The checkpoint: migration capability x-ignore-shared (guest RAM is the image's own file, so
+ * only the device state is streamed: ~0.1 MiB in tens of ms), `stop`, `migrate` to
+ * `exec:cat > IMG/state` (QEMU 7.2 has no file: URI), query-migrate until completed. The RAM
+ * file then holds the guest exactly as stopped; zero pages are punched out (fallocate
+ * --dig-holes), so the file takes on disk only what the guest uses.
+ *
+ * Everything is written into `IMG.tmp-PID-…` and renamed into place at the end; an interrupt
+ * or a failure kills QEMU and removes it (launch/spawn.ts's exit hook), so nothing is left.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { ThawError, tail } from '../errors.js';
+import { freePort } from '../launch/port.js';
+import { httpOnce, resolveProbe, waitReady } from '../launch/probe.js';
+import { removeOnExit, run } from '../launch/spawn.js';
+import { checkOut, lockOutput } from '../snapshot/build.js';
+import { readWarmup, warmupProbe } from '../snapshot/warmup-file.js';
+import { thawVersion } from '../version.js';
+import { assembleGuest, describeApp, GUEST_PORT, linkOrCopy } from './guest.js';
+import { VM_FILES, launcher, type VmManifest } from './image.js';
+import { detectAccel, hostTscKhz } from './kvm.js';
+import { Qmp } from './qmp.js';
+import { bootArgv, kernelAppend, type Machine } from './qemu.js';
+import { checkRequirements } from './requirements.js';
+import { launchVm } from './restore.js';
+
+export const VM_MEM_MIB = 512;
+export const VM_CPUS = 1;
+/** Quiet time between the last warm-up answer and the checkpoint, ms. */
+const SETTLE_MS = 1200;
+
+export interface VmBuildOptions {
+  command: string[];
+  out: string;
+  warmupFile?: string;
+  /** Path probed until 2xx before the warm-up (default: the first GET of the warm-up, else /). */
+  ready?: string;
+  /** How long the guest may take to boot and answer, ms. */
+  bootTimeoutMs?: number;
+  node?: string;
+  progress?: (msg: string) => void;
+}
+
+async function qemuVersion(qemu: string): Promise<string> {
+  const r = await run([qemu, '--version'], { timeoutMs: 30_000 });
+  return /version (\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
+}
+
+/** Bundle restore-main into one file for the image (esbuild, as thaw bundles apps). */
+async function bundleRestore(outfile: string): Promise<void> {
+  const esbuild = await import('esbuild');
+  const entry = fileURLToPath(new URL('./restore-main.js', import.meta.url));
+  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent', banner: { js: '// thaw VM restore (bundled from src/vm/restore-main.ts); run by IMG/start and IMG/boot.' } });
+}
+
+export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmManifest; dir: string; accelWhy: string; cachedGuest: boolean }> {
+  const say = o.progress ?? (() => undefined);
+  if (!o.command.length) throw new ThawError('E_USAGE', 'thaw build --engine vm needs the command that starts the server, after --', { hint: 'thaw build --engine vm -o img -- node server.js   (or -- java -jar app.jar)' });
+  const out = resolve(o.out);
+  checkOut(out);
+  const warmup = o.warmupFile ? readWarmup(o.warmupFile) : [];
+  if (o.ready !== undefined && !o.ready.startsWith('/')) throw new ThawError('E_USAGE', `--ready ${o.ready} must be a path starting with /`, { hint: '--ready /health' });
+  const ready = o.ready ?? warmup.find((w) => w.method === 'GET')?.path ?? '/';
+  const app = describeApp(o.command, process.cwd());
+  const tools = checkRequirements(app.runtime);
+  const accel = detectAccel();
+  const t0 = performance.now();
+  const guest = await assembleGuest(app, tools, say);
+  const assembleMs = performance.now() - t0;
+
+  mkdirSync(dirname(out), { recursive: true });
+  const unlock = lockOutput(out);
+  const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  mkdirSync(tmp, { recursive: true });
+  const forgetTmp = removeOnExit(tmp);
+  let vm: Awaited<ReturnType<typeof launchVm>> | undefined;
+  try {
+    linkOrCopy(guest.kernel, join(tmp, VM_FILES.kernel));
+    linkOrCopy(guest.initrd, join(tmp, VM_FILES.initrd));
+    const machine: Machine = { qemu: tools.qemu, accel: accel.kind, kernel: join(tmp, VM_FILES.kernel), initrd: join(tmp, VM_FILES.initrd), memMiB: VM_MEM_MIB, cpus: VM_CPUS, append: kernelAppend(hostTscKhz()) };
+    const hostPort = await freePort();
+    const qmpName = Qmp.socketPath('build');
+    const ramPath = join(tmp, VM_FILES.ram);
+    const b0 = performance.now();
+    vm = await launchVm(bootArgv(machine, { ramPath, qmpName, hostPort, guestPort: GUEST_PORT }), qmpName);
+    const running = vm;
+    // Every second: progress, and ask the agent how the app listens (a server bound to
+    // 127.0.0.1 in the guest never answers the forwarded port: say so at once). An app that
+    // answers, but not 2xx, for 10 s is not going to: say which status and suggest --ready.
+    const probe = resolveProbe({ url: `http://127.0.0.1:$PORT${ready}` }, hostPort);
+    let answering: { since: number; status: number } | undefined;
+    const timer = setInterval(() => {
+      say(`booting the guest (${accel.kind.toUpperCase()}) and waiting for GET ${ready}: ${((performance.now() - b0) / 1000).toFixed(0)} s`);
+      if (!running.agentUp()) return; // until the agent runs, the console echoes what it is sent
+      running.send(`port ${GUEST_PORT}\n`);
+      httpOnce(probe).then(
+        (a) => (answering = a.status >= 200 && a.status < 300 ? undefined : { since: answering?.since ?? performance.now(), status: a.status }),
+        () => (answering = undefined),
+      );
+    }, 1000);
+    try {
+      await waitReady({ ...probe, intervalMs: 50 }, {
+        deadline: performance.now() + (o.bootTimeoutMs ?? 240_000),
+        abort: () => {
+          const st = running.appExit();
+          if (st !== undefined) return `the app exited with status ${st} inside the guest before it answered`;
+          if (running.listen() === 'loopback') return `the app listens on 127.0.0.1:${GUEST_PORT} inside the guest, which the host's forwarded port cannot reach`;
+          if (answering && performance.now() - answering.since > 10_000) return `the app has answered HTTP ${answering.status}, not 2xx, for 10 s`;
+          return running.child.done ? 'QEMU exited before the app answered' : null;
+        },
+      });
+    } catch (e) {
+      const err = e as ThawError;
+      const wrongPath = answering !== undefined && running.listen() !== 'loopback';
+      const notReady = err.code === 'E_NOT_READY' || running.listen() === 'loopback' || wrongPath;
+      throw new ThawError(notReady ? 'E_NOT_READY' : 'E_VM_BOOT', `${o.command.join(' ')} did not answer GET ${ready} in the guest: ${err.message}`, {
+        hint: wrongPath
+          ? `give a path the app answers 2xx: --ready /health (before --), or a warm-up file whose first GET is one`
+          : notReady
+            ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
+            : 'see what the app printed below',
+        detail: tail(running.appOutput() + '\n' + running.child.stderr(), 20),
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    const bootMs = performance.now() - b0;
+
+    // Warm-up over the forwarded port.
+    const w0 = performance.now();
+    const statuses: Record<string, number> = {};
+    let n = 0;
+    for (const r of warmup) {
+      const p = resolveProbe(warmupProbe(r), hostPort);
+      for (let i = 0; i < (r.repeat ?? 1); i++) {
+        say(`warm-up ${++n}: ${r.method} ${r.path}`);
+        let status: number;
+        try {
+          status = (await httpOnce(p)).status;
+        } catch (e) {
+          throw new ThawError('E_WARMUP_FAILED', `warm-up ${r.method} ${r.path} failed in the guest: ${(e as Error).message}`, { detail: tail(running.appOutput()) });
+        }
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status >= 500) throw new ThawError('E_WARMUP_5XX', `warm-up ${r.method} ${r.path} answered ${status} in the guest`, { detail: tail(running.appOutput()) });
+      }
+    }
+    const warmupMs = performance.now() - w0;
+
+    // Let the app's per-second caches expire before the checkpoint: they run on the guest's
+    // monotonic clock, which a restore does not advance. Node caches the HTTP Date header for
+    // up to a second (lib/internal/http.js utcDate); checkpointed with it filled, every
+    // restore would send the snapshot's date until that timer fires.
+    say('letting per-second caches expire');
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+
+    say('checkpointing the guest');
+    const s0 = performance.now();
+    await running.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+    await running.qmp.execute('stop');
+    const state = join(tmp, VM_FILES.state);
+    await running.qmp.execute('migrate', { uri: `exec:cat > '${state.replace(/'/g, `'\\''`)}'` });
+    await running.qmp.waitMigration('the checkpoint');
+    const snapshotMs = performance.now() - s0;
+    await running.qmp.execute('quit').catch(() => undefined);
+    await running.child.exited;
+    vm = undefined;
+    // Zero pages become holes: the RAM file takes on disk what the guest uses.
+    await run(['fallocate', '--dig-holes', ramPath], { timeoutMs: 120_000 }).catch(() => undefined);
+
+    say('writing the image');
+    await bundleRestore(join(tmp, VM_FILES.restore));
+    const manifest: VmManifest = {
+      format: 1,
+      engine: 'vm',
+      thaw: thawVersion,
+      createdAt: new Date().toISOString(),
+      command: o.command,
+      cwd: process.cwd(),
+      runtime: app.runtime,
+      accel,
+      qemu: { path: tools.qemu, version: await qemuVersion(tools.qemu) },
+      machine: { accel: machine.accel, memMiB: machine.memMiB, cpus: machine.cpus, append: machine.append },
+      guest: { key: guest.key, javaModules: guest.javaModules, guestPort: GUEST_PORT },
+      ready,
+      bytes: {
+        ram: statSync(ramPath).size,
+        ramAllocated: statSync(ramPath).blocks * 512,
+        state: statSync(state).size,
+        initrd: guest.initrdBytes,
+        kernel: statSync(guest.kernel).size,
+      },
+      warmup: { requests: n, statuses, ms: Math.round(warmupMs) },
+      timings: { assembleMs: Math.round(assembleMs), bootMs: Math.round(bootMs), warmupMs: Math.round(warmupMs), snapshotMs: Math.round(snapshotMs) },
+    };
+    const node = o.node ?? process.execPath;
+    for (const kind of ['start', 'boot'] as const) {
+      writeFileSync(join(tmp, kind), launcher(kind, manifest, node));
+      chmodSync(join(tmp, kind), 0o755);
+    }
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const old = existsSync(out) ? `${out}.old-${process.pid}` : undefined;
+    if (old) renameSync(out, old);
+    renameSync(tmp, out);
+    forgetTmp();
+    if (old) rmSync(old, { recursive: true, force: true });
+    return { manifest, dir: out, accelWhy: accel.why, cachedGuest: guest.cached };
+  } catch (err) {
+    if (vm) await vm.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    forgetTmp();
+    throw err;
+  } finally {
+    unlock();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The guest cache: decompressed kernels, compiled agents, jlink'd JDKs and initramfs archives,
+ * each named by a hash of what went into it. Entries are written under a temporary name and
+ * renamed into place, so a reader never sees half a file; an interrupted build removes its
+ * temporary (launch/spawn.ts's exit hook), so the cache holds only whole entries.
+ */
+import { rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { removeOnExit } from '../launch/spawn.js';
+
+/** THAW_VM_CACHE, else the vm/ folder of thaw's cache (THAW_CACHE_DIR, XDG_CACHE_HOME/thaw, ~/.cache/thaw). */
+export function cacheDir(): string {
+  if (process.env.THAW_VM_CACHE) return process.env.THAW_VM_CACHE;
+  return join(process.env.THAW_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'thaw'), 'vm');
+}
+
+/** A temporary path beside cache entry `out`, removed on exit until done() (call it after the rename). */
+export function cacheTemp(out: string): { path: string; done: () => void } {
+  const path = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  const forget = removeOnExit(path);
+  return {
+    path,
+    done: () => {
+      rmSync(path, { recursive: true, force: true });
+      forget();
+    },
+  };
+}

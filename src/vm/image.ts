@@ -1,0 +1,49 @@
+/**
+ * A VM image on disk: manifest.json (engine "vm"), the guest's kernel and initramfs (hard links
+ * to the cache, or copies: the image restores after the cache is cleared), the RAM file, the
+ * device state, restore.mjs (thaw's restore code bundled into one file: the image needs Node
+ * and QEMU, not thaw's checkout) and two launchers: `start` restores on $PORT, `boot` boots the
+ * same guest cold (the baseline `thaw bench` compares a restore against).
+ */
+import type { AccelKind } from './kvm.js';
+import type { Machine } from './qemu.js';
+import type { Runtime } from './guest.js';
+
+export const VM_FILES = { kernel: 'vmlinux', initrd: 'initrd.cpio', ram: 'ram', state: 'state', restore: 'restore.mjs' } as const;
+
+export interface VmManifest {
+  format: 1;
+  engine: 'vm';
+  thaw: string;
+  createdAt: string;
+  command: string[];
+  cwd: string;
+  runtime: Runtime;
+  accel: { kind: AccelKind; why: string };
+  qemu: { path: string; version: string };
+  /** The machine every restore recreates (kernel and initrd paths relative to the image). */
+  machine: Omit<Machine, 'qemu' | 'kernel' | 'initrd'>;
+  guest: { key: string; javaModules?: string[]; guestPort: number };
+  /** Readiness path probed before the checkpoint (and by `IMG/boot` users). */
+  ready: string;
+  bytes: { ram: number; ramAllocated: number; state: number; initrd: number; kernel: number };
+  warmup: { requests: number; statuses: Record<string, number>; ms: number };
+  timings: { assembleMs: number; bootMs: number; warmupMs: number; snapshotMs: number };
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** IMG/start or IMG/boot: exec the recorded Node on the bundled restore code. */
+export function launcher(kind: 'start' | 'boot', m: VmManifest, node: string): string {
+  const what = kind === 'start' ? 'restores the microVM snapshot' : 'boots the guest cold (no snapshot)';
+  return `#!/bin/sh
+# thaw ${m.thaw} VM image launcher: ${what} of \`${m.command.join(' ')}\` on $PORT (default 8080).
+# Built ${m.createdAt}. Do not edit; rebuild with thaw build --engine vm.
+case $0 in */*) d=\${0%/*} ;; *) d=. ;; esac
+node=\${THAW_NODE:-${q(node)}}
+if [ ! -x "$node" ]; then
+  echo "thaw: error: [E_NODE_MISSING] $node is gone; the VM image's launcher runs on Node: set THAW_NODE to a Node >= 20" >&2; exit 1
+fi
+exec "$node" "$d/${VM_FILES.restore}" ${kind === 'boot' ? '--cold ' : ''}"$d" "$@"
+`;
+}

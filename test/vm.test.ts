@@ -1,0 +1,220 @@
+// The microVM engine end to end (thaw build --engine vm): a Node and a Java server checkpointed
+// inside a QEMU guest (TCG on machines without VMX/SVM), each built once for this file (the
+// guest is cached across runs), restored three times at once on three ports: each answers, with
+// its own UUID and the host's clock. Then thaw run, thaw bench cold boot vs restore, and the
+// failures a user meets: no command, no QEMU, an interrupted build.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../src/launch/port.js';
+import { killAll, run, start, type Child } from '../src/launch/spawn.js';
+import { answer, assertCleanFailure, needs, root, scratch, serve, thaw } from './helpers.js';
+
+const VM = needs('qemu', 'kernel', 'busybox', 'gcc');
+const BUILD_MS = 600_000;
+
+/** Three restores of one image at once; each must answer GET /hello and a UUID of its own. */
+async function threeRestores(img: string, hello: string): Promise<void> {
+  // The snapshot's clock must be visibly behind: restore at least 3 s after the checkpoint.
+  const built = Date.parse((JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8')) as { createdAt: string }).createdAt);
+  await new Promise((r) => setTimeout(r, Math.max(0, built + 3000 - Date.now())));
+  const servers = await Promise.all([0, 1, 2].map(() => serve(img, '/uuid')));
+  try {
+    const uuids = servers.map((s) => s.body.trim());
+    for (const u of uuids) assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a v4 UUID');
+    assert.equal(new Set(uuids).size, 3, `three restores of one snapshot drew three different UUIDs: ${uuids.join(' ')}`);
+    for (const s of servers) {
+      const r = await fetch(`http://127.0.0.1:${s.port}/hello`);
+      assert.equal(r.status, 200);
+      assert.equal((await r.text()).trim(), hello);
+      // HTTP Date (whole seconds): the guest's clock is the host's, not the snapshot's.
+      const skewS = Math.abs(Date.parse(r.headers.get('date')!) - Date.now()) / 1000;
+      assert.ok(skewS <= 2, `the restored guest's clock is within 2 s of the host's (off by ${skewS} s)`);
+      const again = await (await fetch(`http://127.0.0.1:${s.port}/uuid`)).text();
+      assert.ok(!uuids.includes(again.trim()), 'a second UUID differs from all the first ones');
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.child.kill(5000)));
+  }
+  // Copy-on-write RAM: the restores left the image as built (a fourth one still restores).
+  const fourth = await serve(img, '/hello');
+  assert.equal(fourth.body.trim(), hello);
+  await fourth.child.kill(5000);
+}
+
+describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () => {
+  const dir = scratch('thaw-vm-');
+  const img = join(dir, 'node-vm');
+  let buildOut = '';
+  after(killAll);
+
+  before(async () => {
+    // A cache of its own, cleared once the image is built: an image restores without it.
+    const cache = join(dir, 'cache');
+    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/node-vm/warmup.json', '--', 'node', 'examples/node-vm/server.js'], { cwd: root, timeoutMs: BUILD_MS, env: { THAW_VM_CACHE: cache } });
+    assert.equal(r.status, 0, r.stderr);
+    buildOut = r.stdout;
+    rmSync(cache, { recursive: true });
+  });
+
+  it('builds an image: manifest with engine vm, RAM file, device state, start and boot', () => {
+    assert.match(buildOut, /built .*node-vm\/ \(microVM\)/);
+    assert.match(buildOut, /warm-up: 20 request\(s\) \(20×200\)/);
+    const m = JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8')) as { engine: string; runtime: string; bytes: { state: number; ramAllocated: number; ram: number } };
+    assert.equal(m.engine, 'vm');
+    assert.equal(m.runtime, 'node');
+    assert.ok(m.bytes.state < 1024 * 1024, 'the device state is small: guest RAM is its own file');
+    assert.ok(m.bytes.ramAllocated < m.bytes.ram, 'zero pages take no disk');
+    for (const f of ['start', 'boot', 'ram', 'state', 'vmlinux', 'initrd.cpio', 'restore.mjs']) assert.ok(existsSync(join(img, f)), f);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.endsWith('.lock')), [], 'nothing temporary beside the image');
+    assert.equal(existsSync(join(dir, 'cache')), false, 'the guest cache was cleared: every restore below runs without it');
+  });
+
+  it('three concurrent restores answer on their own ports with distinct crypto.randomUUID() and the host clock', async () => {
+    await threeRestores(img, 'Hello World');
+  });
+
+  it('a client that connects while the guest is being restored is refused (no reset, no error page), then answered', async () => {
+    const port = await freePort();
+    const child = start([join(img, 'start')], { env: { PORT: String(port) } });
+    const errors = new Set<string>();
+    let body = '';
+    try {
+      for (let i = 0; i < 4000 && !body && !child.done; i++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/uuid`, { signal: AbortSignal.timeout(10_000) });
+          body = await r.text();
+        } catch (e) {
+          const cause = (e as { cause?: { code?: string } }).cause;
+          errors.add(cause?.code ?? (e as Error).name);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      assert.match(body, /^[0-9a-f-]{36}\n$/, child.stderr());
+      assert.deepEqual([...errors], ['ECONNREFUSED'], 'before the gate opens a client sees only refused connections');
+    } finally {
+      await child.kill(5000);
+    }
+  });
+
+  it('thaw run IMG restores it on $PORT, and SIGTERM leaves no QEMU behind', async () => {
+    const port = await freePort();
+    const child = start([join(root, 'bin/thaw'), 'run', img], { env: { PORT: String(port), THAW_CLI_NODE: process.execPath } });
+    assert.equal((await answer(child, port, '/hello')).body.trim(), 'Hello World');
+    const qemu = qemuOf(img);
+    assert.ok(qemu.length >= 1, 'a QEMU runs the restored guest');
+    child.proc.kill('SIGTERM');
+    await child.exited;
+    await gone(qemu);
+  });
+
+  it('thaw bench: cold boot (IMG/boot) vs restore (IMG), the restore first to answer', async () => {
+    const json = join(dir, 'bench.json');
+    const r = await thaw(['bench', '--runs', '1', '-t', '180', '--ready', 'http://127.0.0.1:$PORT/hello', '--json', json, '-c', `cold=${img}/boot`, '-c', `vm=${img}`], { timeoutMs: 400_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const res = (JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ command: string; mean: number }> }).results;
+    const cold = res.find((x) => x.command === 'cold')!;
+    const vm = res.find((x) => x.command === 'vm')!;
+    assert.ok(vm.mean < cold.mean, `restore ${vm.mean} s answers before a cold boot ${cold.mean} s`);
+  });
+});
+
+describe('thaw build --engine vm: the Java hello in a microVM', { skip: VM || needs('java') }, () => {
+  const dir = scratch('thaw-vm-java-');
+  const img = join(dir, 'java-hello');
+  after(killAll);
+
+  before(async () => {
+    const jar = await run([join(root, 'examples/java-hello/build.sh')], { timeoutMs: 120_000 });
+    assert.equal(jar.status, 0, jar.stderr);
+    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/java-hello/warmup.json', '--', 'java', '-jar', 'examples/java-hello/build/hello.jar'], { cwd: root, timeoutMs: BUILD_MS });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Java, JDK modules java\.base, jdk\.httpserver/);
+  });
+
+  it('three concurrent restores answer with distinct UUID.randomUUID() and the host clock', async () => {
+    await threeRestores(img, 'Hello World');
+  });
+});
+
+/** QEMU processes whose command line names `img` (its RAM file or kernel). */
+function qemuOf(img: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.startsWith('/') && cmd.includes('qemu-system') && cmd.includes(img) && !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function gone(pids: number[]): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const alive = pids.filter((p) => {
+      try {
+        return !/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    if (!alive.length) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`QEMU ${pids.join(' ')} still runs`);
+}
+
+describe('thaw build --engine vm: bad input and interrupts', { skip: VM }, () => {
+  const dir = scratch('thaw-vm-bad-');
+  after(killAll);
+
+  it('no command after -- is one clear line', async () => {
+    const r = await thaw(['build', '--engine', 'vm', '-o', join(dir, 'x')], { cwd: root });
+    assertCleanFailure(r, 'E_USAGE', join(dir, 'x'));
+    assert.match(r.stderr, /needs the command that starts the server, after --/);
+  });
+
+  it('no QEMU on PATH names the Debian package', async () => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    for (const t of ['readlink', 'dirname']) symlinkSync(`/usr/bin/${t}`, join(bin, t));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const r = await thaw(['build', '--engine', 'vm', '-o', join(dir, 'y'), '--', 'node', 'examples/node-vm/server.js'], { cwd: root, env: { PATH: bin } });
+    assertCleanFailure(r, 'E_VM_REQUIRES', join(dir, 'y'));
+    assert.match(r.stderr, /qemu-system-x86_64 is missing/);
+    assert.match(r.stderr, /apt-get install qemu-system-x86/);
+  });
+
+  it('Ctrl-C while the guest boots stops QEMU and keeps nothing', async () => {
+    const out = join(dir, 'int');
+    const child: Child = start([join(root, 'bin/thaw'), 'build', '--engine', 'vm', '-o', out, '--', 'node', 'examples/node-vm/server.js'], { cwd: root, env: { THAW_CLI_NODE: process.execPath } });
+    let qemu: number[] = [];
+    for (let i = 0; i < 1200 && !qemu.length && !child.done; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      qemu = qemuOf(`${out}.tmp-`);
+    }
+    assert.ok(qemu.length, `the build started QEMU: ${child.stderr()}`);
+    child.proc.kill('SIGINT');
+    const exit = await child.exited;
+    assert.equal(exit.status, 130, child.stderr());
+    assert.match(child.stderr(), /interrupted \(SIGINT\)/);
+    await gone(qemu);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('int')), [], 'no image, temporary directory or lock left');
+  });
+});
+
+describe('thaw build --engine vm: a server bound to 127.0.0.1 in the guest', { skip: VM }, () => {
+  after(killAll);
+  it('fails at once, naming the address, instead of waiting for the boot timeout', async () => {
+    // examples/hello listens on 127.0.0.1 whatever HOST says.
+    const out = join(scratch('thaw-vm-lo-'), 'lo');
+    const r = await thaw(['build', '--engine', 'vm', '-o', out, '--', 'node', 'examples/hello/server.js'], { cwd: root, timeoutMs: BUILD_MS });
+    assertCleanFailure(r, 'E_NOT_READY', out);
+    assert.match(r.stderr, /listens on 127\.0\.0\.1:8080 inside the guest/);
+    assert.match(r.stderr, /fix: .*all interfaces/);
+  });
+});
