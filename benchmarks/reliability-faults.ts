@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { freePort } from '../src/launch/port.js';
 import { processesUnder, settled } from '../src/launch/orphans.js';
 import { resolveProbe, waitReady } from '../src/launch/probe.js';
-import { descendants, run, start } from '../src/launch/spawn.js';
+import { run, start } from '../src/launch/spawn.js';
+import { builderOf } from '../test/helpers.js';
 import { root } from './common.js';
 
 const thawBin = join(root, 'bin/thaw');
@@ -30,21 +31,6 @@ function whole(img: string): boolean {
 
 function build(img: string, initMs: number, node: string) {
   return start([thawBin, 'build', fixture('slow-init.cjs'), '-o', img, '--no-verify', '--node', node], { env: { INIT_MS: String(initMs), THAW_CLI_NODE: process.execPath } });
-}
-
-async function builderOf(cli: ReturnType<typeof start>): Promise<number | undefined> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < 30_000 && !cli.done) {
-    for (const pid of descendants(cli.pid)) {
-      try {
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--build-snapshot')) return pid;
-      } catch {
-        /* gone */
-      }
-    }
-    await sleep(10);
-  }
-  return undefined;
 }
 
 export interface FaultRow {

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { descendants, killAll, run, start } from '../src/launch/spawn.js';
-import { assertCleanFailure, root, scratch, serve, settled, thaw, thawBin } from './helpers.js';
+import { killAll, run, start } from '../src/launch/spawn.js';
+import { assertCleanFailure, builderOf, root, scratch, serve, settled, thaw, thawBin } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
 const work = scratch('thaw-faults-');
@@ -34,21 +34,6 @@ describe('kill -9 at random moments', () => {
   const dir = join(work, 'kill9');
   const img = join(dir, 'img');
   const build = (initMs: number) => start([thawBin, 'build', fx('slow-init.cjs'), '-o', img, '--no-verify'], { env: { INIT_MS: String(initMs), THAW_CLI_NODE: process.execPath } });
-  /** The `node --build-snapshot` the CLI started, once it runs. */
-  async function builderOf(cli: ReturnType<typeof start>): Promise<number | undefined> {
-    const t0 = Date.now();
-    while (Date.now() - t0 < 20_000 && !cli.done) {
-      for (const pid of descendants(cli.pid)) {
-        try {
-          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--build-snapshot')) return pid;
-        } catch {
-          /* gone */
-        }
-      }
-      await sleep(10);
-    }
-    return undefined;
-  }
 
   test('of the CLI or of its builder: no process left, no half image at -o, the next build succeeds', async () => {
     mkdirSync(dir, { recursive: true });

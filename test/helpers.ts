@@ -1,11 +1,12 @@
 /** Shared helpers for the end-to-end specs: they drive bin/thaw exactly as a user would. */
 import assert from 'node:assert/strict';
-import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/launch/port.js';
-import { run, start, type Child, type RunResult, type SpawnOptions } from '../src/launch/spawn.js';
+import { descendants, run, start, type Child, type RunResult, type SpawnOptions } from '../src/launch/spawn.js';
+import { which } from '../src/launch/which.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const thawBin = join(root, 'bin/thaw');
@@ -33,17 +34,6 @@ const TOOLS = {
   gcc: { path: 'gcc', deb: 'gcc' },
 } as const satisfies Record<string, { path: string; deb: string; present?: () => boolean }>;
 
-function executable(cmd: string): boolean {
-  const dirs = cmd.includes('/') ? [''] : (process.env.PATH ?? '').split(':').filter(Boolean);
-  return dirs.some((d) => {
-    try {
-      accessSync(d ? join(d, cmd) : cmd, fsConstants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /**
  * A test's `skip` option: false when every tool is there, else the reason with the packages to
@@ -52,7 +42,7 @@ function executable(cmd: string): boolean {
 export function needs(...tools: Array<keyof typeof TOOLS>): false | string {
   const absent = tools.filter((t) => {
     const tool: { path: string; present?: () => boolean } = TOOLS[t];
-    return tool.present ? !tool.present() : !executable(tool.path);
+    return tool.present ? !tool.present() : !which(tool.path);
   });
   return absent.length ? `needs ${absent.join(' and ')}: apt-get install ${[...new Set(absent.map((t) => TOOLS[t].deb))].join(' ')}` : false;
 }
@@ -111,3 +101,19 @@ export function assertCleanFailure(r: { status: number; stderr: string; stdout: 
 
 
 export { processesUnder, settled } from '../src/launch/orphans.js';
+
+/** The `node --build-snapshot` a running `thaw build` started, once it runs (undefined if it never did). */
+export async function builderOf(cli: Child, timeoutMs = 30_000): Promise<number | undefined> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs && !cli.done) {
+    for (const pid of descendants(cli.pid)) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--build-snapshot')) return pid;
+      } catch {
+        /* gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return undefined;
+}

@@ -4,10 +4,10 @@
  * syntax runs under /bin/sh -c; a thaw image directory runs its own `start` launcher.
  */
 import { imageLauncher } from '../image/launcher.js';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ThawError } from '../errors.js';
 import { substitutePort } from '../launch/probe.js';
+import { which } from '../launch/which.js';
 import type { BenchConfig } from './types.js';
 
 export interface ResolvedCommand {
@@ -46,27 +46,6 @@ export function splitWords(cmd: string): string[] | null {
   if (quote) return null;
   if (inWord) words.push(cur);
   return words;
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Look a program up on PATH as execvp would; null when absent. */
-export function which(program: string, path = process.env.PATH ?? ''): string | null {
-  if (program.includes('/')) return isExecutableFile(program) ? program : null;
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, program);
-    if (isExecutableFile(p)) return p;
-  }
-  return null;
 }
 
 export function displayCommand(cmd: BenchConfig['command']): string {

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { mulberry32 } from '../bench/stats.js';
 import { ThawError } from '../errors.js';
 import { diffProfiles } from '../model/profile-diff.js';
 import { flameChart, reverseProfile, type Profile } from '../model/profile.js';
@@ -23,18 +24,6 @@ import { importProfile } from './profiles.js';
 
 const fx = (p: string): string => fileURLToPath(new URL('../../../src/import/fixtures/' + p, import.meta.url));
 const read = (p: string): string => (p.endsWith('.gz') ? gunzipSync(readFileSync(fx(p))) : readFileSync(fx(p))).toString('latin1');
-
-/** mulberry32: a small seeded generator, the same sequence on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.THAW_FUZZ_SEED ?? 20261130);
 const ROUNDS = Number(process.env.THAW_FUZZ_ROUNDS ?? 150);
@@ -204,7 +193,7 @@ for (const c of corpora) {
     for (const [k, [fileName, original]] of c.files.entries()) {
       for (let round = 0; round < ROUNDS; round++) {
         const seed = SEED + k * 100_003 + round;
-        const rand = rng(seed);
+        const rand = mulberry32(seed);
         let text = windowOf(original, rand);
         const applied: string[] = [];
         const steps = 1 + Math.floor(rand() * 3);

@@ -10,7 +10,8 @@
  *   exceptions:page_fault_user/kernel   address, ip and the x86 error code (write / fetch);
  *   major-faults   which of those faults needed I/O.
  */
-import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { which } from '../launch/which.js';
 import { basename, dirname, join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../launch/probe.js';
@@ -100,15 +101,7 @@ async function checkPerf(): Promise<void> {
 
 /** The command must exist before perf runs it: perf's own failure says nothing useful. */
 function checkCommand(cmd: string): void {
-  const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, cmd));
-  for (const c of candidates) {
-    try {
-      accessSync(c, fsConstants.X_OK);
-      if (statSync(c).isFile()) return;
-    } catch {
-      /* next */
-    }
-  }
+  if (which(cmd)) return;
   throw new ThawError('E_COMMAND_NOT_FOUND', `command not found: ${cmd}`, { hint: cmd.includes('/') ? 'check the path (and that it is executable)' : 'check the spelling, or give the full path' });
 }
 

@@ -21,7 +21,8 @@ import { run } from '../launch/spawn.js';
 import { agentBinary, reseedPreload } from './agent.js';
 import { cacheDir, cacheTemp } from './cache.js';
 import { Initramfs } from './initramfs.js';
-import { which, type VmTools } from './requirements.js';
+import { which } from '../launch/which.js';
+import type { VmTools } from './requirements.js';
 
 /** The port the app listens on inside the guest (its PORT); the host forwards to it. */
 export const GUEST_PORT = 8080;

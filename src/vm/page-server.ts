@@ -22,12 +22,13 @@
  * physical addresses while guest RAM is one block from 0 (microvm up to 3 GiB).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
 import { removeOnExit, run, start, type Child } from '../launch/spawn.js';
+import { which } from '../launch/which.js';
 
 /** native/ at the package's top (this file runs as dist/src/vm/page-server.js). */
 export const nativeSrc = fileURLToPath(new URL('../../../native/', import.meta.url));
@@ -55,17 +56,6 @@ function cacheRoot(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'thaw');
 }
 
-function onPath(cmd: string): boolean {
-  const dirs = cmd.includes('/') ? [''] : (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  return dirs.some((d) => {
-    try {
-      accessSync(d ? join(d, cmd) : cmd, fsConstants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 const GCC_FIX = 'install a C compiler: apt-get install gcc (Debian: gcc or build-essential)';
 
@@ -94,7 +84,7 @@ async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
   if (Object.values(out).every((p) => existsSync(p))) return out;
 
   const cc = opts.cc ?? process.env.CC ?? 'gcc';
-  if (!onPath(cc)) throw new ThawError('E_GCC_MISSING', `the page server's helpers (native/) are compiled on first use, and ${cc} is not installed`, { hint: GCC_FIX });
+  if (!which(cc)) throw new ThawError('E_GCC_MISSING', `the page server's helpers (native/) are compiled on first use, and ${cc} is not installed`, { hint: GCC_FIX });
   opts.progress?.(`compiling the page server (native/) with ${cc}`);
   mkdirSync(join(dir, '..'), { recursive: true });
   const tmp = `${dir}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;

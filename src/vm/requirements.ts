@@ -9,6 +9,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ThawError } from '../errors.js';
+import { isExecutableFile, which } from '../launch/which.js';
 
 export interface VmTools {
   qemu: string;
@@ -17,25 +18,6 @@ export interface VmTools {
   busybox: string;
   xz: string;
   gcc: string;
-}
-
-/** The absolute path of `cmd` on PATH, or undefined. */
-export function which(cmd: string, path = process.env.PATH ?? ''): string | undefined {
-  if (cmd.includes('/')) return isExecutable(cmd) ? cmd : undefined;
-  for (const d of path.split(':').filter(Boolean)) {
-    const p = join(d, cmd);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function missing(what: string, pkg: string, why: string): ThawError {
@@ -89,7 +71,7 @@ export function checkRequirements(runtime: 'node' | 'java' | 'other'): VmTools {
   if (!qemu) throw missing('qemu-system-x86_64', 'qemu-system-x86', 'to run the guest');
   const kernel = findKernel();
   if (!kernel) throw missing('a Linux kernel in /boot with its virtio modules', 'linux-image-amd64', 'to boot the guest');
-  const busybox = ['/bin/busybox', '/usr/bin/busybox', which('busybox')].find((p): p is string => !!p && isExecutable(p) && !isDynamicElf(p));
+  const busybox = ['/bin/busybox', '/usr/bin/busybox', which('busybox')].find((p): p is string => !!p && isExecutableFile(p) && !isDynamicElf(p));
   if (!busybox) throw missing('a static busybox', 'busybox-static', "for the guest's shell and tools");
   const xz = which('xz');
   if (!xz) throw missing('xz', 'xz-utils', 'to decompress the kernel');
