@@ -180,6 +180,25 @@ describe('thaw build → IMG/start', () => {
     assert.ok(best.restored < 1.5 * best.cold, `300,000 ticks: restored ${best.restored.toFixed(1)} ms vs cold ${best.cold.toFixed(1)} ms`);
   });
 
+  test("IMG/start gives Node glibc's huge-page malloc, and the app sees the environment it was started with", async () => {
+    const img = join(work, 'tunables');
+    const b = await thaw(['build', fx('tunables.cjs'), '-o', img, '--no-verify']);
+    assert.equal(b.status, 0, b.stderr);
+    const s = await serve(img, '/');
+    const j = JSON.parse(s.body);
+    assert.deepEqual([j.tunables, j.mark], [null, null], 'the launcher\'s GLIBC_TUNABLES and its mark are gone from the app\'s process.env');
+    // Where the kernel gives transparent huge pages on request, the restore used some.
+    const thp = existsSync('/sys/kernel/mm/transparent_hugepage/enabled') ? readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8') : '[never]';
+    if (!thp.includes('[never]')) {
+      const huge = Number(/AnonHugePages:\s+(\d+)/.exec(readFileSync(`/proc/${j.pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      assert.ok(huge > 0, `no anonymous huge pages in the restored process (THP: ${thp.trim()})`);
+    }
+    await s.child.kill();
+    const own = await serve(img, '/', { GLIBC_TUNABLES: 'glibc.malloc.check=0' });
+    assert.equal(JSON.parse(own.body).tunables, 'glibc.malloc.check=0', "a GLIBC_TUNABLES of the user's is left as it is");
+    await own.child.kill();
+  });
+
   test('TypeScript and CommonJS entries; __dirname means the source directory', async () => {
     const ts = join(work, 'typed');
     assert.equal((await thaw(['build', fx('typed.ts'), '-o', ts])).status, 0);
