@@ -15,22 +15,23 @@
 
 const kept: object[] = [];
 
-/** Schedule one tick without and one with arguments, and hold their tick objects. */
-export function keepTickShapes(): Promise<void> {
+/**
+ * Schedule one tick without and one with arguments; each holds its own tick object when it runs,
+ * before the event loop's next turn. (An app that replaced process.nextTick with something
+ * that never runs the callback just leaves nothing held: the build does not wait on it.)
+ */
+export function keepTickShapes(): void {
   const asyncHooks = (process as any).getBuiltinModule('node:async_hooks') as { executionAsyncResource(): object };
   kept.length = 0;
-  return new Promise((resolve) => {
-    process.nextTick(() => {
-      kept.push(asyncHooks.executionAsyncResource());
-    });
-    process.nextTick((_unused: unknown) => {
-      kept.push(asyncHooks.executionAsyncResource());
-      resolve();
-    }, 0);
+  process.nextTick(() => {
+    kept.push(asyncHooks.executionAsyncResource());
   });
+  process.nextTick((_unused: unknown) => {
+    kept.push(asyncHooks.executionAsyncResource());
+  }, 0);
 }
 
-/** The tick objects held (one per kind once keepTickShapes() has resolved). */
+/** The tick objects held (one per kind once the ticks keepTickShapes() scheduled have run). */
 export function keptTicks(): readonly object[] {
   return kept;
 }
