@@ -135,6 +135,14 @@ describe('causes that kept framework apps from building unmodified', () => {
     assert.match(r.stderr, /FILE fd \d+ → .*open-file\.cjs \(flags 'r'\)\n\s+\|\s+at .*open-file\.cjs:3:\d+/);
   });
 
+  test('12: FileHandles kept open at init, from fs/promises and from fs.promises, are named', async () => {
+    const out = join(work, 'open-filehandle');
+    const r = await thaw(['build', fx('open-filehandle.mjs'), '-o', out]);
+    assertCleanFailure(r, 'E_LIVE_HANDLES', out);
+    const named = r.stderr.match(/FILE fd \d+ → .*open-filehandle\.mjs \(flags 'r'\)/g) ?? [];
+    assert.equal(named.length, 2, r.stderr);
+  });
+
   for (const node of ['system', '22', '24']) {
     test(`13: AsyncLocalStorage used during warm-up builds and works after restore (Node ${node === 'system' ? process.versions.node.split('.')[0] : node})`, async () => {
       const { body } = await buildAndAsk('als.cjs', '/x', { node, warmup: [{ method: 'GET', path: '/warm', repeat: 3 }] });

@@ -17,8 +17,15 @@
  * then still refuses a blob of another Node version with its own line.
  *
  * THAW_NODE overrides the recorded Node binary; it must be the same Node version.
+ *
+ * Unless GLIBC_TUNABLES is set already, Node starts with glibc.malloc.hugetlb=1: malloc backs
+ * large blocks with transparent huge pages where the kernel allows them (THP "madvise" or
+ * "always"), so reading and deserialising the snapshot faults in 2 MB pages instead of 4 kB ones
+ * (ts-service: time to first response 1.13x sooner, RSS +2 MB; BENCHMARKS.md). Other C libraries
+ * ignore the variable. The restored process removes it again (see TUNABLES_MARK).
  */
 import type { Manifest } from './manifest.js';
+import { GLIBC_TUNABLES, TUNABLES_MARK } from '../runtime/protocol.js';
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -48,6 +55,7 @@ if [ -n "\${THAW_NODE-}" ] || ! [ "$d/.verified" -nt "$blob" ] || ! [ "$d/.verif
   # (A read-only image directory just keeps the slow path; braces keep the shell quiet.)
   [ -n "\${THAW_NODE-}" ] || { printf '' > "$d/.verified"; } 2>/dev/null || :
 fi
+[ -n "\${GLIBC_TUNABLES+x}" ] || { GLIBC_TUNABLES=${GLIBC_TUNABLES} ${TUNABLES_MARK}=1; export GLIBC_TUNABLES ${TUNABLES_MARK}; }
 exec "$node" ${flags}${flags ? ' ' : ''}--snapshot-blob "$blob" -- "$@"
 `;
 }

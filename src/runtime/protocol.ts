@@ -254,3 +254,12 @@ export const STACKMAP_FILE = 'bundle.stackmap';
  * the bundle's text from this segment to the next is the original's (positions in between
  * then map by their distance from the segment), else 0. */
 export const STACKMAP_SEGMENT = 5;
+
+/**
+ * Set to 1 by IMG/start when it set GLIBC_TUNABLES itself (glibc's malloc then backs large
+ * blocks, such as the buffer Node reads the snapshot into, with transparent huge pages: fewer
+ * page faults while restoring). The restored process removes both variables again, so the app
+ * and its child processes see the environment they were started with.
+ */
+export const TUNABLES_MARK = 'THAW_TUNABLES';
+export const GLIBC_TUNABLES = 'glibc.malloc.hugetlb=1';

@@ -7,6 +7,7 @@
  * build's. Only a hash of each value is kept for that comparison, not the value.
  */
 import { pair, session, stackHere } from './session.js';
+import { TUNABLES_MARK } from '../protocol.js';
 
 const realEnv = process.env;
 const SKIP = new Set(['PORT', 'HOST', 'NODE_ENV']);
@@ -163,6 +164,11 @@ export function trackEnv(): void {
       originals = new Map(before);
     },
     () => {
+      // IMG/start set GLIBC_TUNABLES for Node's own start only (glibc read it at exec).
+      if (process.env[TUNABLES_MARK] === '1') {
+        delete process.env.GLIBC_TUNABLES;
+        delete process.env[TUNABLES_MARK];
+      }
       const now = process.env.NODE_ENV ?? '';
       if (builtNodeEnv !== undefined && now !== builtNodeEnv) {
         process.stderr.write(`thaw: warning: this image was built with NODE_ENV=${builtNodeEnv || '(unset)'}; the app read it at load time, so NODE_ENV=${now || '(unset)'} here does not change that: rebuild with NODE_ENV=${now || '…'} thaw build …\n`);

@@ -47,12 +47,50 @@ const parkedFds: Array<Opened & { fd: number }> = [];
 
 const flagText = (flags: unknown): string => (flags === undefined || flags === null ? 'r' : String(flags));
 
+function record(fd: unknown, path: unknown, flags: unknown, mode: unknown, stack: string): void {
+  if (typeof fd !== 'number' || fd < 0) return;
+  open.set(fd, { path: typeof path === 'string' ? path : Buffer.isBuffer(path) ? path.toString() : String(path), flags: flagText(flags), mode: typeof mode === 'number' ? mode : undefined, stack });
+}
+
+/**
+ * What the app reads from its own files (locales, templates, config) is baked in: recorded,
+ * except code (the bundle has it), dependencies' files and thaw's own scratch files.
+ */
+let scratch: string | undefined;
+function noteRead(path: unknown): void {
+  if (read.size >= MAX_READ) return;
+  scratch ??= dirname(session().config.reportPath);
+  const p = typeof path === 'string' ? path : path instanceof URL && path.protocol === 'file:' ? decodeURIComponent(path.pathname) : undefined;
+  if (!p) return;
+  const abs = resolve(p);
+  if (abs.includes('/node_modules/') || abs.startsWith(scratch) || /\.(c|m)?[jt]sx?$|\.node$/.test(abs)) return;
+  read.add(abs);
+}
+
+const guarded = new WeakSet<object>();
+
+/** fs/promises with open() and readFile() tracked like their callback forms (once per object). */
+export function guardPromises<T>(promises: T): T {
+  const p = promises as Record<string, any>;
+  if (!p || guarded.has(p)) return promises;
+  guarded.add(p);
+  const openPromise = p.open;
+  p.open = async function (path: unknown, flags?: unknown, mode?: unknown) {
+    const stack = stackHere();
+    const handle = await openPromise.apply(this, arguments);
+    record(handle.fd, path, flags, mode, stack);
+    return handle;
+  };
+  const readPromise = p.readFile;
+  p.readFile = function (path: unknown) {
+    noteRead(path);
+    return readPromise.apply(this, arguments);
+  };
+  return promises;
+}
+
 export function trackFiles(): void {
   const fs = (process as any).getBuiltinModule('node:fs');
-  const record = (fd: unknown, path: unknown, flags: unknown, mode: unknown, stack: string): void => {
-    if (typeof fd !== 'number' || fd < 0) return;
-    open.set(fd, { path: typeof path === 'string' ? path : Buffer.isBuffer(path) ? path.toString() : String(path), flags: flagText(flags), mode: typeof mode === 'number' ? mode : undefined, stack });
-  };
   const openSync = fs.openSync;
   fs.openSync = function (path: unknown, flags?: unknown, mode?: unknown) {
     const fd = openSync.apply(this, arguments);
@@ -73,14 +111,21 @@ export function trackFiles(): void {
     }
     return openAsync.apply(this, args);
   };
-  const promises = fs.promises;
-  const openPromise = promises.open;
-  promises.open = async function (path: unknown, flags?: unknown, mode?: unknown) {
-    const stack = stackHere();
-    const handle = await openPromise.apply(this, arguments);
-    record(handle.fd, path, flags, mode, stack);
-    return handle;
-  };
+  // fs.promises loads its module (and with it readline and the REPL history, ~350 kB of every
+  // snapshot) on first use: it is guarded then, not before. `require('fs/promises')` gets the
+  // same object, guarded on its way through thaw's require (guest/modules.ts).
+  const lazy = Object.getOwnPropertyDescriptor(fs, 'promises');
+  if (lazy?.get && lazy.configurable) {
+    const get = lazy.get;
+    Object.defineProperty(fs, 'promises', {
+      ...lazy,
+      get() {
+        return guardPromises(get.call(this));
+      },
+    });
+  } else {
+    guardPromises(fs.promises);
+  }
   for (const name of ['close', 'closeSync']) {
     const orig = fs[name];
     fs[name] = function (fd: unknown) {
@@ -95,17 +140,6 @@ export function trackFiles(): void {
     if (typeof o.flags === 'string' && o.flags.startsWith('a') && o.fd === undefined && typeof path === 'string') appendStreams.add(stream);
     return stream;
   };
-  // What the app reads from its own files (locales, templates, config) is baked in: recorded,
-  // except code (the bundle has it), dependencies' files and thaw's own scratch files.
-  const scratch = dirname(session().config.reportPath);
-  const noteRead = (path: unknown): void => {
-    if (read.size >= MAX_READ) return;
-    const p = typeof path === 'string' ? path : path instanceof URL && path.protocol === 'file:' ? decodeURIComponent(path.pathname) : undefined;
-    if (!p) return;
-    const abs = resolve(p);
-    if (abs.includes('/node_modules/') || abs.startsWith(scratch) || /\.(c|m)?[jt]sx?$|\.node$/.test(abs)) return;
-    read.add(abs);
-  };
   for (const name of ['readFileSync', 'readFile']) {
     const orig = fs[name];
     fs[name] = function (path: unknown) {
@@ -113,11 +147,6 @@ export function trackFiles(): void {
       return orig.apply(this, arguments);
     };
   }
-  const readPromise = promises.readFile;
-  promises.readFile = function (path: unknown) {
-    noteRead(path);
-    return readPromise.apply(this, arguments);
-  };
   session().collectors.push((r) => {
     r.reopened = [...parked.map((s) => s.path), ...[...open.values()].filter((o) => o.flags.startsWith('a')).map((o) => o.path)];
     r.filesRead = [...read].sort();

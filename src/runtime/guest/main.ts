@@ -35,6 +35,7 @@ import { plainConsoleTasks } from './console.js';
 import { emulateNewContexts } from './vm.js';
 import { formatErrorStacks } from './errors.js';
 import { patchNodeInternals } from './node-internals.js';
+import { keepTickShapes } from './ticks.js';
 
 /** Built-ins V8 cannot serialise; if one got loaded anyway, say which before V8 aborts. */
 const HOSTILE: Record<string, string> = {
@@ -142,6 +143,9 @@ async function flow(init: unknown): Promise<void> {
     return;
   }
   await parkAppendStreams(config.drainMs);
+  // After the warm-up, so the tick objects' maps are the ones it left current.
+  keepTickShapes();
+  await tick();
 
   report.phase = 'drain';
   const deadline = nowMs() + config.drainMs;

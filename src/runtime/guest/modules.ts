@@ -21,6 +21,7 @@ import { dirname, isAbsolute, relative } from 'node:path';
 import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
+import { guardPromises } from './files.js';
 import { pair, session } from './session.js';
 import { freeBindings } from './web.js';
 import { DEFERRED_MODULES, PACKAGE_PREFIX } from '../protocol.js';
@@ -102,6 +103,7 @@ function builtin(id: string): unknown {
   const name = id.replace(/^node:/, '');
   if (deferred.has(name)) return deferredModule(name);
   if (name === 'crypto') return guardedCrypto();
+  if (name === 'fs/promises') return guardPromises(slot.builtin(id));
   return slot.builtin(id);
 }
 
