@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { importUffdLog } from '../src/import/uffd-log.js';
 import { freePort } from '../src/launch/port.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, needs, root, scratch, serve, thaw } from './helpers.js';
@@ -109,6 +110,61 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     await gone(qemu);
   });
 
+  it('IMG/start --page-log logs the pages the restore loads; --prefetch replays them first (thaw run IMG -- …); SIGTERM keeps the log and leaves nothing in /dev/shm', async () => {
+    const log1 = join(dir, 'demand-uffd.log');
+    const log2 = join(dir, 'prefetch-uffd.log');
+    const first = await serve(img, '/hello', {}, ['--page-log', log1]);
+    assert.equal(first.body.trim(), 'Hello World');
+    assert.deepEqual(shmOf(first.child.pid), [], 'the memory file is unlinked once QEMU maps it');
+    first.child.proc.kill('SIGTERM');
+    assert.equal((await first.child.exited).status, 143, first.child.stderr());
+    const demand = importUffdLog(readFileSync(log1, 'utf8'), 'demand')!;
+    const demandFaults = demand.faults.filter((f) => !f.prefetch).length;
+    assert.ok(demandFaults > 100, `the restore loaded pages on demand (${demandFaults})`);
+    assert.ok(demand.faults.some((f) => f.action === 'load') && demand.faults.every((f) => f.time >= 0), 'loaded pages with times');
+
+    const port = await freePort();
+    const child = start([join(root, 'bin/thaw'), 'run', img, '--', '--prefetch', log1, '--page-log', log2], { env: { PORT: String(port), THAW_CLI_NODE: process.execPath } });
+    assert.equal((await answer(child, port, '/hello')).body.trim(), 'Hello World');
+    child.proc.kill('SIGTERM');
+    await child.exited;
+    const text = readFileSync(log2, 'utf8');
+    const pf = importUffdLog(text, 'prefetch')!;
+    assert.match(text.split('\n').find((l) => l.startsWith('UFFD_'))!, /^UFFD_PREFETCH: /, 'the recorded pages come first');
+    const prefetched = pf.faults.filter((f) => f.prefetch).length;
+    const after = pf.faults.filter((f) => !f.prefetch).length;
+    assert.ok(prefetched >= demandFaults, `every recorded page was prefetched (${prefetched} of ${demandFaults})`);
+    assert.ok(after < demandFaults / 4, `few demand faults are left after the prefetch (${after}, against ${demandFaults} without)`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.partial')), [], 'no partial log left');
+  });
+
+  it('three concurrent restores, each with its own page server, answer with distinct UUIDs; kill -9 of IMG/start leaves no QEMU, page server or /dev/shm file', async () => {
+    const logs = [0, 1, 2].map((i) => join(dir, `c${i}.log`));
+    const servers = await Promise.all(logs.map((l) => serve(img, '/uuid', {}, ['--page-log', l])));
+    try {
+      assert.equal(new Set(servers.map((s) => s.body.trim())).size, 3, servers.map((s) => s.body).join(' '));
+    } finally {
+      const pids = servers.map((s) => s.child.pid);
+      const kids = pids.flatMap((p) => childrenOf(p));
+      assert.ok(kids.length >= 6, `each restore runs QEMU and thaw-uffd (${kids.length} children)`);
+      for (const s of servers) s.child.proc.kill('SIGKILL');
+      await Promise.all(servers.map((s) => s.child.exited));
+      await gone(kids);
+      for (const p of pids) assert.deepEqual(shmOf(p), [], 'nothing left in /dev/shm');
+    }
+  });
+
+  it('bad page-server options are one line', async () => {
+    const r1 = await run([join(img, 'start'), '--page-log', join(dir, 'no/such/dir/x.log')], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r1, 'E_NOT_FOUND');
+    assert.match(r1.stderr, /fix: mkdir -p/);
+    const r2 = await run([join(img, 'start'), '--prefetch', join(dir, 'missing.log')], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r2, 'E_NOT_FOUND');
+    const r3 = await run([join(img, 'start'), '--page-logs', 'x'], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r3, 'E_USAGE');
+    assert.match(r3.stderr, /unknown option --page-logs/);
+  });
+
   it('thaw bench: cold boot (IMG/boot) vs restore (IMG), the restore first to answer', async () => {
     const json = join(dir, 'bench.json');
     const r = await thaw(['bench', '--runs', '1', '-t', '180', '--ready', 'http://127.0.0.1:$PORT/hello', '--json', json, '-c', `cold=${img}/boot`, '-c', `vm=${img}`], { timeoutMs: 400_000 });
@@ -137,6 +193,20 @@ describe('thaw build --engine vm: the Java hello in a microVM', { skip: VM || ne
     await threeRestores(img, 'Hello World');
   });
 });
+
+/** The page-server memory files in /dev/shm of the restore whose Node has this pid. */
+function shmOf(pid: number): string[] {
+  return readdirSync('/dev/shm').filter((f) => f.startsWith(`thaw-uffd-${pid}-`));
+}
+
+/** Direct children of pid (QEMU and thaw-uffd under IMG/start's Node). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
 
 /** QEMU processes whose command line names `img` (its RAM file or kernel). */
 function qemuOf(img: string): number[] {

@@ -11,7 +11,7 @@
  * Everything is written into `IMG.tmp-PID-…` and renamed into place at the end; an interrupt
  * or a failure kills QEMU and removes it (launch/spawn.ts's exit hook), so nothing is left.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +28,7 @@ import { detectAccel, hostTscKhz } from './kvm.js';
 import { Qmp } from './qmp.js';
 import { bootArgv, kernelAppend, type Machine } from './qemu.js';
 import { checkRequirements } from './requirements.js';
+import { nativeSrc } from './page-server.js';
 import { launchVm } from './restore.js';
 
 export const VM_MEM_MIB = 512;
@@ -175,6 +176,10 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
 
     say('writing the image');
     await bundleRestore(join(tmp, VM_FILES.restore));
+    // The page server's C sources: a restore with --page-log or --prefetch compiles them on its
+    // first use (gcc), from the image, so the image does not need thaw's checkout for that either.
+    mkdirSync(join(tmp, VM_FILES.native));
+    for (const f of readdirSync(nativeSrc).filter((n) => /\.[ch]$/.test(n))) copyFileSync(join(nativeSrc, f), join(tmp, VM_FILES.native, f));
     const manifest: VmManifest = {
       format: 1,
       engine: 'vm',

@@ -48,6 +48,8 @@ export interface BuildOptions {
   cc?: string;
   /** Called with a line to show while compiling (the first use only). */
   progress?: (line: string) => void;
+  /** The C sources (default: native/ of thaw's checkout; a VM image carries its own copy). */
+  srcDir?: string;
 }
 
 function cacheRoot(): string {
@@ -73,7 +75,7 @@ const building = new Map<string, Promise<NativeHelpers>>();
 
 /** Compile native/ (once per source version) and return the helpers' paths. */
 export function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
-  const key = JSON.stringify([opts.cacheDir ?? cacheRoot(), opts.cc ?? process.env.CC]);
+  const key = JSON.stringify([opts.cacheDir ?? cacheRoot(), opts.cc ?? process.env.CC, opts.srcDir ?? nativeSrc]);
   let p = building.get(key);
   if (!p) {
     // Two restores starting at once in one process share one compilation.
@@ -85,9 +87,16 @@ export function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
 }
 
 async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
-  const files = readdirSync(nativeSrc).filter((f) => /\.[ch]$/.test(f)).sort();
+  const src = opts.srcDir ?? nativeSrc;
+  let files: string[];
+  try {
+    files = readdirSync(src).filter((f) => /\.[ch]$/.test(f)).sort();
+  } catch {
+    files = [];
+  }
+  if (!files.length) throw new ThawError('E_PAGE_SERVER', `the page server's C sources are missing from ${src}`, { hint: 'rebuild the image with this thaw (it copies native/ into it)' });
   const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(nativeSrc, f))).update('\0');
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(src, f))).update('\0');
   hash.update(process.arch);
   const dir = join(opts.cacheDir ?? cacheRoot(), `native-${hash.digest('hex').slice(0, 16)}`);
   const out: NativeHelpers = { shim: join(dir, 'libthaw-uffd.so'), handler: join(dir, 'thaw-uffd'), touch: join(dir, 'thaw-uffd-touch') };
@@ -104,9 +113,9 @@ async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
     mkdirSync(tmp);
     const flags = ['-O2', '-Wall', '-Werror'];
     const jobs: string[][] = [
-      [cc, ...flags, '-shared', '-fPIC', '-o', join(tmp, 'libthaw-uffd.so'), join(nativeSrc, 'uffd-shim.c'), '-ldl', '-lpthread'],
-      [cc, ...flags, '-o', join(tmp, 'thaw-uffd'), join(nativeSrc, 'uffd-handler.c')],
-      [cc, ...flags, '-pthread', '-o', join(tmp, 'thaw-uffd-touch'), join(nativeSrc, 'uffd-touch.c')],
+      [cc, ...flags, '-shared', '-fPIC', '-o', join(tmp, 'libthaw-uffd.so'), join(src, 'uffd-shim.c'), '-ldl', '-lpthread'],
+      [cc, ...flags, '-o', join(tmp, 'thaw-uffd'), join(src, 'uffd-handler.c')],
+      [cc, ...flags, '-pthread', '-o', join(tmp, 'thaw-uffd-touch'), join(src, 'uffd-touch.c')],
     ];
     for (const argv of jobs) {
       const r = await run(argv, { timeoutMs: 120_000 });
