@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync }
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { importUffdLog } from '../src/import/uffd-log.js';
+import { launchChromium } from '../src/launch/chromium.js';
 import { freePort } from '../src/launch/port.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, needs, root, scratch, serve, thaw } from './helpers.js';
@@ -163,6 +164,46 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     const r3 = await run([join(img, 'start'), '--page-logs', 'x'], { env: { PORT: String(await freePort()) } });
     assertCleanFailure(r3, 'E_USAGE');
     assert.match(r3.stderr, /unknown option --page-logs/);
+  });
+
+  it('thaw pages trace --image IMG: the restore\'s page-server log until the app answers, as a trace that thaw pages view draws in Chromium', { skip: needs('chromium') }, async () => {
+    const out = join(dir, 'trace');
+    const r = await thaw(['pages', 'trace', '--image', img, '-o', out, '--ready', 'http://127.0.0.1:$PORT/hello', '--json'], { timeoutMs: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /thaw pages: \d+ guest pages served \(\d+ loaded from the snapshot, \d+ zero\), ready at [\d.]+ ms/);
+    const t = JSON.parse(readFileSync(join(out, 'node-vm.json'), 'utf8')) as { source: string; readyMs: number; faults: Array<{ time: number; physAddr: number; action: string }> };
+    assert.equal(t.source, 'uffd');
+    assert.ok(t.faults.length > 100, `the restore loaded pages until it answered (${t.faults.length})`);
+    assert.ok(t.readyMs > 0 && t.faults.every((f) => f.time <= t.readyMs), 'every page is from before readiness');
+    assert.ok(t.faults.every((f) => f.physAddr < 512 * 1024 * 1024), 'guest-physical addresses within guest RAM');
+    assert.ok(existsSync(join(out, 'node-vm.uffd.log')), 'the raw page log is kept beside the trace');
+
+    const html = join(out, 'view.html');
+    const v = await thaw(['pages', 'view', join(out, 'node-vm.json'), '--export', html]);
+    assert.equal(v.status, 0, v.stderr);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto('file://' + html);
+      await page.waitForFunction(() => (window as unknown as { thawPages?: { ready: boolean } }).thawPages?.ready === true);
+      assert.equal(await page.textContent('[data-testid="counter"]'), `0 / ${t.faults.length}`);
+      const tl = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+      await page.mouse.click(tl.x + tl.width - 1, tl.y + tl.height / 2);
+      const drawn = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="grid-0"]') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const bg = [[0x15, 0x17, 0x1c], [0x1d, 0x20, 0x26]];
+        let n = 0;
+        for (let j = 0; j < d.length; j += 4) if (!bg.some(([r, g, b]) => d[j] === r && d[j + 1] === g && d[j + 2] === b)) n++;
+        return n;
+      });
+      assert.ok(drawn > 100, `the guest's pages are drawn (${drawn} pixels)`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('thaw bench: cold boot (IMG/boot) vs restore (IMG), the restore first to answer', async () => {
