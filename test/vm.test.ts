@@ -68,7 +68,10 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     assert.equal(m.runtime, 'node');
     assert.ok(m.bytes.state < 1024 * 1024, 'the device state is small: guest RAM is its own file');
     assert.ok(m.bytes.ramAllocated < m.bytes.ram, 'zero pages take no disk');
-    for (const f of ['start', 'boot', 'ram', 'state', 'vmlinux', 'initrd.cpio', 'restore.mjs']) assert.ok(existsSync(join(img, f)), f);
+    for (const f of ['start', 'boot', 'ram', 'state', 'vmlinux', 'initrd.cpio', 'restore.mjs', 'pages.log', 'native/uffd-handler.c']) assert.ok(existsSync(join(img, f)), f);
+    assert.match(buildOut, /working set: \d+ pages loaded by a restore until it answered .*pages\.log\): .*start --prefetch copies them first/);
+    const recorded = importUffdLog(readFileSync(join(img, 'pages.log'), 'utf8'), 'build')!;
+    assert.ok(recorded.faults.length > 100, `the build's restore recorded its working set (${recorded.faults.length} pages)`);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.endsWith('.lock')), [], 'nothing temporary beside the image');
     assert.equal(existsSync(join(dir, 'cache')), false, 'the guest cache was cleared: every restore below runs without it');
   });
@@ -141,7 +144,8 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
 
   it('three concurrent restores, each with its own page server, answer with distinct UUIDs; kill -9 of IMG/start leaves no QEMU, page server or /dev/shm file', async () => {
     const logs = [0, 1, 2].map((i) => join(dir, `c${i}.log`));
-    const servers = await Promise.all(logs.map((l) => serve(img, '/uuid', {}, ['--page-log', l])));
+    // The third one prefetches the working set recorded into the image at build time.
+    const servers = await Promise.all(logs.map((l, i) => serve(img, '/uuid', {}, ['--page-log', l, ...(i === 2 ? ['--prefetch'] : [])])));
     try {
       assert.equal(new Set(servers.map((s) => s.body.trim())).size, 3, servers.map((s) => s.body).join(' '));
     } finally {

@@ -1,13 +1,14 @@
 /**
  * The program behind IMG/start and IMG/boot (bundled into IMG/restore.mjs at build time, so an
  * image needs Node and QEMU but not thaw's checkout):
- *   restore.mjs IMG [--page-log FILE] [--prefetch FILE]
+ *   restore.mjs IMG [--page-log FILE] [--prefetch [FILE]]
  *   restore.mjs --cold IMG
  * It restores (or boots) the guest on $PORT (default 8080), passes the app's console output
  * through, stays in the foreground like the server it runs, and ends QEMU with itself on
  * SIGINT/SIGTERM/SIGHUP. With --page-log or --prefetch guest RAM is served by the userfaultfd
  * page server (src/vm/page-server.ts) instead of mapped copy-on-write: every page the guest
- * loads is logged to FILE with its time, and --prefetch copies a recorded log's pages first.
+ * loads is logged to FILE with its time, and --prefetch copies a recorded log's pages first
+ * (without FILE: IMG/pages.log, the working set recorded when the image was built).
  * Exit status: the app's inside the guest when it exits, 1 when the restore fails.
  */
 import { constants } from 'node:os';
@@ -19,7 +20,7 @@ import { VM_FILES } from './image.js';
 import { startPageServer } from './page-server.js';
 import { bootVm, restoreVm, type RamServer, type RunningVm } from './restore.js';
 
-const USAGE = 'usage: IMG/start [--page-log FILE] [--prefetch FILE], or IMG/boot';
+const USAGE = 'usage: IMG/start [--page-log FILE] [--prefetch [FILE]], or IMG/boot';
 
 interface Args {
   cold: boolean;
@@ -39,7 +40,13 @@ function parse(argv: string[]): Args {
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     if (name !== '--page-log' && name !== '--prefetch') throw new ThawError('E_USAGE', `unknown option ${arg}`, { hint: USAGE });
-    const value = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : rest[++i];
+    let value = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
+    if (value === undefined && !(rest[i + 1] ?? '--').startsWith('--')) value = rest[++i];
+    // --prefetch alone: the working set recorded into the image when it was built.
+    if (!value && name === '--prefetch' && !cold) {
+      value = join(img, VM_FILES.pages);
+      if (!existsSync(value)) throw new ThawError('E_NOT_FOUND', `${img} has no recorded working set (${VM_FILES.pages}): it was built by an older thaw, or where the page server could not run`, { hint: 'rebuild the image, or give --prefetch FILE (a --page-log of an earlier restore)' });
+    }
     if (!value) throw new ThawError('E_USAGE', `${name} needs a file`, { hint: USAGE });
     if (cold) throw new ThawError('E_USAGE', `${name} applies to a restore (IMG/start), not to a cold boot`, { hint: 'run IMG/start ' + name + ' FILE' });
     if (name === '--page-log') {
