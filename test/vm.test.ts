@@ -157,6 +157,13 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
       await gone(kids);
       for (const p of pids) assert.deepEqual(shmOf(p), [], 'nothing left in /dev/shm');
     }
+    // kill -9 leaves the log unfinished (FILE.PID.partial); the next restore logging to the same
+    // FILE removes it.
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith('c0.log.') && f.endsWith('.partial')).length, 1);
+    const again = await serve(img, '/hello', {}, ['--page-log', logs[0]!]);
+    again.child.proc.kill('SIGTERM');
+    await again.child.exited;
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('c0.log')), ['c0.log']);
   });
 
   it('bad page-server options are one line', async () => {

@@ -24,10 +24,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
-import { removeOnExit, run, start, type Child } from '../launch/spawn.js';
+import { removeOnExit, run, running, start, type Child } from '../launch/spawn.js';
 
 /** native/ at the package's top (this file runs as dist/src/vm/page-server.js). */
 export const nativeSrc = fileURLToPath(new URL('../../../native/', import.meta.url));
@@ -218,6 +218,27 @@ function isTmpfs(dir: string): boolean {
   }
 }
 
+/**
+ * The partial logs of earlier servers for the same log whose process is gone (killed with -9:
+ * no exit hook removed them), so repeated runs that end so (thaw bench kills its runs) do not
+ * pile them up.
+ */
+function removeStalePartials(log: string): void {
+  const dir = dirname(log);
+  const prefix = `${basename(log)}.`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith('.partial')) continue;
+    const pid = Number(n.slice(prefix.length, -'.partial'.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !running(pid)) rmSync(join(dir, n), { force: true });
+  }
+}
+
 /** Start thaw-uffd for one restore; the served process is started by the caller with `env`. */
 export async function startPageServer(opts: PageServerOptions): Promise<PageServer> {
   let ramSize: number;
@@ -250,6 +271,7 @@ export async function startPageServer(opts: PageServerOptions): Promise<PageServ
   }
   const socketPath = join(dir, 'uffd.sock');
   const partialLog = opts.log ? `${opts.log}.${process.pid}.partial` : undefined;
+  if (opts.log) removeStalePartials(opts.log);
   const forgetLog = partialLog ? removeOnExit(partialLog) : () => undefined;
   const argv = [helpers.handler, ...(opts.times !== false ? ['--times'] : []), ...(partialLog ? ['--log', partialLog] : []), ...(opts.prefetch ? ['--prefetch', opts.prefetch] : []), ...(opts.fillRest ? ['--fill-rest'] : []), socketPath, opts.ramFile];
 
