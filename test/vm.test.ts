@@ -175,6 +175,13 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     const r3 = await run([join(img, 'start'), '--page-logs', 'x'], { env: { PORT: String(await freePort()) } });
     assertCleanFailure(r3, 'E_USAGE');
     assert.match(r3.stderr, /unknown option --page-logs/);
+    // thaw pages trace passes what follows -- to IMG/start: its failure is one line, and no
+    // trace directory is left.
+    const out = join(dir, 'trace-bad');
+    const r4 = await thaw(['pages', 'trace', '--image', img, '-o', out, '--', '--prefetch', join(dir, 'missing.log')], { timeoutMs: 60_000 });
+    assertCleanFailure(r4, 'E_TRACE_TIMEOUT');
+    assert.match(r4.stderr.split('\n')[0]!, /exited before it was ready: \[E_NOT_FOUND\] --prefetch .*missing\.log does not exist/);
+    assert.equal(existsSync(out), false);
   });
 
   it('thaw pages trace --image IMG: the restore\'s page-server log until the app answers, as a trace that thaw pages view draws in Chromium', { skip: needs('chromium') }, async () => {

@@ -58,7 +58,10 @@ export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> 
     await waitReady(probe, { deadline: performance.now() + o.timeoutMs, abort: () => (child.done ? 'exited' : null) });
     readyMono = monotonicMs();
   } catch (e) {
-    await child.kill();
+    // SIGTERM first: IMG/start then stops QEMU and its page server itself, and nothing of the
+    // failed trace is kept.
+    await child.kill(5000);
+    rmSync(o.log, { force: true });
     if (e instanceof ThawError && e.code === 'E_PROBE_ABORTED') {
       // IMG/start's own error (one line) says what went wrong.
       const first = child.stderr().split('\n').find((l) => l.startsWith('thaw: error: '));

@@ -1,5 +1,5 @@
 /** `thaw pages trace`: every page fault of a command's start, then its map. */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeAtomic } from '../../io.js';
 import { basename, join, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
@@ -113,9 +113,13 @@ async function traceVm(img: string, opts: TraceOptions, args: string[]): Promise
   const name = opts.name ?? basename(img);
   const dir = resolve(opts.out!);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ThawError('E_USAGE', `-o ${dir} exists and is not a directory`);
+  const created = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
   const log = join(dir, `${name}.uffd.log`);
-  const r = await traceVmRestore({ img, name, log, ready: { url: opts.ready }, timeoutMs: opts.timeout * 1000, args, progress });
+  const r = await traceVmRestore({ img, name, log, ready: { url: opts.ready }, timeoutMs: opts.timeout * 1000, args, progress }).catch((e: unknown) => {
+    if (created) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
   progressDone();
   const summary = summarize(undefined, r.trace);
   const jsonPath = join(dir, `${name}.json`);
