@@ -175,6 +175,9 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     const r3 = await run([join(img, 'start'), '--page-logs', 'x'], { env: { PORT: String(await freePort()) } });
     assertCleanFailure(r3, 'E_USAGE');
     assert.match(r3.stderr, /unknown option --page-logs/);
+    const r5 = await run([join(img, 'boot'), '--prefetch'], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r5, 'E_USAGE');
+    assert.match(r5.stderr, /--prefetch applies to a restore \(IMG\/start\), not to a cold boot/);
     // thaw pages trace passes what follows -- to IMG/start: its failure is one line, and no
     // trace directory is left.
     const out = join(dir, 'trace-bad');

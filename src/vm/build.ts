@@ -221,13 +221,19 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     try {
       rec = await restoreVm(tmp, recPort, { ramServer: (ramFile) => startPageServer({ ramFile, log: pagesLog, build: { srcDir: join(tmp, VM_FILES.native), progress: say } }) });
     } catch (e) {
-      if (!(e instanceof ThawError && e.code === 'E_PAGE_SERVER')) throw e;
+      // No userfaultfd here: the server could not start, or QEMU's shim could not register.
+      const noUffd = e instanceof ThawError && (e.code === 'E_PAGE_SERVER' || (e.code === 'E_VM_QEMU' && /thaw-uffd shim/.test(e.detail ?? '')));
+      if (!noUffd) throw e;
       say(`note: no working set recorded (${e.message})`);
     }
     if (rec) {
       vm = rec.vm;
       const r0 = performance.now();
-      await waitReady(resolveProbe({ url: `http://127.0.0.1:$PORT${ready}`, intervalMs: 2 }, recPort), { deadline: r0 + 60_000, abort: () => (rec.vm.child.done ? 'QEMU exited' : null) });
+      try {
+        await waitReady(resolveProbe({ url: `http://127.0.0.1:$PORT${ready}`, intervalMs: 2 }, recPort), { deadline: r0 + 60_000, abort: () => (rec.vm.child.done ? 'QEMU exited' : null) });
+      } catch (e) {
+        throw new ThawError('E_VM_SNAPSHOT', `the new image's first restore did not answer GET ${ready}: ${(e as Error).message}`, { hint: 'build again; if it recurs, see what the app printed below', detail: tail(rec.vm.appOutput() + '\n' + rec.vm.child.stderr(), 20) });
+      }
       await rec.vm.stop();
       vm = undefined;
       const log = readFileSync(pagesLog, 'utf8');

@@ -40,15 +40,15 @@ function parse(argv: string[]): Args {
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     if (name !== '--page-log' && name !== '--prefetch') throw new ThawError('E_USAGE', `unknown option ${arg}`, { hint: USAGE });
+    if (cold) throw new ThawError('E_USAGE', `${name} applies to a restore (IMG/start), not to a cold boot`, { hint: `run IMG/start ${name}` });
     let value = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
     if (value === undefined && !(rest[i + 1] ?? '--').startsWith('--')) value = rest[++i];
     // --prefetch alone: the working set recorded into the image when it was built.
-    if (!value && name === '--prefetch' && !cold) {
+    if (!value && name === '--prefetch') {
       value = join(img, VM_FILES.pages);
       if (!existsSync(value)) throw new ThawError('E_NOT_FOUND', `${img} has no recorded working set (${VM_FILES.pages}): it was built by an older thaw, or where the page server could not run`, { hint: 'rebuild the image, or give --prefetch FILE (a --page-log of an earlier restore)' });
     }
     if (!value) throw new ThawError('E_USAGE', `${name} needs a file`, { hint: USAGE });
-    if (cold) throw new ThawError('E_USAGE', `${name} applies to a restore (IMG/start), not to a cold boot`, { hint: 'run IMG/start ' + name + ' FILE' });
     if (name === '--page-log') {
       const dir = dirname(resolve(value));
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ThawError('E_NOT_FOUND', `--page-log ${value}: the directory ${dir} does not exist`, { hint: `mkdir -p ${dir}` });
