@@ -8,7 +8,7 @@
  * timeline; pages loaded later (while stopping) are left out of the trace, as for perf traces.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { importUffdLog } from '../import/uffd-log.js';
 import { freePort } from '../launch/port.js';
@@ -42,6 +42,11 @@ export function isVmImage(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The pages are the guest's RAM, not IMG/start's own memory: name them so in summaries. */
+function guestName(img: string, pid: number): Record<number, string> {
+  return { [pid]: `${basename(img)} guest RAM` };
 }
 
 const CONNECTED = /^Connected to PID \d+ at monotonic (\d+(?:\.\d+)?)ms$/m;
@@ -87,10 +92,10 @@ export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> 
     // An image built by an older thaw carries a page server that does not log its clock: the
     // whole log is the trace, with no moment of readiness on it.
     o.progress?.(`note: ${o.img} has an older page server (no clock in its log): the trace runs until the guest was stopped; rebuild the image to mark readiness`);
-    return { trace: Object.freeze({ ...full, command: argv, pid: child.pid }), afterReady: 0 };
+    return { trace: Object.freeze({ ...full, command: argv, pid: child.pid, processes: guestName(o.img, child.pid) }), afterReady: 0 };
   }
   const readyMs = Math.round((readyMono - Number(connected[1])) * 1000) / 1000;
   const kept = full.faults.filter((f) => f.time <= readyMs);
-  const trace: FaultTrace = Object.freeze({ ...full, command: argv, readyMs, pid: child.pid, faults: Object.freeze(kept) });
+  const trace: FaultTrace = Object.freeze({ ...full, command: argv, readyMs, pid: child.pid, processes: guestName(o.img, child.pid), faults: Object.freeze(kept) });
   return { trace, afterReady: full.faults.length - kept.length };
 }
