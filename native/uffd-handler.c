@@ -9,7 +9,8 @@
  * The log has fireCRaCer's uffd handler format (tools/uffd/src/uffd_utils.rs), one line a page:
  *   UFFD_EVENT_PAGEFAULT (r): [1234] 0x00007f0000001000 0x00007f0000001000  Loading: 0x0000000000001000 - 0x0000000000002000
  * fault address, its page, then the MEM_FILE range served (the guest physical range when the
- * file is a VM's RAM from address 0). --times appends `  t=1.234ms` (since the process connected).
+ * file is a VM's RAM from address 0). --times appends `  t=1.234ms` (since the process connected;
+ * the `Connected to PID N at monotonic 12345.678ms` line gives that moment on CLOCK_MONOTONIC).
  * Pages copied ahead by --prefetch are logged as
  *   UFFD_PREFETCH: 0x00007f0000001000  Loading: 0x0000000000001000 - 0x0000000000002000
  * LIST is an earlier log (its Loading/Zeroing ranges, in order: REAP's record & prefetch) or one
@@ -396,7 +397,10 @@ static int on_client(int conn, int *uffd) {
       if (*uffd < 0) {
         *uffd = fd;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        fprintf(logf, "Connected to PID %d\n", r.pid);
+        // The connection's CLOCK_MONOTONIC time, origin of every t=: lets a reader place
+        // events timed on that clock (a readiness probe) on the log's timeline.
+        if (times) fprintf(logf, "Connected to PID %d at monotonic %.3fms\n", r.pid, t0.tv_sec * 1e3 + t0.tv_nsec / 1e6);
+        else fprintf(logf, "Connected to PID %d\n", r.pid);
       } else close(fd);
     }
   }

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { importUffdLog } from '../src/import/uffd-log.js';
+import { launchChromium } from '../src/launch/chromium.js';
 import { freePort } from '../src/launch/port.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, needs, root, scratch, serve, thaw } from './helpers.js';
@@ -66,7 +68,10 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     assert.equal(m.runtime, 'node');
     assert.ok(m.bytes.state < 1024 * 1024, 'the device state is small: guest RAM is its own file');
     assert.ok(m.bytes.ramAllocated < m.bytes.ram, 'zero pages take no disk');
-    for (const f of ['start', 'boot', 'ram', 'state', 'vmlinux', 'initrd.cpio', 'restore.mjs']) assert.ok(existsSync(join(img, f)), f);
+    for (const f of ['start', 'boot', 'ram', 'state', 'vmlinux', 'initrd.cpio', 'restore.mjs', 'pages.log', 'native/uffd-handler.c']) assert.ok(existsSync(join(img, f)), f);
+    assert.match(buildOut, /working set: \d+ pages loaded by a restore until it answered .*pages\.log\): .*start --prefetch copies them first/);
+    const recorded = importUffdLog(readFileSync(join(img, 'pages.log'), 'utf8'), 'build')!;
+    assert.ok(recorded.faults.length > 100, `the build's restore recorded its working set (${recorded.faults.length} pages)`);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.endsWith('.lock')), [], 'nothing temporary beside the image');
     assert.equal(existsSync(join(dir, 'cache')), false, 'the guest cache was cleared: every restore below runs without it');
   });
@@ -109,6 +114,119 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     await gone(qemu);
   });
 
+  it('IMG/start --page-log logs the pages the restore loads; --prefetch replays them first (thaw run IMG -- …); SIGTERM keeps the log and leaves nothing in /dev/shm', async () => {
+    const log1 = join(dir, 'demand-uffd.log');
+    const log2 = join(dir, 'prefetch-uffd.log');
+    const first = await serve(img, '/hello', {}, ['--page-log', log1]);
+    assert.equal(first.body.trim(), 'Hello World');
+    assert.deepEqual(shmOf(first.child.pid), [], 'the memory file is unlinked once QEMU maps it');
+    first.child.proc.kill('SIGTERM');
+    assert.equal((await first.child.exited).status, 143, first.child.stderr());
+    const demand = importUffdLog(readFileSync(log1, 'utf8'), 'demand')!;
+    const demandFaults = demand.faults.filter((f) => !f.prefetch).length;
+    assert.ok(demandFaults > 100, `the restore loaded pages on demand (${demandFaults})`);
+    assert.ok(demand.faults.some((f) => f.action === 'load') && demand.faults.every((f) => f.time >= 0), 'loaded pages with times');
+
+    const port = await freePort();
+    const child = start([join(root, 'bin/thaw'), 'run', img, '--', '--prefetch', log1, '--page-log', log2], { env: { PORT: String(port), THAW_CLI_NODE: process.execPath } });
+    assert.equal((await answer(child, port, '/hello')).body.trim(), 'Hello World');
+    child.proc.kill('SIGTERM');
+    await child.exited;
+    const text = readFileSync(log2, 'utf8');
+    const pf = importUffdLog(text, 'prefetch')!;
+    assert.match(text.split('\n').find((l) => l.startsWith('UFFD_'))!, /^UFFD_PREFETCH: /, 'the recorded pages come first');
+    const prefetched = pf.faults.filter((f) => f.prefetch).length;
+    const after = pf.faults.filter((f) => !f.prefetch).length;
+    assert.ok(prefetched >= demandFaults, `every recorded page was prefetched (${prefetched} of ${demandFaults})`);
+    assert.ok(after < demandFaults / 4, `few demand faults are left after the prefetch (${after}, against ${demandFaults} without)`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.partial')), [], 'no partial log left');
+  });
+
+  it('three concurrent restores, each with its own page server, answer with distinct UUIDs; kill -9 of IMG/start leaves no QEMU, page server or /dev/shm file', async () => {
+    const logs = [0, 1, 2].map((i) => join(dir, `c${i}.log`));
+    // The third one prefetches the working set recorded into the image at build time.
+    const servers = await Promise.all(logs.map((l, i) => serve(img, '/uuid', {}, ['--page-log', l, ...(i === 2 ? ['--prefetch'] : [])])));
+    try {
+      assert.equal(new Set(servers.map((s) => s.body.trim())).size, 3, servers.map((s) => s.body).join(' '));
+    } finally {
+      const pids = servers.map((s) => s.child.pid);
+      const kids = pids.flatMap((p) => childrenOf(p));
+      assert.ok(kids.length >= 6, `each restore runs QEMU and thaw-uffd (${kids.length} children)`);
+      for (const s of servers) s.child.proc.kill('SIGKILL');
+      await Promise.all(servers.map((s) => s.child.exited));
+      await gone(kids);
+      for (const p of pids) assert.deepEqual(shmOf(p), [], 'nothing left in /dev/shm');
+    }
+    // kill -9 leaves the log unfinished (FILE.PID.partial); the next restore logging to the same
+    // FILE removes it.
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith('c0.log.') && f.endsWith('.partial')).length, 1);
+    const again = await serve(img, '/hello', {}, ['--page-log', logs[0]!]);
+    again.child.proc.kill('SIGTERM');
+    await again.child.exited;
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('c0.log')), ['c0.log']);
+  });
+
+  it('bad page-server options are one line', async () => {
+    const r1 = await run([join(img, 'start'), '--page-log', join(dir, 'no/such/dir/x.log')], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r1, 'E_NOT_FOUND');
+    assert.match(r1.stderr, /fix: mkdir -p/);
+    const r2 = await run([join(img, 'start'), '--prefetch', join(dir, 'missing.log')], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r2, 'E_NOT_FOUND');
+    const r3 = await run([join(img, 'start'), '--page-logs', 'x'], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r3, 'E_USAGE');
+    assert.match(r3.stderr, /unknown option --page-logs/);
+    const r5 = await run([join(img, 'boot'), '--prefetch'], { env: { PORT: String(await freePort()) } });
+    assertCleanFailure(r5, 'E_USAGE');
+    assert.match(r5.stderr, /--prefetch applies to a restore \(IMG\/start\), not to a cold boot/);
+    // thaw pages trace passes what follows -- to IMG/start: its failure is one line, and no
+    // trace directory is left.
+    const out = join(dir, 'trace-bad');
+    const r4 = await thaw(['pages', 'trace', '--image', img, '-o', out, '--', '--prefetch', join(dir, 'missing.log')], { timeoutMs: 60_000 });
+    assertCleanFailure(r4, 'E_TRACE_TIMEOUT');
+    assert.match(r4.stderr.split('\n')[0]!, /exited before it was ready: \[E_NOT_FOUND\] --prefetch .*missing\.log does not exist/);
+    assert.equal(existsSync(out), false);
+  });
+
+  it('thaw pages trace --image IMG: the restore\'s page-server log until the app answers, as a trace that thaw pages view draws in Chromium', { skip: needs('chromium') }, async () => {
+    const out = join(dir, 'trace');
+    const r = await thaw(['pages', 'trace', '--image', img, '-o', out, '--ready', 'http://127.0.0.1:$PORT/hello', '--json'], { timeoutMs: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /thaw pages: \d+ guest pages served \(\d+ loaded from the snapshot, \d+ zero\), ready at [\d.]+ ms/);
+    const t = JSON.parse(readFileSync(join(out, 'node-vm.json'), 'utf8')) as { source: string; readyMs: number; faults: Array<{ time: number; physAddr: number; action: string }> };
+    assert.equal(t.source, 'uffd');
+    assert.ok(t.faults.length > 100, `the restore loaded pages until it answered (${t.faults.length})`);
+    assert.ok(t.readyMs > 0 && t.faults.every((f) => f.time <= t.readyMs), 'every page is from before readiness');
+    assert.ok(t.faults.every((f) => f.physAddr < 512 * 1024 * 1024), 'guest-physical addresses within guest RAM');
+    assert.ok(existsSync(join(out, 'node-vm.uffd.log')), 'the raw page log is kept beside the trace');
+
+    const html = join(out, 'view.html');
+    const v = await thaw(['pages', 'view', join(out, 'node-vm.json'), '--export', html]);
+    assert.equal(v.status, 0, v.stderr);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto('file://' + html);
+      await page.waitForFunction(() => (window as unknown as { thawPages?: { ready: boolean } }).thawPages?.ready === true);
+      assert.equal(await page.textContent('[data-testid="counter"]'), `0 / ${t.faults.length}`);
+      const tl = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+      await page.mouse.click(tl.x + tl.width - 1, tl.y + tl.height / 2);
+      const drawn = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="grid-0"]') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const bg = [[0x15, 0x17, 0x1c], [0x1d, 0x20, 0x26]];
+        let n = 0;
+        for (let j = 0; j < d.length; j += 4) if (!bg.some(([r, g, b]) => d[j] === r && d[j + 1] === g && d[j + 2] === b)) n++;
+        return n;
+      });
+      assert.ok(drawn > 100, `the guest's pages are drawn (${drawn} pixels)`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('thaw bench: cold boot (IMG/boot) vs restore (IMG), the restore first to answer', async () => {
     const json = join(dir, 'bench.json');
     const r = await thaw(['bench', '--runs', '1', '-t', '180', '--ready', 'http://127.0.0.1:$PORT/hello', '--json', json, '-c', `cold=${img}/boot`, '-c', `vm=${img}`], { timeoutMs: 400_000 });
@@ -137,6 +255,20 @@ describe('thaw build --engine vm: the Java hello in a microVM', { skip: VM || ne
     await threeRestores(img, 'Hello World');
   });
 });
+
+/** The page-server memory files in /dev/shm of the restore whose Node has this pid. */
+function shmOf(pid: number): string[] {
+  return readdirSync('/dev/shm').filter((f) => f.startsWith(`thaw-uffd-${pid}-`));
+}
+
+/** Direct children of pid (QEMU and thaw-uffd under IMG/start's Node). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
 
 /** QEMU processes whose command line names `img` (its RAM file or kernel). */
 function qemuOf(img: string): number[] {

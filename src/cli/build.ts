@@ -144,7 +144,10 @@ async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> 
       `  guest ${r.cachedGuest ? 'from the cache' : `assembled in ${(m.timings.assembleMs / 1000).toFixed(1)} s`} (initramfs ${formatBytes(m.bytes.initrd)}); cold boot to GET ${m.ready}: ${(m.timings.bootMs / 1000).toFixed(1)} s`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths before the checkpoint)',
       `  snapshot: RAM ${formatBytes(m.bytes.ramAllocated)} on disk (of ${formatBytes(m.bytes.ram)}), device state ${formatBytes(m.bytes.state)}, in ${m.timings.snapshotMs} ms`,
+      m.workingSet
+        ? `  working set: ${m.workingSet.pages} pages loaded by a restore until it answered (${formatBytes(m.workingSet.pages * 4096)}, ${img}/pages.log): ${img}/start --prefetch copies them first`
+        : '  working set: not recorded (the page server could not run here)',
       `  start it: PORT=8080 ${img}/start   (or: thaw run ${img}); cold boot: ${img}/boot`,
-    ].join('\n') + '\n',
+    ].filter(Boolean).join('\n') + '\n',
   );
 }

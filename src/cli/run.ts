@@ -15,7 +15,9 @@ export const runCommand: CommandSpec = {
   help: `IMG/start refuses a blob that fails its sha256 check and a Node that differs from the one
 that built the image, each with one line. Arguments after -- reach the app as process.argv.
 A microVM image (thaw build --engine vm) restores its guest on $PORT the same way (IMG/boot
-boots it cold).`,
+boots it cold); after -- it takes --page-log FILE (guest RAM served by the page server, every
+page it loads logged) and --prefetch [FILE] (the working set recorded at build time, or FILE,
+copied in first).`,
   async run([img, ...args]) {
     readManifest(img!);
     const child = start([`${img}/start`, ...args], { stdio: 'inherit' });

@@ -71,7 +71,12 @@ export function running(pid: number): boolean {
   }
 }
 
-function installExitHook(): void {
+/**
+ * Install the exit hook and the default SIGINT/SIGTERM/SIGHUP handlers now (they are otherwise
+ * installed by the first start() or removeOnExit()): a program that stops its children in an
+ * order of its own on a signal replaces those handlers after this call.
+ */
+export function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {

@@ -11,7 +11,7 @@
  * Everything is written into `IMG.tmp-PID-…` and renamed into place at the end; an interrupt
  * or a failure kills QEMU and removes it (launch/spawn.ts's exit hook), so nothing is left.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +28,8 @@ import { detectAccel, hostTscKhz } from './kvm.js';
 import { Qmp } from './qmp.js';
 import { bootArgv, kernelAppend, type Machine } from './qemu.js';
 import { checkRequirements } from './requirements.js';
-import { launchVm } from './restore.js';
+import { nativeSrc, startPageServer } from './page-server.js';
+import { launchVm, restoreVm } from './restore.js';
 
 export const VM_MEM_MIB = 512;
 export const VM_CPUS = 1;
@@ -175,6 +176,10 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
 
     say('writing the image');
     await bundleRestore(join(tmp, VM_FILES.restore));
+    // The page server's C sources: a restore with --page-log or --prefetch compiles them on its
+    // first use (gcc), from the image, so the image does not need thaw's checkout for that either.
+    mkdirSync(join(tmp, VM_FILES.native));
+    for (const f of readdirSync(nativeSrc).filter((n) => /\.[ch]$/.test(n))) copyFileSync(join(nativeSrc, f), join(tmp, VM_FILES.native, f));
     const manifest: VmManifest = {
       format: 1,
       engine: 'vm',
@@ -204,6 +209,38 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       chmodSync(join(tmp, kind), 0o755);
     }
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+
+    // Record & prefetch: one restore of the new image through the page server, until the app
+    // answers, records its working set (IMG/pages.log) for `IMG/start --prefetch`; it is also the
+    // proof that the image restores. The page server needs a userfaultfd (root, or
+    // vm.unprivileged_userfaultfd=1): without one the image is kept, with no recorded pages.
+    say('recording the working set: one restore through the page server');
+    const pagesLog = join(tmp, VM_FILES.pages);
+    const recPort = await freePort();
+    let rec: Awaited<ReturnType<typeof restoreVm>> | undefined;
+    try {
+      rec = await restoreVm(tmp, recPort, { ramServer: (ramFile) => startPageServer({ ramFile, log: pagesLog, build: { srcDir: join(tmp, VM_FILES.native), progress: say } }) });
+    } catch (e) {
+      // No userfaultfd here: the server could not start, or QEMU's shim could not register.
+      const noUffd = e instanceof ThawError && (e.code === 'E_PAGE_SERVER' || (e.code === 'E_VM_QEMU' && /thaw-uffd shim/.test(e.detail ?? '')));
+      if (!noUffd) throw e;
+      say(`note: no working set recorded (${e.message})`);
+    }
+    if (rec) {
+      vm = rec.vm;
+      const r0 = performance.now();
+      try {
+        await waitReady(resolveProbe({ url: `http://127.0.0.1:$PORT${ready}`, intervalMs: 2 }, recPort), { deadline: r0 + 60_000, abort: () => (rec.vm.child.done ? 'QEMU exited' : null) });
+      } catch (e) {
+        throw new ThawError('E_VM_SNAPSHOT', `the new image's first restore did not answer GET ${ready}: ${(e as Error).message}`, { hint: 'build again; if it recurs, see what the app printed below', detail: tail(rec.vm.appOutput() + '\n' + rec.vm.child.stderr(), 20) });
+      }
+      await rec.vm.stop();
+      vm = undefined;
+      const log = readFileSync(pagesLog, 'utf8');
+      const pages = (log.match(/^UFFD_EVENT_PAGEFAULT/gm) ?? []).length;
+      manifest.workingSet = { pages, readyMs: Math.round(rec.timings.forwardMs + performance.now() - r0) };
+      writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    }
     const old = existsSync(out) ? `${out}.old-${process.pid}` : undefined;
     if (old) renameSync(out, old);
     renameSync(tmp, out);

@@ -217,14 +217,14 @@ function initScript(app: AppSpec, modules: string[], pathDirs: string[]): string
   }
   return `#!/bin/sh
 # thaw guest init: mount, load the virtio modules, bring up the network slirp expects, then
-# hand PID 1 to thaw's agent, which starts the app and serves the host on the console.
+# hand PID 1 to thaw's agent, which starts the app and serves the host on the console. /tmp and
+# /run stay on the initramfs's own root (already in RAM): a tmpfs mounted there would hide an
+# app that lives under /tmp on the host, as a checkout in /tmp does.
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /tmp /run /root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
 ${modules.map((m) => `insmod /lib/thaw-modules/${basename(m)} || echo "thaw-init: insmod ${basename(m)} failed"`).join('\n')}
 ip link set lo up
 ip link set eth0 up

@@ -2,14 +2,15 @@
  * A VM image on disk: manifest.json (engine "vm"), the guest's kernel and initramfs (hard links
  * to the cache, or copies: the image restores after the cache is cleared), the RAM file, the
  * device state, restore.mjs (thaw's restore code bundled into one file: the image needs Node
- * and QEMU, not thaw's checkout) and two launchers: `start` restores on $PORT, `boot` boots the
+ * and QEMU, not thaw's checkout), native/ (the page server's C sources, compiled on first use),
+ * pages.log (the working set one restore loaded, recorded at build time, for --prefetch) and two launchers: `start` restores on $PORT, `boot` boots the
  * same guest cold (the baseline `thaw bench` compares a restore against).
  */
 import type { AccelKind } from './kvm.js';
 import type { Machine } from './qemu.js';
 import type { Runtime } from './guest.js';
 
-export const VM_FILES = { kernel: 'vmlinux', initrd: 'initrd.cpio', ram: 'ram', state: 'state', restore: 'restore.mjs' } as const;
+export const VM_FILES = { kernel: 'vmlinux', initrd: 'initrd.cpio', ram: 'ram', state: 'state', restore: 'restore.mjs', native: 'native', pages: 'pages.log' } as const;
 
 export interface VmManifest {
   format: 1;
@@ -29,6 +30,8 @@ export interface VmManifest {
   bytes: { ram: number; ramAllocated: number; state: number; initrd: number; kernel: number };
   warmup: { requests: number; statuses: Record<string, number>; ms: number };
   timings: { assembleMs: number; bootMs: number; warmupMs: number; snapshotMs: number };
+  /** The pages one restore loaded until the app answered (IMG/pages.log), if recorded. */
+  workingSet?: { pages: number; readyMs: number };
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -163,7 +163,7 @@ describe('page server', () => {
     await c.kill();
     const stats = await ps.stats;
     assert.equal(stats.faults, 0);
-    assert.match(readFileSync(log, 'utf8'), /^Connected to PID \d+$/m);
+    assert.match(readFileSync(log, 'utf8'), /^Connected to PID \d+ at monotonic \d+\.\d{3}ms$/m);
     assert.equal(existsSync(ps.memPath), false);
   });
 

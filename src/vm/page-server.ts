@@ -24,10 +24,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
-import { removeOnExit, run, start, type Child } from '../launch/spawn.js';
+import { removeOnExit, run, running, start, type Child } from '../launch/spawn.js';
 import { which } from '../launch/which.js';
 
 /** native/ at the package's top (this file runs as dist/src/vm/page-server.js). */
@@ -49,6 +49,8 @@ export interface BuildOptions {
   cc?: string;
   /** Called with a line to show while compiling (the first use only). */
   progress?: (line: string) => void;
+  /** The C sources (default: native/ of thaw's checkout; a VM image carries its own copy). */
+  srcDir?: string;
 }
 
 function cacheRoot(): string {
@@ -56,14 +58,13 @@ function cacheRoot(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'thaw');
 }
 
-
 const GCC_FIX = 'install a C compiler: apt-get install gcc (Debian: gcc or build-essential)';
 
 const building = new Map<string, Promise<NativeHelpers>>();
 
 /** Compile native/ (once per source version) and return the helpers' paths. */
 export function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
-  const key = JSON.stringify([opts.cacheDir ?? cacheRoot(), opts.cc ?? process.env.CC]);
+  const key = JSON.stringify([opts.cacheDir ?? cacheRoot(), opts.cc ?? process.env.CC, opts.srcDir ?? nativeSrc]);
   let p = building.get(key);
   if (!p) {
     // Two restores starting at once in one process share one compilation.
@@ -75,9 +76,16 @@ export function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
 }
 
 async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
-  const files = readdirSync(nativeSrc).filter((f) => /\.[ch]$/.test(f)).sort();
+  const src = opts.srcDir ?? nativeSrc;
+  let files: string[];
+  try {
+    files = readdirSync(src).filter((f) => /\.[ch]$/.test(f)).sort();
+  } catch {
+    files = [];
+  }
+  if (!files.length) throw new ThawError('E_PAGE_SERVER', `the page server's C sources are missing from ${src}`, { hint: 'rebuild the image with this thaw (it copies native/ into it)' });
   const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(nativeSrc, f))).update('\0');
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(src, f))).update('\0');
   hash.update(process.arch);
   const dir = join(opts.cacheDir ?? cacheRoot(), `native-${hash.digest('hex').slice(0, 16)}`);
   const out: NativeHelpers = { shim: join(dir, 'libthaw-uffd.so'), handler: join(dir, 'thaw-uffd'), touch: join(dir, 'thaw-uffd-touch') };
@@ -94,9 +102,9 @@ async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
     mkdirSync(tmp);
     const flags = ['-O2', '-Wall', '-Werror'];
     const jobs: string[][] = [
-      [cc, ...flags, '-shared', '-fPIC', '-o', join(tmp, 'libthaw-uffd.so'), join(nativeSrc, 'uffd-shim.c'), '-ldl', '-lpthread'],
-      [cc, ...flags, '-o', join(tmp, 'thaw-uffd'), join(nativeSrc, 'uffd-handler.c')],
-      [cc, ...flags, '-pthread', '-o', join(tmp, 'thaw-uffd-touch'), join(nativeSrc, 'uffd-touch.c')],
+      [cc, ...flags, '-shared', '-fPIC', '-o', join(tmp, 'libthaw-uffd.so'), join(src, 'uffd-shim.c'), '-ldl', '-lpthread'],
+      [cc, ...flags, '-o', join(tmp, 'thaw-uffd'), join(src, 'uffd-handler.c')],
+      [cc, ...flags, '-pthread', '-o', join(tmp, 'thaw-uffd-touch'), join(src, 'uffd-touch.c')],
     ];
     for (const argv of jobs) {
       const r = await run(argv, { timeoutMs: 120_000 });
@@ -199,6 +207,27 @@ function isTmpfs(dir: string): boolean {
   }
 }
 
+/**
+ * The partial logs of earlier servers for the same log whose process is gone (killed with -9:
+ * no exit hook removed them), so repeated runs that end so (thaw bench kills its runs) do not
+ * pile them up.
+ */
+function removeStalePartials(log: string): void {
+  const dir = dirname(log);
+  const prefix = `${basename(log)}.`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith('.partial')) continue;
+    const pid = Number(n.slice(prefix.length, -'.partial'.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !running(pid)) rmSync(join(dir, n), { force: true });
+  }
+}
+
 /** Start thaw-uffd for one restore; the served process is started by the caller with `env`. */
 export async function startPageServer(opts: PageServerOptions): Promise<PageServer> {
   let ramSize: number;
@@ -231,6 +260,7 @@ export async function startPageServer(opts: PageServerOptions): Promise<PageServ
   }
   const socketPath = join(dir, 'uffd.sock');
   const partialLog = opts.log ? `${opts.log}.${process.pid}.partial` : undefined;
+  if (opts.log) removeStalePartials(opts.log);
   const forgetLog = partialLog ? removeOnExit(partialLog) : () => undefined;
   const argv = [helpers.handler, ...(opts.times !== false ? ['--times'] : []), ...(partialLog ? ['--log', partialLog] : []), ...(opts.prefetch ? ['--prefetch', opts.prefetch] : []), ...(opts.fillRest ? ['--fill-rest'] : []), socketPath, opts.ramFile];
 

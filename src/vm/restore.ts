@@ -10,8 +10,8 @@
  * connection is refused, as by a server not yet listening.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ThawError, tail } from '../errors.js';
 import { start, type Child } from '../launch/spawn.js';
@@ -136,6 +136,8 @@ export function readVmManifest(img: string): VmManifest {
 export interface RamServer {
   readonly env: Record<string, string>;
   readonly memPath: string;
+  /** The unix socket QEMU's shim hands its userfaultfd over (in a directory of its own). */
+  readonly socketPath?: string;
   readonly ready: Promise<void>;
   /** Settles when the server exits; a rejection means it died, and QEMU must go too. */
   readonly stats: Promise<unknown>;
@@ -167,7 +169,7 @@ export interface RestoreOptions {
 }
 
 /** Restore IMG on host port `port`; resolves once the port answers for the restored guest. */
-export async function restoreVm(img: string, port: number, o: RestoreOptions = {}): Promise<{ vm: RunningVm; timings: RestoreTimings }> {
+export async function restoreVm(img: string, port: number, o: RestoreOptions = {}): Promise<{ vm: RunningVm; timings: RestoreTimings; server?: RamServer }> {
   img = resolve(img);
   const m = readVmManifest(img);
   const t0 = performance.now();
@@ -184,9 +186,21 @@ export async function restoreVm(img: string, port: number, o: RestoreOptions = {
     throw e;
   }
   if (server) {
+    // QEMU is connected: it has mapped the memory file and its shim has handed the userfaultfd
+    // over (the mmap() waits for that). Neither the file's name nor the socket's is needed any
+    // more, so nothing is left in /dev/shm or the socket's directory even if this process is
+    // killed with -9 from now on (the pages live as long as QEMU's mapping does).
+    rmSync(server.memPath, { force: true });
+    if (server.socketPath) rmSync(dirname(server.socketPath), { recursive: true, force: true });
     const qemuStop = vm.stop;
-    server.stats.catch(() => void vm.child.kill());
+    let stopping = false;
+    // A guest whose page server is gone would wait for ever on its next fault: QEMU goes too.
+    const serverGone = (): void => {
+      if (!stopping) void vm.child.kill();
+    };
+    server.stats.then(serverGone, serverGone);
     vm.stop = async () => {
+      stopping = true;
       await qemuStop();
       await server.stop();
     };
@@ -212,7 +226,7 @@ export async function restoreVm(img: string, port: number, o: RestoreOptions = {
     }
     const agentMs = performance.now() - t0;
     await forward(vm, port, m.guest.guestPort);
-    return { vm, timings: { qmpMs, stateMs, contMs, agentMs, agentWorkMs, forwardMs: performance.now() - t0 } };
+    return { vm, server, timings: { qmpMs, stateMs, contMs, agentMs, agentWorkMs, forwardMs: performance.now() - t0 } };
   } catch (e) {
     await vm.stop();
     throw e;

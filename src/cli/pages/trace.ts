@@ -1,5 +1,5 @@
 /** `thaw pages trace`: every page fault of a command's start, then its map. */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeAtomic } from '../../io.js';
 import { basename, join, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { tracePageFaults } from '../../pages/trace.js';
 import { run } from '../../launch/spawn.js';
 import { positive } from '../options.js';
 import { imageLauncher } from '../../image/launcher.js';
+import { isVmImage, traceVmRestore } from '../../vm/trace.js';
 import type { CommandSpec } from '../spec.js';
 import { progress, progressDone } from './shared.js';
 
@@ -39,6 +40,9 @@ export const traceCmd: CommandSpec<TraceOptions> = {
     'Examples:  thaw pages trace -o out -- node server.js',
     '           thaw pages trace -o out --no-ready -- node -e "Buffer.alloc(16<<20, 1)"',
     '           thaw pages trace -o out --image IMG          (a thaw restore: runs IMG/start)',
+    'A VM image (thaw build --engine vm) is traced through its page server instead of perf: IMG/start',
+    '--page-log DIR/NAME.uffd.log restores it, and the trace holds every guest-physical page the restore',
+    'loaded until the probe answered (arguments after -- go to IMG/start, e.g. -- --prefetch FILE).',
   ].join('\n'),
   passThrough: true,
   options: [
@@ -55,6 +59,7 @@ export const traceCmd: CommandSpec<TraceOptions> = {
     if (!opts.out) throw new ThawError('E_USAGE', 'thaw pages trace needs -o DIR', { hint: 'thaw pages trace -o DIR -- COMMAND…' });
     let argv = rest.length ? rest : args;
     let name = opts.name;
+    if (opts.image && isVmImage(resolve(opts.image))) return traceVm(resolve(opts.image), opts, rest.length ? rest : args);
     if (opts.image) {
       const img = resolve(opts.image);
       const startPath = imageLauncher(img);
@@ -100,3 +105,32 @@ export const traceCmd: CommandSpec<TraceOptions> = {
   },
 };
 
+
+/** A VM image: the restore's page-server log is the trace (no perf, no host page map). */
+async function traceVm(img: string, opts: TraceOptions, args: string[]): Promise<void> {
+  if (opts.ready === false) throw new ThawError('E_USAGE', '--no-ready does not apply to a VM image: its server runs until stopped', { hint: 'give --ready URL, or leave it out (GET /)' });
+  if (opts.dropCaches) throw new ThawError('E_USAGE', '--drop-caches does not apply to a VM image: its RAM comes from the page server, not the page cache', { hint: 'leave out --drop-caches' });
+  const name = opts.name ?? basename(img);
+  const dir = resolve(opts.out!);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ThawError('E_USAGE', `-o ${dir} exists and is not a directory`);
+  const created = !existsSync(dir);
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, `${name}.uffd.log`);
+  const r = await traceVmRestore({ img, name, log, ready: { url: opts.ready }, timeoutMs: opts.timeout * 1000, args, progress }).catch((e: unknown) => {
+    if (created) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
+  progressDone();
+  const summary = summarize(undefined, r.trace);
+  const jsonPath = join(dir, `${name}.json`);
+  writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, undefined, { summary })));
+  const files = [jsonPath, log];
+  const loaded = r.trace.faults.filter((f) => f.action === 'load').length;
+  const prefetched = r.trace.faults.filter((f) => f.prefetch).length;
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ files, name, faults: r.trace.faults.length, loaded, prefetched, readyMs: r.trace.readyMs, summary }, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatSummary(summary) + '\n');
+  }
+  process.stderr.write(`thaw pages: ${r.trace.faults.length} guest pages served (${loaded} loaded from the snapshot, ${r.trace.faults.length - loaded} zero${prefetched ? `, ${prefetched} prefetched` : ''}), ${r.trace.readyMs !== undefined ? `ready at ${r.trace.readyMs.toFixed(1)} ms (${r.afterReady} later pages left out)` : 'until stopped'}; wrote ${files.join(', ')}\n`);
+}

@@ -1,0 +1,101 @@
+/**
+ * `thaw pages trace --image IMG` for a VM image: IMG/start restores the guest with its RAM
+ * served by the userfaultfd page server (`--page-log`), the readiness probe polls the forwarded
+ * port, and once the app answers IMG/start is stopped (SIGTERM: QEMU first, then the server,
+ * which writes its log out). The page log is the trace: every guest-physical page the restore
+ * loaded or zeroed, with its time since QEMU registered its RAM. The log's `Connected to PID N
+ * at monotonic T ms` line places the probe's moment of readiness (also CLOCK_MONOTONIC) on that
+ * timeline; pages loaded later (while stopping) are left out of the trace, as for perf traces.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ThawError, tail } from '../errors.js';
+import { importUffdLog } from '../import/uffd-log.js';
+import { freePort } from '../launch/port.js';
+import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../launch/probe.js';
+import { monotonicMs, start } from '../launch/spawn.js';
+import type { FaultTrace } from '../model/faults.js';
+
+export interface VmTraceOptions {
+  /** The VM image (a directory with manifest.json of engine "vm"). */
+  img: string;
+  name: string;
+  /** Where the page log goes (kept beside the trace JSON: `thaw pages view` reads it too). */
+  log: string;
+  ready: ProbeSpec;
+  timeoutMs: number;
+  /** More arguments for IMG/start (e.g. --prefetch FILE). */
+  args?: readonly string[];
+  progress?: (msg: string) => void;
+}
+
+export interface VmTraceResult {
+  trace: FaultTrace;
+  /** Pages the server loaded after readiness, left out of the trace. */
+  afterReady: number;
+}
+
+/** Is dir a VM image (thaw build --engine vm)? */
+export function isVmImage(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { engine?: string }).engine === 'vm';
+  } catch {
+    return false;
+  }
+}
+
+/** The pages are the guest's RAM, not IMG/start's own memory: name them so in summaries. */
+function guestName(img: string, pid: number): Record<number, string> {
+  return { [pid]: `${basename(img)} guest RAM` };
+}
+
+const CONNECTED = /^Connected to PID \d+ at monotonic (\d+(?:\.\d+)?)ms$/m;
+
+export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> {
+  const port = await freePort();
+  const argv = [join(o.img, 'start'), '--page-log', o.log, ...(o.args ?? [])];
+  rmSync(o.log, { force: true });
+  o.progress?.(`restoring ${o.img} with its RAM served by the page server`);
+  const child = start(argv, { env: { PORT: String(port) }, stdio: 'pipe' });
+  let readyMono: number | undefined;
+  try {
+    const probe = resolveProbe({ url: DEFAULT_PROBE_URL, ...o.ready }, port);
+    await waitReady(probe, { deadline: performance.now() + o.timeoutMs, abort: () => (child.done ? 'exited' : null) });
+    readyMono = monotonicMs();
+  } catch (e) {
+    // SIGTERM first: IMG/start then stops QEMU and its page server itself, and nothing of the
+    // failed trace is kept.
+    await child.kill(5000);
+    rmSync(o.log, { force: true });
+    if (e instanceof ThawError && e.code === 'E_PROBE_ABORTED') {
+      // IMG/start's own error (one line) says what went wrong.
+      const first = child.stderr().split('\n').find((l) => l.startsWith('thaw: error: '));
+      throw new ThawError('E_TRACE_TIMEOUT', `${argv[0]} exited before it was ready${first ? `: ${first.replace(/^thaw: error: /, '')}` : ''}`, { hint: 'run IMG/start by itself to see why', detail: tail(child.stderr()) });
+    }
+    if (e instanceof ThawError && e.code === 'E_NOT_READY') {
+      throw new ThawError('E_TRACE_TIMEOUT', `the restored guest was not ready within ${o.timeoutMs} ms (${e.message})`, { hint: 'give --ready URL for a server on another path, or a larger --timeout', detail: tail(child.stderr()) });
+    }
+    throw e;
+  }
+  o.progress?.('ready; stopping the guest and reading the page log');
+  child.proc.kill('SIGTERM');
+  const stopTimer = setTimeout(() => void child.kill(), 15_000);
+  await child.exited.finally(() => clearTimeout(stopTimer));
+  if (!existsSync(o.log)) throw new ThawError('E_PAGE_SERVER', `the page server wrote no log (${o.log})`, { hint: 'see IMG/start\'s output below', detail: tail(child.stderr()) });
+  const text = readFileSync(o.log, 'utf8');
+  const connected = CONNECTED.exec(text);
+  const full = importUffdLog(text, o.name);
+  if (!full || !full.faults.length) {
+    throw new ThawError('E_NO_FAULTS', `the page server logged no page of the restore (${o.log})`, { hint: 'see IMG/start\'s output below', detail: tail(child.stderr()) });
+  }
+  if (!connected) {
+    // An image built by an older thaw carries a page server that does not log its clock: the
+    // whole log is the trace, with no moment of readiness on it.
+    o.progress?.(`note: ${o.img} has an older page server (no clock in its log): the trace runs until the guest was stopped; rebuild the image to mark readiness`);
+    return { trace: Object.freeze({ ...full, command: argv, pid: child.pid, processes: guestName(o.img, child.pid) }), afterReady: 0 };
+  }
+  const readyMs = Math.round((readyMono - Number(connected[1])) * 1000) / 1000;
+  const kept = full.faults.filter((f) => f.time <= readyMs);
+  const trace: FaultTrace = Object.freeze({ ...full, command: argv, readyMs, pid: child.pid, processes: guestName(o.img, child.pid), faults: Object.freeze(kept) });
+  return { trace, afterReady: full.faults.length - kept.length };
+}
