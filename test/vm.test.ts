@@ -4,7 +4,7 @@
 // its own UUID and the host's clock. Then thaw run, thaw bench cold boot vs restore, and the
 // failures a user meets: no command, no QEMU, an interrupted build.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { importUffdLog } from '../src/import/uffd-log.js';
@@ -54,7 +54,11 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
   before(async () => {
     // A cache of its own, cleared once the image is built: an image restores without it.
     const cache = join(dir, 'cache');
-    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/node-vm/warmup.json', '--', 'node', 'examples/node-vm/server.js'], { cwd: root, timeoutMs: BUILD_MS, env: { THAW_VM_CACHE: cache } });
+    // The app is built from a copy under the temp folder: the guest must not hide /tmp (a
+    // checkout in /tmp, as CI machines have, was once left out of the guest).
+    const app = join(dir, 'app');
+    cpSync(join(root, 'examples/node-vm'), app, { recursive: true });
+    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'warmup.json', '--', 'node', 'server.js'], { cwd: app, timeoutMs: BUILD_MS, env: { THAW_VM_CACHE: cache } });
     assert.equal(r.status, 0, r.stderr);
     buildOut = r.stdout;
     rmSync(cache, { recursive: true });
