@@ -126,7 +126,9 @@ describe('causes that kept framework apps from building unmodified', () => {
     mkdirSync(logs, { recursive: true });
     const { stdout } = await buildAndAsk('log-files.cjs', '/after-restore', { env: { LOG_DIR: logs }, warmup: [{ method: 'GET', path: '/warm' }] });
     assert.match(stdout, /reopened in every restore \(append-mode streams\): .*access\.log/);
-    const log = readFileSync(join(logs, 'access.log'), 'utf8');
+    // The stream writes after the answer is sent: give a loaded machine a moment.
+    let log = '';
+    for (let t0 = Date.now(); Date.now() - t0 < 10_000 && !/GET \/after-restore\n/.test(log); await new Promise((r) => setTimeout(r, 50))) log = readFileSync(join(logs, 'access.log'), 'utf8');
     assert.match(log, /GET \/warm\n/, 'the warm-up wrote before the checkpoint');
     assert.match(log, /GET \/after-restore\n/, 'the restored process writes to the same file');
     const out = join(work, 'open-file');

@@ -12,13 +12,13 @@ import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js
 import { startScript } from '../image/start.js';
 import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
 import { writeStackMap } from './stackmap.js';
-import { bundle } from './bundle.js';
+import { bundle } from './bundle/index.js';
 import { buildFailure, doctorLine, StackMapper } from './diagnose.js';
 import { probeNode, type NodeInfo } from './node-info.js';
 import { buildSea } from './sea.js';
 import { readWarmup } from './warmup-file.js';
 import { verifyImage, type VerifyOutcome } from './verify.js';
-import { plainBundle } from './bundle.js';
+import { plainBundle } from './bundle/index.js';
 import { applies } from '../runtime/node-features.js';
 import { thawVersion } from '../version.js';
 import { formatBytes } from '../io.js';

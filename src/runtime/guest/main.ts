@@ -1,6 +1,6 @@
 /**
  * The builder prelude's entry: runs inside `node --build-snapshot`, around the app. Bundled in
- * front of the app by src/snapshot/bundle.ts; never imported by a cold app.
+ * front of the app by src/snapshot/bundle/; never imported by a cold app.
  *
  * Flow: install the guest's parts (each registers its checkpoint/restore pair, in the order
  * restores need: entropy first) → run the app's top level (and, for an ES module entry with

@@ -262,7 +262,7 @@ function noteEsmRequire(file: string, from: string | undefined): void {
 /** One require() of the bundle or of a module thaw loaded. */
 function route(id: string, from: string | undefined): unknown {
   if (typeof id !== 'string') return slot.builtin(id);
-  // A package the bundle left to this loader, by path (bundle.ts loadPackages): not a
+  // A package the bundle left to this loader, by path (snapshot/bundle/packages.ts loadPackages): not a
   // computed name.
   const packaged = id.startsWith(PACKAGE_PREFIX);
   if (packaged) {
