@@ -16,7 +16,7 @@ const work = scratch('thaw-causes-');
 after(killAll);
 
 /** Build a fixture (verification on) and return the restored answer to GET path. */
-async function buildAndAsk(name: string, path = '/', opts: { warmup?: unknown[]; node?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<{ body: string; stdout: string }> {
+async function buildAndAsk(name: string, path = '/', opts: { warmup?: unknown[]; node?: string; env?: Record<string, string>; args?: string[]; beforeKill?: () => Promise<void> } = {}): Promise<{ body: string; stdout: string }> {
   const img = join(work, `${name.replace(/\W/g, '_')}-${opts.node ?? 'system'}`);
   const args = ['build', fx(name), '-o', img, ...(opts.args ?? [])];
   if (opts.warmup) {
@@ -29,7 +29,11 @@ async function buildAndAsk(name: string, path = '/', opts: { warmup?: unknown[];
   assert.equal(b.status, 0, b.stderr);
   assert.match(b.stdout, /verified: \d+ request\(s\) \([^)]*\) answered alike restored and cold/, b.stdout);
   const s = await serve(img, path, opts.env);
-  await s.child.kill();
+  try {
+    await opts.beforeKill?.();
+  } finally {
+    await s.child.kill();
+  }
   return { body: s.body, stdout: b.stdout };
 }
 
@@ -124,11 +128,13 @@ describe('causes that kept framework apps from building unmodified', () => {
   test('12: an append-mode log stream opened at init is reopened by every restore; another open file is named', async () => {
     const logs = join(work, 'logs');
     mkdirSync(logs, { recursive: true });
-    const { stdout } = await buildAndAsk('log-files.cjs', '/after-restore', { env: { LOG_DIR: logs }, warmup: [{ method: 'GET', path: '/warm' }] });
-    assert.match(stdout, /reopened in every restore \(append-mode streams\): .*access\.log/);
-    // The stream writes after the answer is sent: give a loaded machine a moment.
+    // The stream writes after the answer is sent: read the log while the restored server runs.
     let log = '';
-    for (let t0 = Date.now(); Date.now() - t0 < 10_000 && !/GET \/after-restore\n/.test(log); await new Promise((r) => setTimeout(r, 50))) log = readFileSync(join(logs, 'access.log'), 'utf8');
+    const readLog = async (): Promise<void> => {
+      for (let t0 = Date.now(); Date.now() - t0 < 10_000 && !/GET \/after-restore\n/.test(log); await new Promise((r) => setTimeout(r, 50))) log = readFileSync(join(logs, 'access.log'), 'utf8');
+    };
+    const { stdout } = await buildAndAsk('log-files.cjs', '/after-restore', { env: { LOG_DIR: logs }, warmup: [{ method: 'GET', path: '/warm' }], beforeKill: readLog });
+    assert.match(stdout, /reopened in every restore \(append-mode streams\): .*access\.log/);
     assert.match(log, /GET \/warm\n/, 'the warm-up wrote before the checkpoint');
     assert.match(log, /GET \/after-restore\n/, 'the restored process writes to the same file');
     const out = join(work, 'open-file');
