@@ -444,6 +444,12 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
     const cmd = await thaw(['biuld', 'x.js']);
     assert.equal(cmd.stderr, "thaw: error: [E_USAGE] unknown command 'biuld' (did you mean build?)\n  fix: thaw --help shows the usage\n");
     assert.equal(cmd.status, 1);
+    // Output into a reader that stops early ends quietly, as for any Unix tool (no EPIPE trace).
+    const perf = out('many-stacks.txt');
+    writeFileSync(perf, Array.from({ length: 20_000 }, (_, i) => `node 1 ${i}.0: 1 cpu-clock:\n\tffff frame_${i} (/bin/x)\n\n`).join(''));
+    const piped = await run(['sh', '-c', `${thawBin} fold ${perf} | head -1; ${thawBin} --help | head -1`], { env: { THAW_CLI_NODE: process.execPath } });
+    assert.equal(piped.stderr, '');
+    assert.match(piped.stdout, /^node;frame_\d+ 1\nUsage: thaw/);
   });
   test('a live interval at checkpoint time is named with where it was created', async () => {
     const r = await thaw(['build', fx('interval.cjs'), '-o', out('interval'), '--settle-ms', '300']);

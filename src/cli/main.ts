@@ -12,6 +12,15 @@ if (process.env.THAW_NODE_EXTRA_CA_CERTS !== undefined) {
   delete process.env.THAW_NODE_EXTRA_CA_CERTS;
 }
 
+// Output piped into a reader that stops early (`thaw --help | head`, `thaw fold … | head`) ends
+// the command quietly, as for any Unix tool, instead of an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function build(spec: CommandSpec, parent: Command): void {
