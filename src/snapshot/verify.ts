@@ -168,7 +168,17 @@ async function stop(child: Child, o: VerifyOptions): Promise<void> {
 
 async function ask(name: string, run: Run, r: WarmupRequest, o: VerifyOptions, from?: string): Promise<Answer> {
   try {
-    return await exchange(o.server, run.port, r, o.requestTimeoutMs, from);
+    try {
+      return await exchange(o.server, run.port, r, o.requestTimeoutMs, from);
+    } catch (e) {
+      // A connection reset while the process lives (seen once from a cold Fastify on a loaded
+      // machine) is asked again once, for requests that may be repeated; a dead process is not.
+      const again = (e as NodeJS.ErrnoException).code === 'ECONNRESET' && ['GET', 'HEAD'].includes(r.method.toUpperCase());
+      if (!again) throw e;
+      await new Promise((res) => setTimeout(res, 100));
+      if (run.child.done) throw e;
+      return await exchange(o.server, run.port, r, o.requestTimeoutMs, from);
+    }
   } catch (e) {
     const restored = name === 'restored';
     // A restored process that died is broken whatever its answers would have been (a socket
