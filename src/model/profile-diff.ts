@@ -5,7 +5,7 @@
  * only, which paints a caller blue while everything below it grew — and sizes by either side.
  * Pure: no `node:` or DOM imports.
  */
-import type { FrameKind, Profile, ProfileNode, WeightUnit } from './profile.js';
+import { freezeTree, type FrameKind, type Profile, type ProfileNode, type WeightUnit } from './profile.js';
 
 export interface DiffNode {
   readonly name: string;
@@ -72,25 +72,9 @@ export function diffProfiles(base: Profile, target: Profile, mode: DiffMode = 's
   const scaleOf = (p: Profile): number => (mode === 'counts' ? 1 : p.total > 0 ? 1 / p.total : 0);
   merge(base.root, scaleOf(base), 'base');
   merge(target.root, scaleOf(target), 'target');
-  // Post-order freeze without recursion: children first.
-  const frozen = new Map<M, DiffNode>();
-  const work: Array<[M, boolean]> = [[root, false]];
-  while (work.length > 0) {
-    const [m, expanded] = work.pop()!;
-    if (!expanded) {
-      work.push([m, true]);
-      for (const c of m.children.values()) work.push([c, false]);
-      continue;
-    }
-    const children = [...m.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((c) => {
-      const f = frozen.get(c)!;
-      frozen.delete(c);
-      return f;
-    });
-    frozen.set(m, Object.freeze({ name: m.name, kind: m.kind, baseTotal: m.baseTotal, baseSelf: m.baseSelf, total: m.total, self: m.self, children: Object.freeze(children) }));
-  }
+  const frozenRoot = freezeTree<M, DiffNode>(root, (m, _kids, children) => Object.freeze({ name: m.name, kind: m.kind, baseTotal: m.baseTotal, baseSelf: m.baseSelf, total: m.total, self: m.self, children: Object.freeze(children) }));
   const unit = base.unit === target.unit ? target.unit : 'samples';
-  return Object.freeze({ base: base.name, target: target.name, mode, unit, root: frozen.get(root)! });
+  return Object.freeze({ base: base.name, target: target.name, mode, unit, root: frozenRoot });
 }
 
 /** Frames whose total (or self) changed most (positive: grew in target), largest first. */

@@ -73,6 +73,32 @@ function newNode(name: string, kind: FrameKind): MutableNode {
 const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
+ * Freezes a mutable tree bottom-up without recursion (stacks may be tens of thousands of frames
+ * deep): `make` gets a node, its children sorted by name (as flamegraph.pl orders them, so the
+ * picture is stable run to run) and those children already frozen, in the same order.
+ */
+export function freezeTree<M extends { name: string; children: Map<string, M> }, F>(root: M, make: (node: M, kids: M[], children: F[]) => F): F {
+  const frozen = new Map<M, F>();
+  const work: Array<[M, boolean]> = [[root, false]];
+  while (work.length > 0) {
+    const [n, expanded] = work.pop()!;
+    if (!expanded) {
+      work.push([n, true]);
+      for (const c of n.children.values()) work.push([c, false]);
+      continue;
+    }
+    const kids = [...n.children.values()].sort(byName);
+    const children = kids.map((c) => {
+      const f = frozen.get(c)!;
+      frozen.delete(c);
+      return f;
+    });
+    frozen.set(n, make(n, kids, children));
+  }
+  return frozen.get(root)!;
+}
+
+/**
  * Classifies a frame from its name (and its module when the source had one). Folded stacks
  * have lost the module, so names carry the hints: V8's perf map marks tiers with a prefix
  * (`JS:*` optimised by TurboFan, `JS:+` Maglev, `JS:^` Sparkplug, `JS:~` interpreted by Ignition;
@@ -204,29 +230,14 @@ export class ProfileBuilder {
 
   build(): Profile {
     this.frozen = true;
-    // Post-order without recursion (stacks may be tens of thousands of frames deep): children
-    // are frozen before their parent, and weight added through addAt() is carried up.
-    const frozen = new Map<MutableNode, ProfileNode>();
-    const work: Array<[MutableNode, boolean]> = [[this.root, false]];
-    while (work.length > 0) {
-      const [n, expanded] = work.pop()!;
-      if (!expanded) {
-        work.push([n, true]);
-        for (const c of n.children.values()) work.push([c, false]);
-        continue;
-      }
-      // Children sorted by name, as flamegraph.pl does: the picture is stable run to run.
-      const kids = [...n.children.values()].sort(byName);
-      const children: ProfileNode[] = [];
+    // Weight added through addAt() is carried up: children are frozen before their parent.
+    const root = freezeTree<MutableNode, ProfileNode>(this.root, (n, kids, children) => {
       for (const c of kids) {
         n.atWeight += c.atWeight;
         n.atSamples += c.atSamples;
-        children.push(frozen.get(c)!);
-        frozen.delete(c);
       }
-      frozen.set(n, Object.freeze({ name: n.name, kind: n.kind, total: n.total + n.atWeight, self: n.self, samples: n.samples + n.atSamples, children: Object.freeze(children) }));
-    }
-    const root = frozen.get(this.root)!;
+      return Object.freeze({ name: n.name, kind: n.kind, total: n.total + n.atWeight, self: n.self, samples: n.samples + n.atSamples, children: Object.freeze(children) });
+    });
     return Object.freeze({ name: this.name, unit: this.unit, root, total: root.total, stacks: this.stacks });
   }
 }

@@ -9,10 +9,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { removeOnExit } from '../launch/spawn.js';
 
-/** THAW_VM_CACHE, else the vm/ folder of thaw's cache (THAW_CACHE_DIR, XDG_CACHE_HOME/thaw, ~/.cache/thaw). */
+/** thaw's cache: THAW_CACHE_DIR, else XDG_CACHE_HOME/thaw, else ~/.cache/thaw. */
+export function thawCacheDir(): string {
+  return process.env.THAW_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'thaw');
+}
+
+/** THAW_VM_CACHE, else the vm/ folder of thaw's cache. */
 export function cacheDir(): string {
-  if (process.env.THAW_VM_CACHE) return process.env.THAW_VM_CACHE;
-  return join(process.env.THAW_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'thaw'), 'vm');
+  return process.env.THAW_VM_CACHE || join(thawCacheDir(), 'vm');
 }
 
 /** A temporary path beside cache entry `out`, removed on exit until done() (call it after the rename). */

@@ -23,12 +23,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, ftruncateSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
 import { removeOnExit, run, running, start, type Child } from '../launch/spawn.js';
 import { which } from '../launch/which.js';
+import { thawCacheDir } from './cache.js';
 
 /** native/ at the package's top (this file runs as dist/src/vm/page-server.js). */
 export const nativeSrc = fileURLToPath(new URL('../../../native/', import.meta.url));
@@ -53,18 +54,13 @@ export interface BuildOptions {
   srcDir?: string;
 }
 
-function cacheRoot(): string {
-  if (process.env.THAW_CACHE_DIR) return process.env.THAW_CACHE_DIR;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'thaw');
-}
-
 const GCC_FIX = 'install a C compiler: apt-get install gcc (Debian: gcc or build-essential)';
 
 const building = new Map<string, Promise<NativeHelpers>>();
 
 /** Compile native/ (once per source version) and return the helpers' paths. */
 export function nativeHelpers(opts: BuildOptions = {}): Promise<NativeHelpers> {
-  const key = JSON.stringify([opts.cacheDir ?? cacheRoot(), opts.cc ?? process.env.CC, opts.srcDir ?? nativeSrc]);
+  const key = JSON.stringify([opts.cacheDir ?? thawCacheDir(), opts.cc ?? process.env.CC, opts.srcDir ?? nativeSrc]);
   let p = building.get(key);
   if (!p) {
     // Two restores starting at once in one process share one compilation.
@@ -87,7 +83,7 @@ async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
   const hash = createHash('sha256');
   for (const f of files) hash.update(f).update('\0').update(readFileSync(join(src, f))).update('\0');
   hash.update(process.arch);
-  const dir = join(opts.cacheDir ?? cacheRoot(), `native-${hash.digest('hex').slice(0, 16)}`);
+  const dir = join(opts.cacheDir ?? thawCacheDir(), `native-${hash.digest('hex').slice(0, 16)}`);
   const out: NativeHelpers = { shim: join(dir, 'libthaw-uffd.so'), handler: join(dir, 'thaw-uffd'), touch: join(dir, 'thaw-uffd-touch') };
   if (Object.values(out).every((p) => existsSync(p))) return out;
 
