@@ -61,7 +61,16 @@ export function restoreLine(id: string, now = Date.now(), hrNs = process.hrtime.
   return `restore ${id} ${sec} ${nsec} ${randomBytes(64).toString('hex')}\n`;
 }
 
-export type AgentEvent = { kind: 'port'; port: number; listen: 'any' | 'loopback' | 'none' } | { kind: 'started'; pid: number } | { kind: 'exited'; status: number } | { kind: 'restored'; id: string; ms: number } | { kind: 'pong' } | { kind: 'warning'; text: string };
+export type AgentEvent =
+  | { kind: 'port'; port: number; listen: 'any' | 'loopback' | 'none' }
+  | { kind: 'started'; pid: number }
+  | { kind: 'exited'; status: number }
+  | { kind: 'restored'; id: string; ms: number }
+  | { kind: 'pong' }
+  /** One line of the guest page map (`pages-proc|map|run|kernel …`, without the tag). */
+  | { kind: 'pages'; line: string }
+  | { kind: 'pages-done'; procs: number; pages: number; lines: number; ms: number }
+  | { kind: 'warning'; text: string };
 
 /**
  * Splits console output into agent events and app output. feed() every chunk; app text goes
@@ -93,11 +102,17 @@ export class ConsoleReader {
         if (l !== '' || app.length) app.push(l + (allComplete || i < lines.length - 1 ? '\n' : ''));
         return;
       }
-      const [word, ...rest] = l.slice(AGENT_TAG.length).trim().split(/\s+/);
+      const body = l.slice(AGENT_TAG.length);
+      if (body.startsWith('pages-') && !body.startsWith('pages-done ')) {
+        this.onEvent({ kind: 'pages', line: body });
+        return;
+      }
+      const [word, ...rest] = body.trim().split(/\s+/);
       if (word === 'started') this.onEvent({ kind: 'started', pid: Number(rest[0]) });
       else if (word === 'exited') this.onEvent({ kind: 'exited', status: Number(rest[0]) });
       else if (word === 'restored') this.onEvent({ kind: 'restored', id: rest[0] ?? '', ms: Number(rest[1]) });
       else if (word === 'pong') this.onEvent({ kind: 'pong' });
+      else if (word === 'pages-done') this.onEvent({ kind: 'pages-done', procs: Number(rest[0]), pages: Number(rest[1]), lines: Number(rest[2]), ms: Number(rest[3]) });
       else if (word === 'port') this.onEvent({ kind: 'port', port: Number(rest[0]), listen: rest[1] === 'any' ? 'any' : rest[1] === 'loopback' ? 'loopback' : 'none' });
       else this.onEvent({ kind: 'warning', text: [word, ...rest].join(' ') });
     });

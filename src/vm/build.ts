@@ -29,6 +29,8 @@ import { Qmp } from './qmp.js';
 import { bootArgv, kernelAppend, type Machine } from './qemu.js';
 import { checkRequirements } from './requirements.js';
 import { nativeSrc, startPageServer } from './page-server.js';
+import { captureGuestPages, checkAgainstRam, type GuestPagesCapture } from './guest-pages.js';
+import { pageMapToJson } from '../model/pages-format.js';
 import { launchVm, restoreVm } from './restore.js';
 
 export const VM_MEM_MIB = 512;
@@ -160,6 +162,17 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     say('letting per-second caches expire');
     await new Promise((r) => setTimeout(r, SETTLE_MS));
 
+    // The guest's page map, for `thaw pages trace --image` to name what each restored page
+    // holds. Without one the image still restores; its traces name no mapping.
+    say("reading the guest's page map");
+    let guestPages: GuestPagesCapture | undefined;
+    try {
+      guestPages = await captureGuestPages(running);
+    } catch (e) {
+      if (!(e instanceof ThawError) || e.code !== 'E_VM_AGENT') throw e;
+      say(`note: no guest page map (${e.message})`);
+    }
+
     say('checkpointing the guest');
     const s0 = performance.now();
     await running.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
@@ -173,6 +186,17 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     vm = undefined;
     // Zero pages become holes: the RAM file takes on disk what the guest uses.
     await run(['fallocate', '--dig-holes', ramPath], { timeoutMs: 120_000 }).catch(() => undefined);
+    // Guest-physical address = offset in the RAM file: the map is kept only when the RAM file
+    // holds an ELF header at every place the map puts the first page of the executable or a
+    // library.
+    let guestPagesInfo: VmManifest['guestPages'];
+    if (guestPages) {
+      const check = checkAgainstRam(guestPages.map, ramPath);
+      if (check.checked > 0 && check.matched === check.checked) {
+        writeFileSync(join(tmp, VM_FILES.guestPages), JSON.stringify(pageMapToJson(guestPages.map)));
+        guestPagesInfo = { processes: guestPages.processes, pages: guestPages.pages, agentMs: Math.round(guestPages.agentMs), elfHeaders: check.matched };
+      } else say(`note: no guest page map kept: ${check.matched} of ${check.checked} ELF headers found where it puts them in the RAM file`);
+    }
 
     say('writing the image');
     await bundleRestore(join(tmp, VM_FILES.restore));
@@ -202,6 +226,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       },
       warmup: { requests: n, statuses, ms: Math.round(warmupMs) },
       timings: { assembleMs: Math.round(assembleMs), bootMs: Math.round(bootMs), warmupMs: Math.round(warmupMs), snapshotMs: Math.round(snapshotMs) },
+      guestPages: guestPagesInfo,
     };
     const node = o.node ?? process.execPath;
     for (const kind of ['start', 'boot'] as const) {

@@ -17,6 +17,18 @@
  *   port N                    how the app listens on TCP port N: "port N any" (all
  *                             interfaces: the host's forward reaches it), "port N loopback"
  *                             (127.0.0.1/::1 only: unreachable from the host) or "port N none".
+ *   pages                     the page map of the app's process tree, right before the
+ *                             checkpoint (PID 1 is root: pagemap shows guest-physical frames):
+ *                               pages-proc PID EXE
+ *                               pages-map LINE                (its /proc/PID/smaps header lines,
+ *                                                              i.e. /proc/PID/maps)
+ *                               pages-run VPAGE PFN COUNT BITS  (hex: COUNT present pages from
+ *                                 virtual page VPAGE on guest frame PFN, both ascending by one;
+ *                                 BITS 1 = exclusively mapped, 2 = file page or shared anon)
+ *                               pages-kernel START END NAME   (the kernel image, /proc/iomem)
+ *                               pages-done PROCS PAGES LINES MS  (LINES: pages-* lines before)
+ *                             Pages of mappings whose smaps Rss is 0 are not read: V8 and
+ *                             HotSpot reserve gigabytes they never touch.
  *
  * When the app exits the agent says "exited STATUS" and stays up; the host decides.
  */
@@ -33,6 +45,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +134,150 @@ static int listening(int port) {
   return best;
 }
 
+/* ---- pages: the app's process tree's page map (kernel doc admin-guide/mm/pagemap.rst) ---- */
+static FILE *pout;
+static long plines;
+
+static void pline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void pline(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs(TAG, pout);
+  vfprintf(pout, fmt, ap);
+  fputc('\n', pout);
+  va_end(ap);
+  plines++;
+}
+
+/* The parent of pid from /proc/PID/stat (after the ")" that ends the command name), or -1. */
+static int parent_of(int pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  int ppid = -1;
+  if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1) return -1;
+  return ppid;
+}
+
+#define MAX_TREE 1024
+/* The app and its descendants, the app first. */
+static int process_tree(int *out) {
+  static int pids[8192], ppids[8192];
+  int n = 0, k = 0;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && n < 8192) {
+    int pid = atoi(e->d_name);
+    if (pid <= 0) continue;
+    pids[n] = pid;
+    ppids[n++] = parent_of(pid);
+  }
+  closedir(d);
+  out[k++] = app;
+  for (int i = 0; i < k && k < MAX_TREE; i++)
+    for (int j = 0; j < n && k < MAX_TREE; j++)
+      if (ppids[j] == out[i]) out[k++] = pids[j];
+  return k;
+}
+
+static long dump_process(int pid) {
+  char path[64], exe[4096];
+  snprintf(path, sizeof path, "/proc/%d/exe", pid);
+  ssize_t n = readlink(path, exe, sizeof exe - 1);
+  if (n <= 0) return 0; /* gone, or a kernel thread */
+  exe[n] = 0;
+  snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+  FILE *smaps = fopen(path, "r");
+  snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+  int pm = open(path, O_RDONLY);
+  if (!smaps || pm < 0) {
+    if (smaps) fclose(smaps);
+    if (pm >= 0) close(pm);
+    return 0;
+  }
+  pline("pages-proc %d %s", pid, exe);
+  static uint64_t words[4096];
+  static char line[8192];
+  long pages = 0;
+  uint64_t start = 0, end = 0;
+  int have = 0;
+  while (fgets(line, sizeof line, smaps)) {
+    uint64_t s, e;
+    long rss;
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\n') line[--len] = 0;
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &s, &e) == 2 && strchr(line, ' ')) {
+      pline("pages-map %s", line);
+      start = s, end = e, have = 1;
+      continue;
+    }
+    if (!have || sscanf(line, "Rss: %ld", &rss) != 1) continue;
+    have = 0;
+    if (rss == 0) continue;
+    uint64_t run_v = 0, run_p = 0, run_n = 0, run_b = 0;
+    for (uint64_t v = start / 4096; v < end / 4096;) {
+      uint64_t want = end / 4096 - v;
+      if (want > 4096) want = 4096;
+      ssize_t got = pread(pm, words, want * 8, (off_t)(v * 8));
+      if (got <= 0) break;
+      for (uint64_t i = 0; i < (uint64_t)got / 8; i++) {
+        uint64_t w = words[i];
+        if (!(w >> 63)) continue;
+        pages++;
+        uint64_t pfn = w & ((1ULL << 55) - 1), bits = ((w >> 56) & 1) | (((w >> 61) & 1) << 1);
+        if (run_n && v + i == run_v + run_n && pfn == run_p + run_n && bits == run_b) {
+          run_n++;
+          continue;
+        }
+        if (run_n) pline("pages-run %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64, run_v, run_p, run_n, run_b);
+        run_v = v + i, run_p = pfn, run_n = 1, run_b = bits;
+      }
+      v += (uint64_t)got / 8;
+    }
+    if (run_n) pline("pages-run %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64, run_v, run_p, run_n, run_b);
+  }
+  fclose(smaps);
+  close(pm);
+  return pages;
+}
+
+static void pages(void) {
+  double t0 = now_ms();
+  static char buf[1 << 16];
+  int fd = dup(1);
+  pout = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!pout) {
+    say("error pages: %s", strerror(errno));
+    return;
+  }
+  setvbuf(pout, buf, _IOFBF, sizeof buf);
+  plines = 0;
+  fputc('\n', pout);
+  int tree[MAX_TREE], n = app > 0 ? process_tree(tree) : 0, procs = 0;
+  long total = 0;
+  for (int i = 0; i < n; i++) {
+    long p = dump_process(tree[i]);
+    if (p > 0) procs++, total += p;
+  }
+  FILE *io = fopen("/proc/iomem", "r");
+  char line[256];
+  while (io && fgets(line, sizeof line, io)) {
+    uint64_t s, e;
+    char name[128];
+    if (sscanf(line, " %" SCNx64 "-%" SCNx64 " : Kernel %127[^\n]", &s, &e, name) == 3) pline("pages-kernel %" PRIx64 " %" PRIx64 " Kernel %s", s, e + 1, name);
+  }
+  if (io) fclose(io);
+  fprintf(pout, TAG "pages-done %d %ld %ld %.1f\n", procs, total, plines, now_ms() - t0);
+  fclose(pout);
+}
+
 static void restore(char *args) {
   double t0 = now_ms();
   char id[64] = "";
@@ -201,6 +360,7 @@ int main(int argc, char **argv) {
     reap();
     if (strncmp(line, "restore ", 8) == 0) restore(line + 8);
     else if (strcmp(line, "ping") == 0) say("pong");
+    else if (strcmp(line, "pages") == 0) pages();
     else if (strncmp(line, "port ", 5) == 0) {
       int port = atoi(line + 5), l = listening(port);
       say("port %d %s", port, l == 2 ? "any" : l == 1 ? "loopback" : "none");

@@ -3,14 +3,15 @@
  * to the cache, or copies: the image restores after the cache is cleared), the RAM file, the
  * device state, restore.mjs (thaw's restore code bundled into one file: the image needs Node
  * and QEMU, not thaw's checkout), native/ (the page server's C sources, compiled on first use),
- * pages.log (the working set one restore loaded, recorded at build time, for --prefetch) and two launchers: `start` restores on $PORT, `boot` boots the
+ * pages.log (the working set one restore loaded, recorded at build time, for --prefetch),
+ * guest-pages.json (the guest's page map at the checkpoint: guest-pages.ts) and two launchers: `start` restores on $PORT, `boot` boots the
  * same guest cold (the baseline `thaw bench` compares a restore against).
  */
 import type { AccelKind } from './kvm.js';
 import type { Machine } from './qemu.js';
 import type { Runtime } from './guest.js';
 
-export const VM_FILES = { kernel: 'vmlinux', initrd: 'initrd.cpio', ram: 'ram', state: 'state', restore: 'restore.mjs', native: 'native', pages: 'pages.log' } as const;
+export const VM_FILES = { kernel: 'vmlinux', initrd: 'initrd.cpio', ram: 'ram', state: 'state', restore: 'restore.mjs', native: 'native', pages: 'pages.log', guestPages: 'guest-pages.json' } as const;
 
 export interface VmManifest {
   format: 1;
@@ -32,6 +33,12 @@ export interface VmManifest {
   timings: { assembleMs: number; bootMs: number; warmupMs: number; snapshotMs: number };
   /** The pages one restore loaded until the app answered (IMG/pages.log), if recorded. */
   workingSet?: { pages: number; readyMs: number };
+  /**
+   * The guest's page map at the checkpoint (IMG/guest-pages.json), if taken: processes and
+   * present pages of the app's process tree, the agent's time, and how many ELF headers were
+   * found in the RAM file where the map puts them (all of those checked, or no map is kept).
+   */
+  guestPages?: { processes: number; pages: number; agentMs: number; elfHeaders: number };
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

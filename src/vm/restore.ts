@@ -34,6 +34,8 @@ export interface RunningVm {
   agentUp(): boolean;
   /** The last answer to `port N` (how the app listens), if any. */
   listen(): 'any' | 'loopback' | 'none' | undefined;
+  /** The guest page map's lines received since the last call (the agent's `pages`). */
+  takePageLines(): string[];
   stop(): Promise<void>;
 }
 
@@ -45,12 +47,17 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
   let exitStatus: number | undefined;
   let listen: 'any' | 'loopback' | 'none' | undefined;
   let agentUp = false;
+  let pageLines: string[] = [];
   const reader = new ConsoleReader(
     (e) => {
       if (e.kind === 'exited') exitStatus = e.status;
       if (e.kind === 'started') agentUp = true;
       if (e.kind === 'port') {
         listen = e.listen;
+        return;
+      }
+      if (e.kind === 'pages') {
+        pageLines.push(e.line);
         return;
       }
       seen.push(e);
@@ -80,6 +87,11 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
     appExit: () => exitStatus,
     listen: () => listen,
     agentUp: () => agentUp,
+    takePageLines: () => {
+      const l = pageLines;
+      pageLines = [];
+      return l;
+    },
     send: (line) => void child.proc.stdin?.write(line),
     agentEvent(kind, timeoutMs) {
       const i = seen.findIndex((e) => e.kind === kind);

@@ -6,6 +6,13 @@
  * loaded or zeroed, with its time since QEMU registered its RAM. The log's `Connected to PID N
  * at monotonic T ms` line places the probe's moment of readiness (also CLOCK_MONOTONIC) on that
  * timeline; pages loaded later (while stopping) are left out of the trace, as for perf traces.
+ *
+ * The image's guest page map (IMG/guest-pages.json, taken at the checkpoint) names each page:
+ * a logged offset in the RAM file is a guest-physical address, and the map says which guest
+ * process maps that frame at which virtual address, so the fault gets that process's pid and
+ * mapping (the node binary, libc, [anon] V8 heap, JIT code…). Frames no process maps at the
+ * checkpoint (page tables, slab, page cache, free memory) stay "guest kernel/other"; those of
+ * the kernel image are "kernel".
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -14,7 +21,11 @@ import { importUffdLog } from '../import/uffd-log.js';
 import { freePort } from '../launch/port.js';
 import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../launch/probe.js';
 import { monotonicMs, start } from '../launch/spawn.js';
-import type { FaultTrace } from '../model/faults.js';
+import type { Fault, FaultTrace } from '../model/faults.js';
+import type { PageMap } from '../model/page-map.js';
+import { pageMapFromJson, type PageMapJson } from '../model/pages-format.js';
+import { attributeFaults } from '../model/pages-summary.js';
+import { VM_FILES } from './image.js';
 
 export interface VmTraceOptions {
   /** The VM image (a directory with manifest.json of engine "vm"). */
@@ -31,6 +42,8 @@ export interface VmTraceOptions {
 
 export interface VmTraceResult {
   trace: FaultTrace;
+  /** The guest's page map at the checkpoint, when the image has one. */
+  map?: PageMap;
   /** Pages the server loaded after readiness, left out of the trace. */
   afterReady: number;
 }
@@ -44,14 +57,43 @@ export function isVmImage(dir: string): boolean {
   }
 }
 
-/** The pages are the guest's RAM, not IMG/start's own memory: name them so in summaries. */
-function guestName(img: string, pid: number): Record<number, string> {
-  return { [pid]: `${basename(img)} guest RAM` };
+/**
+ * The pages are the guest's RAM, not IMG/start's own memory: name them so in summaries (pages
+ * no guest process maps count under IMG/start's pid); guest processes by their executables.
+ */
+function guestName(img: string, pid: number, map: PageMap | undefined): Record<number, string> {
+  const names: Record<number, string> = { [pid]: `${basename(img)} guest RAM` };
+  for (const o of map?.owners ?? []) if (o.pid > 0) names[o.pid] = `${o.exe} (guest)`;
+  return names;
+}
+
+/** Category of a restored page that no guest process mapped at the checkpoint. */
+export const GUEST_OTHER = 'guest kernel/other';
+
+/** IMG/guest-pages.json, or undefined for an image built without one. */
+export function readGuestPages(img: string): PageMap | undefined {
+  const file = join(img, VM_FILES.guestPages);
+  if (!existsSync(file)) return undefined;
+  try {
+    return pageMapFromJson(JSON.parse(readFileSync(file, 'utf8')) as PageMapJson);
+  } catch (e) {
+    throw new ThawError('E_IMAGE_CORRUPT', `${file} cannot be read (${(e as Error).message})`, { hint: 'rebuild the image with thaw build --engine vm' });
+  }
+}
+
+/** Name each page by the guest's map: its process and mapping, else guest kernel/other. */
+function attribute(trace: FaultTrace, map: PageMap | undefined): FaultTrace {
+  if (!map) return trace;
+  const named = attributeFaults(trace, map);
+  // The kernel image's pages count under pid 0 (the map's kernel), not under IMG/start.
+  const faults = named.faults.map((f): Fault => (!f.mapping ? Object.freeze({ ...f, category: GUEST_OTHER }) : f.category === 'kernel' ? Object.freeze({ ...f, pid: 0 }) : f));
+  return Object.freeze({ ...named, faults: Object.freeze(faults) });
 }
 
 const CONNECTED = /^Connected to PID \d+ at monotonic (\d+(?:\.\d+)?)ms$/m;
 
 export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> {
+  const map = readGuestPages(o.img);
   const port = await freePort();
   const argv = [join(o.img, 'start'), '--page-log', o.log, ...(o.args ?? [])];
   rmSync(o.log, { force: true });
@@ -92,10 +134,10 @@ export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> 
     // An image built by an older thaw carries a page server that does not log its clock: the
     // whole log is the trace, with no moment of readiness on it.
     o.progress?.(`note: ${o.img} has an older page server (no clock in its log): the trace runs until the guest was stopped; rebuild the image to mark readiness`);
-    return { trace: Object.freeze({ ...full, command: argv, pid: child.pid, processes: guestName(o.img, child.pid) }), afterReady: 0 };
+    return { trace: attribute(Object.freeze({ ...full, command: argv, pid: child.pid, processes: guestName(o.img, child.pid, map) }), map), map, afterReady: 0 };
   }
   const readyMs = Math.round((readyMono - Number(connected[1])) * 1000) / 1000;
   const kept = full.faults.filter((f) => f.time <= readyMs);
-  const trace: FaultTrace = Object.freeze({ ...full, command: argv, readyMs, pid: child.pid, processes: guestName(o.img, child.pid), faults: Object.freeze(kept) });
-  return { trace, afterReady: full.faults.length - kept.length };
+  const trace: FaultTrace = Object.freeze({ ...full, command: argv, readyMs, pid: child.pid, processes: guestName(o.img, child.pid, map), faults: Object.freeze(kept) });
+  return { trace: attribute(trace, map), map, afterReady: full.faults.length - kept.length };
 }

@@ -121,16 +121,16 @@ async function traceVm(img: string, opts: TraceOptions, args: string[]): Promise
     throw e;
   });
   progressDone();
-  const summary = summarize(undefined, r.trace);
+  const summary = summarize(r.map, r.trace);
   const jsonPath = join(dir, `${name}.json`);
-  writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, undefined, { summary })));
+  writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, r.map, { summary })));
   const files = [jsonPath, log];
   const loaded = r.trace.faults.filter((f) => f.action === 'load').length;
   const prefetched = r.trace.faults.filter((f) => f.prefetch).length;
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ files, name, faults: r.trace.faults.length, loaded, prefetched, readyMs: r.trace.readyMs, summary }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ files, name, faults: r.trace.faults.length, loaded, prefetched, readyMs: r.trace.readyMs, attributed: attributedShare(r.trace), summary }, null, 2) + '\n');
   } else {
     process.stdout.write(formatSummary(summary) + '\n');
   }
-  process.stderr.write(`thaw pages: ${r.trace.faults.length} guest pages served (${loaded} loaded from the snapshot, ${r.trace.faults.length - loaded} zero${prefetched ? `, ${prefetched} prefetched` : ''}), ${r.trace.readyMs !== undefined ? `ready at ${r.trace.readyMs.toFixed(1)} ms (${r.afterReady} later pages left out)` : 'until stopped'}; wrote ${files.join(', ')}\n`);
+  process.stderr.write(`thaw pages: ${r.trace.faults.length} guest pages served (${loaded} loaded from the snapshot, ${r.trace.faults.length - loaded} zero${prefetched ? `, ${prefetched} prefetched` : ''}), ${r.trace.readyMs !== undefined ? `ready at ${r.trace.readyMs.toFixed(1)} ms (${r.afterReady} later pages left out)` : 'until stopped'}, ${r.map ? `${(attributedShare(r.trace) * 100).toFixed(1)}% named by the guest's page map` : 'no guest page map in the image (rebuild it to name pages)'}; wrote ${files.join(', ')}\n`);
 }
