@@ -148,7 +148,7 @@ async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> 
         ? `  working set: ${m.workingSet.pages} pages loaded by a restore until it answered (${formatBytes(m.workingSet.pages * 4096)}, ${img}/pages.log): ${img}/start --prefetch copies them first`
         : '  working set: not recorded (the page server could not run here)',
       m.guestPages
-        ? `  guest page map: ${m.guestPages.processes} process(es), ${m.guestPages.pages} present pages at the checkpoint (${img}/guest-pages.json): thaw pages trace --image ${img} names the mapping of every page a restore loads`
+        ? `  guest page map: ${m.guestPages.processes} process(es), ${m.guestPages.pages} present pages at the checkpoint (${img}/guest-pages.json${m.guestPages.nmt?.length ? `, NMT of JVM ${m.guestPages.nmt.join(', ')}` : ''}): thaw pages trace --image ${img} names the mapping of every page a restore loads`
         : '  guest page map: not taken (traces of this image name no mapping)',
       `  start it: PORT=8080 ${img}/start   (or: thaw run ${img}); cold boot: ${img}/boot`,
     ].filter(Boolean).join('\n') + '\n',

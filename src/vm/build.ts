@@ -29,7 +29,8 @@ import { Qmp } from './qmp.js';
 import { bootArgv, kernelAppend, type Machine } from './qemu.js';
 import { checkRequirements } from './requirements.js';
 import { nativeSrc, startPageServer } from './page-server.js';
-import { captureGuestPages, checkAgainstRam, type GuestPagesCapture } from './guest-pages.js';
+import { captureGuestPages, checkAgainstRam, nmtFile, type GuestPagesCapture } from './guest-pages.js';
+import { importNmt } from '../import/nmt.js';
 import { pageMapToJson } from '../model/pages-format.js';
 import { launchVm, restoreVm } from './restore.js';
 
@@ -60,6 +61,17 @@ async function bundleRestore(outfile: string): Promise<void> {
   const esbuild = await import('esbuild');
   const entry = fileURLToPath(new URL('./restore-main.js', import.meta.url));
   await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent', banner: { js: '// thaw VM restore (bundled from src/vm/restore-main.ts); run by IMG/start and IMG/boot.' } });
+}
+
+/** Why an NMT report from the guest cannot name regions (undefined: it can). */
+function nmtProblem(text: string): string | undefined {
+  const err = /^error: (.*)$/m.exec(text);
+  if (err) return err[1];
+  try {
+    return importNmt(text) ? undefined : 'not an NMT report';
+  } catch (e) {
+    return e instanceof ThawError && e.code === 'E_NMT_SUMMARY' ? 'summary level: kept as it is; run the JVM with -XX:NativeMemoryTracking=detail for its regions in traces' : (e as Error).message;
+  }
 }
 
 export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmManifest; dir: string; accelWhy: string; cachedGuest: boolean }> {
@@ -195,6 +207,14 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       if (check.checked > 0 && check.matched === check.checked) {
         writeFileSync(join(tmp, VM_FILES.guestPages), JSON.stringify(pageMapToJson(guestPages.map)));
         guestPagesInfo = { processes: guestPages.processes, pages: guestPages.pages, agentMs: Math.round(guestPages.agentMs), elfHeaders: check.matched };
+        for (const [pid, text] of guestPages.nmt) {
+          // A JVM with Native Memory Tracking: its report names the JVM's own regions (Java
+          // heap, metaspace, code cache…) in traces. Only the detail level has the map of them.
+          writeFileSync(join(tmp, nmtFile(pid)), text);
+          const why = nmtProblem(text);
+          if (why) say(`note: ${nmtFile(pid)}: ${why}`);
+          else (guestPagesInfo.nmt ??= []).push(pid);
+        }
       } else say(`note: no guest page map kept: ${check.matched} of ${check.checked} ELF headers found where it puts them in the RAM file`);
     }
 

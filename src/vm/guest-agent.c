@@ -26,6 +26,11 @@
  *                                 virtual page VPAGE on guest frame PFN, both ascending by one;
  *                                 BITS 1 = exclusively mapped, 2 = file page or shared anon)
  *                               pages-kernel START END NAME   (the kernel image, /proc/iomem)
+ *                               pages-nmt PID LINE            (a JVM started with
+ *                                 -XX:NativeMemoryTracking=detail|summary: what `jcmd PID
+ *                                 VM.native_memory detail|summary` prints, up to its "Details:"
+ *                                 section, asked before its pages are read; the agent speaks
+ *                                 HotSpot's attach protocol itself, so the guest needs no jcmd)
  *                               pages-done PROCS PAGES LINES MS  (LINES: pages-* lines before)
  *                             Pages of mappings whose smaps Rss is 0 are not read: V8 and
  *                             HotSpot reserve gigabytes they never touch.
@@ -44,6 +49,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <inttypes.h>
@@ -187,12 +194,107 @@ static int process_tree(int *out) {
   return k;
 }
 
+/*
+ * HotSpot's attach mechanism, as jcmd uses it on Linux (jdk.attach's VirtualMachineImpl,
+ * hotspot/os/posix/attachListener_posix.cpp): unless the JVM's socket /tmp/.java_pidPID exists,
+ * create .attach_pidPID in its working directory (or /tmp) and send SIGQUIT: the JVM then starts
+ * its attach listener instead of printing a thread dump. Then connect and send protocol version,
+ * command and three arguments, each NUL-terminated; the answer is the result code on one line,
+ * then the command's output until the JVM closes the socket.
+ */
+static int jvm_attach(int pid) {
+  char sock[96], trigger[96];
+  struct stat st;
+  snprintf(sock, sizeof sock, "/proc/%d/root/tmp/.java_pid%d", pid, pid);
+  if (stat(sock, &st) != 0) {
+    snprintf(trigger, sizeof trigger, "/proc/%d/cwd/.attach_pid%d", pid, pid);
+    int fd = open(trigger, O_CREAT | O_WRONLY, 0600);
+    if (fd < 0) {
+      snprintf(trigger, sizeof trigger, "/tmp/.attach_pid%d", pid);
+      fd = open(trigger, O_CREAT | O_WRONLY, 0600);
+    }
+    if (fd < 0) return -1;
+    close(fd);
+    kill(pid, SIGQUIT);
+    for (int i = 0; i < 300 && stat(sock, &st) != 0; i++) usleep(50000); /* up to 15 s under TCG */
+    unlink(trigger);
+  }
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (s < 0) return -1;
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+  struct timeval tv = {30, 0};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
+    close(s);
+    return -1;
+  }
+  return s;
+}
+
+/* The NMT level a JVM was started with (its /proc/PID/cmdline), or NULL. */
+static const char *nmt_level(int pid) {
+  char path[64];
+  static char cmd[65536];
+  snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return NULL;
+  ssize_t n = read(fd, cmd, sizeof cmd - 1);
+  close(fd);
+  const char *level = NULL;
+  for (ssize_t i = 0; i < n; i += (ssize_t)strlen(cmd + i) + 1) {
+    cmd[n] = 0;
+    if (strcmp(cmd + i, "-XX:NativeMemoryTracking=detail") == 0) level = "detail";
+    else if (strcmp(cmd + i, "-XX:NativeMemoryTracking=summary") == 0) level = "summary";
+    else if (strcmp(cmd + i, "-XX:NativeMemoryTracking=off") == 0) level = NULL;
+  }
+  return level;
+}
+
+/* `jcmd PID VM.native_memory LEVEL` through the attach socket, as pages-nmt lines. */
+static void dump_nmt(int pid, const char *level) {
+  int s = jvm_attach(pid);
+  if (s < 0) {
+    pline("pages-nmt %d error: cannot attach to the JVM: %s", pid, strerror(errno));
+    return;
+  }
+  char req[64];
+  int len = snprintf(req, sizeof req, "1%cjcmd%cVM.native_memory %s%c%c%c", 0, 0, level, 0, 0, 0);
+  if (write(s, req, (size_t)len) != len) {
+    pline("pages-nmt %d error: cannot write to the JVM: %s", pid, strerror(errno));
+    close(s);
+    return;
+  }
+  FILE *in = fdopen(s, "r");
+  static char line[8192];
+  int first = 1;
+  pline("pages-nmt %d %d:", pid, pid); /* jcmd prints the pid first */
+  while (in && fgets(line, sizeof line, in)) {
+    size_t l = strlen(line);
+    if (l && line[l - 1] == '\n') line[--l] = 0;
+    if (first) { /* the result code */
+      first = 0;
+      if (strcmp(line, "0") != 0) pline("pages-nmt %d error: the JVM answered %s", pid, line);
+      continue;
+    }
+    if (strncmp(line, "Details:", 8) == 0) break;
+    pline("pages-nmt %d %s", pid, line);
+  }
+  if (in) fclose(in);
+  else close(s);
+}
+
 static long dump_process(int pid) {
   char path[64], exe[4096];
   snprintf(path, sizeof path, "/proc/%d/exe", pid);
   ssize_t n = readlink(path, exe, sizeof exe - 1);
   if (n <= 0) return 0; /* gone, or a kernel thread */
   exe[n] = 0;
+  const char *nmt = nmt_level(pid);
+  pline("pages-proc %d %s", pid, exe);
+  if (nmt) dump_nmt(pid, nmt);
   snprintf(path, sizeof path, "/proc/%d/smaps", pid);
   FILE *smaps = fopen(path, "r");
   snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
@@ -202,7 +304,6 @@ static long dump_process(int pid) {
     if (pm >= 0) close(pm);
     return 0;
   }
-  pline("pages-proc %d %s", pid, exe);
   static uint64_t words[4096];
   static char line[8192];
   long pages = 0;

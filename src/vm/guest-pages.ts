@@ -12,6 +12,10 @@
  *   pages-map 00400000-00b6f000 r--p 00000000 00:02 1234                 /usr/bin/node
  *   pages-run 400 1c2a3 3 2            virtual page, frame, count, pagemap bits (1 excl, 2 file/shared)
  *   pages-kernel 1000000 1e02fff Kernel code
+ *   pages-nmt 214 [0x00000000fc000000 - 0x0000000100000000] reserved and committed 65536KB for Java Heap from
+ * The last: a JVM run with -XX:NativeMemoryTracking=detail (or summary), what `jcmd 214
+ * VM.native_memory detail` prints, line by line up to its Details: section (malloc sites), kept
+ * as IMG/guest-nmt-214.txt for import/nmt.ts.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ThawError } from '../errors.js';
@@ -20,7 +24,8 @@ import { parseMaps, PAGE_SIZE } from '../pages/proc.js';
 import type { RunningVm } from './restore.js';
 
 /** The page map in the agent's lines; lines it cannot read are the map's problems. */
-export function guestPageMap(lines: readonly string[], source: string): PageMap {
+export function guestPageMap(lines: readonly string[], source: string): { map: PageMap; nmt: Map<number, string> } {
+  const nmt = new Map<number, string[]>();
   const b = new PageMapBuilder(PAGE_SIZE, source);
   let owner: OwnerBuilder | undefined;
   let kernel: OwnerBuilder | undefined;
@@ -49,6 +54,12 @@ export function guestPageMap(lines: readonly string[], source: string): PageMap 
       const m = /^([0-9a-f]+) ([0-9a-f]+) (.+)$/.exec(rest);
       if (m) kernelRanges.push({ start: parseInt(m[1]!, 16), end: parseInt(m[2]!, 16), name: m[3]! });
       else b.problem(i + 1, `bad kernel line ${JSON.stringify(line.slice(0, 80))}`);
+    } else if (word === 'pages-nmt') {
+      const m = /^(\d+) ?(.*)$/.exec(rest);
+      if (!m) return b.problem(i + 1, `bad NMT line ${JSON.stringify(line.slice(0, 80))}`);
+      const pid = Number(m[1]);
+      if (!nmt.has(pid)) nmt.set(pid, []);
+      nmt.get(pid)!.push(m[2]!);
     } else b.problem(i + 1, `unknown line ${JSON.stringify(line.slice(0, 80))}`);
   });
   // The kernel image: every page of its code, rodata, data and bss (kpageflags are not read).
@@ -57,11 +68,17 @@ export function guestPageMap(lines: readonly string[], source: string): PageMap 
     kernel.addMapping(r);
     for (let a = r.start - (r.start % PAGE_SIZE); a < r.end; a += PAGE_SIZE) kernel.addPage(a, a, 0);
   }
-  return b.build();
+  return { map: b.build(), nmt: new Map([...nmt].map(([pid, l]) => [pid, l.join('\n') + '\n'])) };
 }
+
+/** IMG/guest-nmt-PID.txt */
+export const nmtFile = (pid: number): string => `guest-nmt-${pid}.txt`;
+export const NMT_FILE = /^guest-nmt-(\d+)\.txt$/;
 
 export interface GuestPagesCapture {
   map: PageMap;
+  /** pid → `jcmd PID VM.native_memory …` text, for JVMs run with Native Memory Tracking. */
+  nmt: Map<number, string>;
   processes: number;
   pages: number;
   /** Time the agent took inside the guest, ms. */
@@ -80,9 +97,9 @@ export async function captureGuestPages(vm: RunningVm, timeoutMs = 120_000): Pro
   if (lines.length !== done.lines) {
     throw new ThawError('E_VM_AGENT', `the guest page map arrived damaged (${lines.length} of ${done.lines} lines)`, { hint: 'build again; the app may have written on the console meanwhile' });
   }
-  const map = guestPageMap(lines, `guest page map of ${done.procs} process(es) at the checkpoint, ${new Date().toISOString()}`);
+  const { map, nmt } = guestPageMap(lines, `guest page map of ${done.procs} process(es) at the checkpoint, ${new Date().toISOString()}`);
   if (map.problems.length) throw new ThawError('E_VM_AGENT', `the guest page map has ${map.problems.length} unreadable line(s)`, { detail: map.problems.slice(0, 5).join('\n') });
-  return { map, processes: done.procs, pages: done.pages, agentMs: done.ms };
+  return { map, nmt, processes: done.procs, pages: done.pages, agentMs: done.ms };
 }
 
 /**

@@ -4,7 +4,8 @@
  * device state, restore.mjs (thaw's restore code bundled into one file: the image needs Node
  * and QEMU, not thaw's checkout), native/ (the page server's C sources, compiled on first use),
  * pages.log (the working set one restore loaded, recorded at build time, for --prefetch),
- * guest-pages.json (the guest's page map at the checkpoint: guest-pages.ts) and two launchers: `start` restores on $PORT, `boot` boots the
+ * guest-pages.json (the guest's page map at the checkpoint: guest-pages.ts), guest-nmt-PID.txt
+ * (a JVM's Native Memory Tracking report, when it runs with it) and two launchers: `start` restores on $PORT, `boot` boots the
  * same guest cold (the baseline `thaw bench` compares a restore against).
  */
 import type { AccelKind } from './kvm.js';
@@ -38,7 +39,7 @@ export interface VmManifest {
    * present pages of the app's process tree, the agent's time, and how many ELF headers were
    * found in the RAM file where the map puts them (all of those checked, or no map is kept).
    */
-  guestPages?: { processes: number; pages: number; agentMs: number; elfHeaders: number };
+  guestPages?: { processes: number; pages: number; agentMs: number; elfHeaders: number; nmt?: number[] };
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -12,11 +12,14 @@
  * process maps that frame at which virtual address, so the fault gets that process's pid and
  * mapping (the node binary, libc, [anon] V8 heap, JIT code…). Frames no process maps at the
  * checkpoint (page tables, slab, page cache, free memory) stay "guest kernel/other"; those of
- * the kernel image are "kernel".
+ * the kernel image are "kernel". A JVM run with -XX:NativeMemoryTracking=detail left its NMT
+ * report beside the map (IMG/guest-nmt-PID.txt): its anonymous pages get NMT's names (Java heap,
+ * metaspace, code cache, thread stacks…).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ThawError, tail } from '../errors.js';
+import { importNmt } from '../import/nmt.js';
 import { importUffdLog } from '../import/uffd-log.js';
 import { freePort } from '../launch/port.js';
 import { DEFAULT_PROBE_URL, resolveProbe, waitReady, type ProbeSpec } from '../launch/probe.js';
@@ -24,7 +27,9 @@ import { monotonicMs, start } from '../launch/spawn.js';
 import type { Fault, FaultTrace } from '../model/faults.js';
 import type { PageMap } from '../model/page-map.js';
 import { pageMapFromJson, type PageMapJson } from '../model/pages-format.js';
+import type { NmtReport } from '../model/pages-nmt.js';
 import { attributeFaults } from '../model/pages-summary.js';
+import { NMT_FILE } from './guest-pages.js';
 import { VM_FILES } from './image.js';
 
 export interface VmTraceOptions {
@@ -44,6 +49,8 @@ export interface VmTraceResult {
   trace: FaultTrace;
   /** The guest's page map at the checkpoint, when the image has one. */
   map?: PageMap;
+  /** NMT reports of the guest's JVMs (detail level), when they ran with it. */
+  nmt: NmtReport[];
   /** Pages the server loaded after readiness, left out of the trace. */
   afterReady: number;
 }
@@ -81,10 +88,24 @@ export function readGuestPages(img: string): PageMap | undefined {
   }
 }
 
+/** The guest JVMs' NMT reports in IMG (guest-nmt-PID.txt) that map regions (detail level). */
+export function readGuestNmt(img: string): NmtReport[] {
+  const out: NmtReport[] = [];
+  for (const f of readdirSync(img).filter((n) => NMT_FILE.test(n)).sort()) {
+    try {
+      const r = importNmt(readFileSync(join(img, f), 'utf8'));
+      if (r) out.push(r);
+    } catch {
+      // A summary-level report (the build said so): it names no region.
+    }
+  }
+  return out;
+}
+
 /** Name each page by the guest's map: its process and mapping, else guest kernel/other. */
-function attribute(trace: FaultTrace, map: PageMap | undefined): FaultTrace {
+function attribute(trace: FaultTrace, map: PageMap | undefined, nmt: readonly NmtReport[]): FaultTrace {
   if (!map) return trace;
-  const named = attributeFaults(trace, map);
+  const named = attributeFaults(trace, map, nmt);
   // The kernel image's pages count under pid 0 (the map's kernel), not under IMG/start.
   const faults = named.faults.map((f): Fault => (!f.mapping ? Object.freeze({ ...f, category: GUEST_OTHER }) : f.category === 'kernel' ? Object.freeze({ ...f, pid: 0 }) : f));
   return Object.freeze({ ...named, faults: Object.freeze(faults) });
@@ -94,6 +115,7 @@ const CONNECTED = /^Connected to PID \d+ at monotonic (\d+(?:\.\d+)?)ms$/m;
 
 export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> {
   const map = readGuestPages(o.img);
+  const nmt = map ? readGuestNmt(o.img) : [];
   const port = await freePort();
   const argv = [join(o.img, 'start'), '--page-log', o.log, ...(o.args ?? [])];
   rmSync(o.log, { force: true });
@@ -134,10 +156,10 @@ export async function traceVmRestore(o: VmTraceOptions): Promise<VmTraceResult> 
     // An image built by an older thaw carries a page server that does not log its clock: the
     // whole log is the trace, with no moment of readiness on it.
     o.progress?.(`note: ${o.img} has an older page server (no clock in its log): the trace runs until the guest was stopped; rebuild the image to mark readiness`);
-    return { trace: attribute(Object.freeze({ ...full, command: argv, pid: child.pid, processes: guestName(o.img, child.pid, map) }), map), map, afterReady: 0 };
+    return { trace: attribute(Object.freeze({ ...full, command: argv, pid: child.pid, processes: guestName(o.img, child.pid, map) }), map, nmt), map, nmt, afterReady: 0 };
   }
   const readyMs = Math.round((readyMono - Number(connected[1])) * 1000) / 1000;
   const kept = full.faults.filter((f) => f.time <= readyMs);
   const trace: FaultTrace = Object.freeze({ ...full, command: argv, readyMs, pid: child.pid, processes: guestName(o.img, child.pid, map), faults: Object.freeze(kept) });
-  return { trace: attribute(trace, map), map, afterReady: full.faults.length - kept.length };
+  return { trace: attribute(trace, map, nmt), map, nmt, afterReady: full.faults.length - kept.length };
 }

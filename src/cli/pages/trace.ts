@@ -121,9 +121,9 @@ async function traceVm(img: string, opts: TraceOptions, args: string[]): Promise
     throw e;
   });
   progressDone();
-  const summary = summarize(r.map, r.trace);
+  const summary = summarize(r.map, r.trace, r.nmt);
   const jsonPath = join(dir, `${name}.json`);
-  writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, r.map, { summary })));
+  writeAtomic(jsonPath, JSON.stringify(traceToJson(r.trace, r.map, { summary, nmt: r.nmt.length ? r.nmt : undefined })));
   const files = [jsonPath, log];
   const loaded = r.trace.faults.filter((f) => f.action === 'load').length;
   const prefetched = r.trace.faults.filter((f) => f.prefetch).length;
