@@ -4,10 +4,12 @@
 // its own UUID and the host's clock. Then thaw run, thaw bench cold boot vs restore, and the
 // failures a user meets: no command, no QEMU, an interrupted build.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { importUffdLog } from '../src/import/uffd-log.js';
+import { PAGE_FILE_SHARED } from '../src/model/page-map.js';
+import { pageMapFromJson, type PageMapJson } from '../src/model/pages-format.js';
 import { launchChromium } from '../src/launch/chromium.js';
 import { freePort } from '../src/launch/port.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
@@ -77,7 +79,40 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     const recorded = importUffdLog(readFileSync(join(img, 'pages.log'), 'utf8'), 'build')!;
     assert.ok(recorded.faults.length > 100, `the build's restore recorded its working set (${recorded.faults.length} pages)`);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.endsWith('.lock')), [], 'nothing temporary beside the image');
+    assert.match(buildOut, /guest page map: 1 process\(es\), \d+ present pages at the checkpoint \(.*guest-pages\.json\)/);
     assert.equal(existsSync(join(dir, 'cache')), false, 'the guest cache was cleared: every restore below runs without it');
+  });
+
+  it('the image holds the guest\'s page map at the checkpoint, whose guest-physical addresses are offsets in IMG/ram', () => {
+    const map = pageMapFromJson(JSON.parse(readFileSync(join(img, 'guest-pages.json'), 'utf8')) as PageMapJson);
+    const node = map.owners.find((o) => o.pid > 0)!;
+    assert.equal(node.exe, realpathSync(process.execPath), 'the app\'s process: the host\'s node binary, mirrored into the guest');
+    assert.ok(node.vaddr.length > 2000, `its present pages (${node.vaddr.length})`);
+    for (const name of ['[heap]', '[stack]']) assert.ok(node.mappings.some((m) => m.name === name), name);
+    assert.ok(node.mappings.some((m) => /\/libc\.so/.test(m.name)), 'libc');
+    assert.ok(map.owners.some((o) => o.pid === 0 && o.mappings.some((m) => m.name === 'Kernel code')), 'the guest kernel image');
+    // Every present file page of the node binary (not the private copies relocations made)
+    // holds, in IMG/ram at its guest-physical address, exactly the bytes of the host's file
+    // at that page's file offset.
+    const ram = openSync(join(img, 'ram'), 'r');
+    const file = openSync(node.exe, 'r');
+    const a = Buffer.alloc(4096);
+    const b = Buffer.alloc(4096);
+    let compared = 0;
+    try {
+      for (let i = 0; i < node.vaddr.length; i++) {
+        const m = node.mappings.find((x) => x.name === node.exe && node.vaddr[i]! >= x.start && node.vaddr[i]! < x.end);
+        if (!m || !(node.flags[i]! & PAGE_FILE_SHARED)) continue;
+        readSync(ram, a, 0, 4096, node.paddr[i]!);
+        readSync(file, b, 0, 4096, m.offset! + node.vaddr[i]! - m.start);
+        assert.ok(a.equals(b), `page ${node.vaddr[i]!.toString(16)} of ${node.exe} is at ${node.paddr[i]!.toString(16)} in IMG/ram`);
+        compared++;
+      }
+    } finally {
+      closeSync(ram);
+      closeSync(file);
+    }
+    assert.ok(compared > 1000, `pages compared (${compared})`);
   });
 
   it('three concurrent restores answer on their own ports with distinct crypto.randomUUID() and the host clock', async () => {
@@ -202,6 +237,20 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
     assert.ok(t.readyMs > 0 && t.faults.every((f) => f.time <= t.readyMs), 'every page is from before readiness');
     assert.ok(t.faults.every((f) => f.physAddr < 512 * 1024 * 1024), 'guest-physical addresses within guest RAM');
     assert.ok(existsSync(join(out, 'node-vm.uffd.log')), 'the raw page log is kept beside the trace');
+    // Each restored page is named by the guest's page map: the node process's mappings, the
+    // kernel image, or guest kernel/other.
+    assert.match(r.stderr, /[\d.]+% named by the guest's page map/);
+    const j = JSON.parse(readFileSync(join(out, 'node-vm.json'), 'utf8')) as { map: PageMapJson; faults: Array<{ pid?: number; mapping: string | null; category?: string }> };
+    const node = pageMapFromJson(j.map).owners.find((o) => o.pid > 0)!;
+    const inNode = j.faults.filter((f) => f.pid === node.pid && f.mapping);
+    const share = (n: number): string => `${((100 * n) / j.faults.length).toFixed(0)}%`;
+    assert.ok(inNode.length > 0.4 * j.faults.length, `pages of the guest's node process: ${share(inNode.length)}`);
+    assert.ok(j.faults.filter((f) => f.mapping).length > 0.6 * j.faults.length, 'most pages are named');
+    const names = new Set(inNode.map((f) => f.mapping));
+    for (const n of [node.exe, '[anon]', '[heap]']) assert.ok(names.has(n), `pages of ${n}`);
+    assert.ok([...names].some((n) => /\/libc\.so/.test(n!)), 'pages of libc');
+    assert.ok(j.faults.some((f) => f.mapping === 'kernel' && f.pid === 0), 'pages of the guest kernel image');
+    assert.ok(j.faults.some((f) => !f.mapping && f.category === 'guest kernel/other'), 'pages no process maps');
 
     const html = join(out, 'view.html');
     const v = await thaw(['pages', 'view', join(out, 'node-vm.json'), '--export', html]);
@@ -225,6 +274,7 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
         return n;
       });
       assert.ok(drawn > 100, `the guest's pages are drawn (${drawn} pixels)`);
+      assert.match((await page.textContent(`[data-testid="tree-pid-${node.pid}"]`))!, /node/, 'the guest\'s node process in the tree');
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
@@ -250,9 +300,26 @@ describe('thaw build --engine vm: the Java hello in a microVM', { skip: VM || ne
   before(async () => {
     const jar = await run([join(root, 'examples/java-hello/build.sh')], { timeoutMs: 120_000 });
     assert.equal(jar.status, 0, jar.stderr);
-    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/java-hello/warmup.json', '--', 'java', '-jar', 'examples/java-hello/build/hello.jar'], { cwd: root, timeoutMs: BUILD_MS });
+    // With Native Memory Tracking: the agent asks the JVM for its NMT report at the checkpoint.
+    const r = await thaw(['build', '--engine', 'vm', '-o', img, '--warmup', 'examples/java-hello/warmup.json', '--', 'java', '-XX:NativeMemoryTracking=detail', '-jar', 'examples/java-hello/build/hello.jar'], { cwd: root, timeoutMs: BUILD_MS });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Java, JDK modules java\.base, jdk\.httpserver/);
+    assert.match(r.stdout, /guest page map: 1 process\(es\), \d+ present pages at the checkpoint \(.*guest-pages\.json, NMT of JVM \d+\)/);
+  });
+
+  it('thaw pages trace --image names the restored pages by the guest JVM\'s mappings and its NMT regions (java heap, metaspace, code cache)', async () => {
+    const nmt = readdirSync(img).filter((f) => /^guest-nmt-\d+\.txt$/.test(f));
+    assert.equal(nmt.length, 1, 'the JVM\'s NMT report is in the image');
+    assert.match(readFileSync(join(img, nmt[0]!), 'utf8'), /^\d+:\n[\s\S]*Native Memory Tracking:[\s\S]*Virtual memory map:/, 'as jcmd PID VM.native_memory detail prints it');
+    const out = join(dir, 'trace');
+    const r = await thaw(['pages', 'trace', '--image', img, '-o', out, '--ready', 'http://127.0.0.1:$PORT/hello', '--json'], { timeoutMs: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(out, 'java-hello.json'), 'utf8')) as { nmt: unknown[]; faults: Array<{ mapping: string | null; category?: string }> };
+    assert.equal(j.nmt.length, 1, 'the trace carries the NMT report for thaw pages view');
+    const cats = new Set(j.faults.map((f) => f.category));
+    for (const c of ['java heap', 'metaspace', 'code cache', 'libraries', 'kernel', 'guest kernel/other']) assert.ok(cats.has(c), `pages of ${c} (${[...cats].join(', ')})`);
+    assert.ok(j.faults.some((f) => f.mapping?.endsWith('/libjvm.so')), 'pages of libjvm.so');
+    assert.ok(j.faults.filter((f) => f.mapping).length > 0.6 * j.faults.length, 'most pages are named');
   });
 
   it('three concurrent restores answer with distinct UUID.randomUUID() and the host clock', async () => {

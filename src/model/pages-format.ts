@@ -54,7 +54,8 @@ export const TRACE_FORMAT = 'thaw.pages-trace/1';
 export interface OwnerJson {
   pid: number;
   exe: string;
-  mappings: Array<[start: number, end: number, name: string, perms?: string]>;
+  /** perms '' when unknown; offset (the mapping's file offset) only when known. */
+  mappings: Array<[start: number, end: number, name: string, perms?: string, offset?: number]>;
   pages: { count: number; vaddr: string; paddr: string; flags: string };
 }
 export interface PageMapJson {
@@ -72,7 +73,7 @@ export function pageMapToJson(map: PageMap): PageMapJson {
     owners: map.owners.map((o) => ({
       pid: o.pid,
       exe: o.exe,
-      mappings: o.mappings.map((m) => (m.perms ? [m.start, m.end, m.name, m.perms] : [m.start, m.end, m.name])),
+      mappings: o.mappings.map((m) => (m.offset !== undefined ? [m.start, m.end, m.name, m.perms ?? '', m.offset] : m.perms ? [m.start, m.end, m.name, m.perms] : [m.start, m.end, m.name])),
       pages: {
         count: o.vaddr.length,
         vaddr: encodeColumn(Array.from(o.vaddr, (v) => v / map.pageSize)),
@@ -91,7 +92,7 @@ export function pageMapFromJson(j: PageMapJson): PageMap {
     const vaddr = decodeColumn(o.pages.vaddr, n, true, ps);
     const paddr = decodeColumn(o.pages.paddr, n, true, ps);
     const flags = decodeColumn(o.pages.flags, n, false);
-    const mappings: Mapping[] = o.mappings.map(([start, end, name, perms]) => (perms ? { start, end, name, perms } : { start, end, name }));
+    const mappings: Mapping[] = o.mappings.map(([start, end, name, perms, offset]) => ({ start, end, name, ...(perms ? { perms } : {}), ...(offset !== undefined ? { offset } : {}) }));
     return Object.freeze({ pid: o.pid, exe: o.exe, mappings: Object.freeze(mappings), vaddr, paddr, flags });
   });
   return Object.freeze({ pageSize: ps, source: j.source, owners: Object.freeze(owners), problems: Object.freeze([]) });
