@@ -42,7 +42,9 @@ export const traceCmd: CommandSpec<TraceOptions> = {
     '           thaw pages trace -o out --image IMG          (a thaw restore: runs IMG/start)',
     'A VM image (thaw build --engine vm) is traced through its page server instead of perf: IMG/start',
     '--page-log DIR/NAME.uffd.log restores it, and the trace holds every guest-physical page the restore',
-    'loaded until the probe answered (arguments after -- go to IMG/start, e.g. -- --prefetch FILE).',
+    'loaded until the probe answered (arguments after -- go to IMG/start, e.g. -- --prefetch FILE), each named',
+    "by the guest's page map taken at the checkpoint (IMG/guest-pages.json: the guest process and mapping that",
+    "held the page, and a JVM's NMT region; else the kernel image, or guest kernel/other); the map goes into the JSON.",
   ].join('\n'),
   passThrough: true,
   options: [
