@@ -178,12 +178,15 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     // holds. Without one the image still restores; its traces name no mapping.
     say("reading the guest's page map");
     let guestPages: GuestPagesCapture | undefined;
+    const g0 = performance.now();
     try {
       guestPages = await captureGuestPages(running);
     } catch (e) {
       if (!(e instanceof ThawError) || e.code !== 'E_VM_AGENT') throw e;
       say(`note: no guest page map (${e.message})`);
     }
+
+    const guestPagesMs = performance.now() - g0;
 
     say('checkpointing the guest');
     const s0 = performance.now();
@@ -206,7 +209,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       const check = checkAgainstRam(guestPages.map, ramPath);
       if (check.checked > 0 && check.matched === check.checked) {
         writeFileSync(join(tmp, VM_FILES.guestPages), JSON.stringify(pageMapToJson(guestPages.map)));
-        guestPagesInfo = { processes: guestPages.processes, pages: guestPages.pages, agentMs: Math.round(guestPages.agentMs), elfHeaders: check.matched };
+        guestPagesInfo = { processes: guestPages.processes, pages: guestPages.pages, agentMs: Math.round(guestPages.agentMs), ms: Math.round(guestPagesMs), elfHeaders: check.matched };
         for (const [pid, text] of guestPages.nmt) {
           // A JVM with Native Memory Tracking: its report names the JVM's own regions (Java
           // heap, metaspace, code cache…) in traces. Only the detail level has the map of them.

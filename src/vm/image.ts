@@ -36,10 +36,12 @@ export interface VmManifest {
   workingSet?: { pages: number; readyMs: number };
   /**
    * The guest's page map at the checkpoint (IMG/guest-pages.json), if taken: processes and
-   * present pages of the app's process tree, the agent's time, and how many ELF headers were
-   * found in the RAM file where the map puts them (all of those checked, or no map is kept).
+   * present pages of the app's process tree, the agent's time in the guest and the whole
+   * capture's (the console transfer included), how many ELF headers were found in the RAM file
+   * where the map puts them (all of those checked, or no map is kept), the pids with an NMT
+   * report that maps regions.
    */
-  guestPages?: { processes: number; pages: number; agentMs: number; elfHeaders: number; nmt?: number[] };
+  guestPages?: { processes: number; pages: number; agentMs: number; ms: number; elfHeaders: number; nmt?: number[] };
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
