@@ -163,7 +163,8 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
       const parts: FoldPart[] = [];
       for (let k = 0; k + 1 < plan.cuts.length; k++) parts.push({ path, start: plan.cuts[k]!, end: plan.cuts[k + 1]!, eventFilter: k === 0 ? (collapse.eventFilter ?? '') : plan.event, lineBase: 0, collapse });
       // The first part folds in this thread, the others in workers.
-      const workerUrl = new URL('./fold-worker.js', import.meta.url);
+      // Through ../profile/: this module also runs bundled into dist/src/cli/fold-entry.cjs.
+      const workerUrl = new URL('../profile/fold-worker.js', import.meta.url);
       // Loaded here: most runs fold in one thread and need not pay for it at start.
       const { Worker } = await import('node:worker_threads');
       const others = parts.slice(1).map(
