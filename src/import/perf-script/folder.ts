@@ -269,6 +269,7 @@ export class PerfScriptFolder {
 
   /** End of a sample: count the sequence (pname, groups…). */
   private endSample(): void {
+    this.lineTable.restart();
     if (this.pname === undefined) return;
     const e = this.samples.add(this.pnameId, this.seq, this.seqLen, this.period);
     this.timelineRec?.record(this.time, this.period, e);
