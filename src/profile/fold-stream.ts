@@ -14,7 +14,7 @@ import { ThawError } from '../errors.js';
 import { PerfScriptFolder } from '../import/perf-script/folder.js';
 import type { FoldStats } from '../import/perf-script/types.js';
 import type { PerfMapInfo } from '../import/perf-script/kinds.js';
-import { Addr2line } from '../import/perf-script/addr2line.js';
+import { Addr2line, loadAddr2line } from '../import/perf-script/addr2line.js';
 import type { CollapseOptions } from '../import/perf-script/options.js';
 import type { FrameKind } from '../model/profile.js';
 
@@ -148,6 +148,7 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
     }
   }
   const collapse = opts.collapse ?? {};
+  if (collapse.inline) await loadAddr2line();
   // --srcline reads the line after each frame line, so a cut could fall between the two; --inline
   // runs addr2line once per address, which each worker would repeat.
   const serial = !!(collapse.srcline || collapse.inline);

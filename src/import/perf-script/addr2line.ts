@@ -8,12 +8,21 @@
  * (stdin input) runs addr2line alone, as the script does. Files that are missing or have no
  * symbols are counted for one summary line instead of one addr2line complaint per frame.
  */
-import { createRequire } from 'node:module';
-
-// Loaded on first use: most folds never run addr2line, and child_process brings net, dgram and
-// the streams with it (a few ms of every `thaw fold`).
 let childProcess: typeof import('node:child_process') | undefined;
-const cp = (): typeof import('node:child_process') => (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'));
+
+/**
+ * Loads what running addr2line needs; awaited before folding with --inline. Not imported up
+ * front: most folds never run addr2line, and child_process brings net, dgram and the streams with
+ * it (a few ms of every `thaw fold`).
+ */
+export async function loadAddr2line(): Promise<void> {
+  childProcess ??= await import('node:child_process');
+}
+
+function cp(): typeof import('node:child_process') {
+  if (!childProcess) throw new Error('Addr2line used before loadAddr2line()');
+  return childProcess;
+}
 
 /** Modules the script never passes to addr2line: JIT maps, the kernel, `[vdso]`-like names. */
 const NOT_ELF = /(perf-\d+.map|kernel\.|\[[^\]]+\])/;
