@@ -254,7 +254,8 @@ export class PerfScriptFolder {
   /** The folded lines, sorted byte-wise as the Perl script sorts them. */
   lines(): string[] {
     const st = this.stacks;
-    const keys = [...st.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // The default order is by UTF-16 code units: for latin1 text, by bytes, as Perl's sort.
+    const keys = [...st.keys()].sort();
     return keys.map((k) => `${k} ${st.get(k)}`);
   }
 
