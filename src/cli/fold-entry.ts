@@ -1,9 +1,8 @@
 /**
  * `thaw fold` without the rest of the CLI: bin/thaw starts this file for `thaw fold …`, as one
  * CommonJS bundle (dist/src/cli/fold-entry.cjs, built by scripts/bundle-fold.js), so a fold
- * loads neither Node's ES module loader nor commander nor the other commands' modules. Those
- * cost about 40 ms of a run that folds 20 MB in about 100 ms, and stackcollapse-perf.pl starts
- * in 10 ms.
+ * loads neither Node's ES module loader nor commander nor the other commands' modules: about
+ * 27 ms less CPU for every fold (BENCHMARKS.md), on runs of 100–200 ms for 20 MB.
  *
  * Only the plain shapes are handled here (plainFoldArgs): the path and foldCommand's own
  * options, each once. Anything else (--help, a bad or unknown option, a missing path) goes to
@@ -17,7 +16,7 @@ import { prepareProcess, reportError } from './process.js';
  * V8's tiering suits long-running servers; a fold is over in a few hundred ms, and on a busy
  * machine compiling optimised code for every warm function costs more CPU than it saves. Less
  * inlining and a larger budget before a function is optimised: on Node 20, 20 MB folded in
- * about 16% less CPU and 13% less wall time at a load average of 10, 136 MB unchanged
+ * about 14% less CPU and 13% less wall time at a load average of 7–9, 136 MB unchanged
  * (BENCHMARKS.md). V8 12+ (Node 22+) renamed the budget flag, and an unknown flag is reported on
  * stderr, so it is given to V8 11 only.
  */
