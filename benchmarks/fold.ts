@@ -8,8 +8,8 @@
  * 2. Cuts it at sample boundaries into inputs of FOLD_SIZES_MB (default 136,20 MB).
  * 3. For each input, checks both give the same lines, then times, interleaved, FOLD_RUNS
  *    rounds (default 5) of: the Perl script, thaw fold with default options, thaw fold
- *    --threads 1 and thaw fold --threads 2 (end to end through GNU time: process start
- *    included); prints medians, ratios, peak RSS, the machine and its load as markdown for
+ *    --threads 1 and thaw fold --threads 2 (end to end through GNU time, process start
+ *    included; thaw as users start it, bin/thaw); prints medians, ratios, peak RSS, the machine and its load as markdown for
  *    BENCHMARKS.md; writes benchmarks/fold.results.json. Captures stay in $TMPDIR/thaw-bench-fold.
  *
  * The reference is FlameGraph's stackcollapse-perf.pl as vendored in test/fixtures/flamegraph/
@@ -95,12 +95,14 @@ const median = (xs: number[]): number => {
 };
 const sec = (ms: number): string => (ms / 1000).toFixed(2) + ' s';
 const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
-const cli = join(root, 'dist/src/cli/main.js');
+// What a user runs: bin/thaw (with this environment, NODE_EXTRA_CA_CERTS included where set), on
+// the Node it finds on PATH unless THAW_CLI_NODE names one.
+const cli = join(root, 'bin/thaw');
 const variants = [
   { name: 'stackcollapse-perf.pl', argv: (f: string) => ['perl', perl, f] },
-  { name: 'thaw fold', argv: (f: string) => [process.execPath, cli, 'fold', f] },
-  { name: 'thaw fold --threads 1', argv: (f: string) => [process.execPath, cli, 'fold', '--threads', '1', f] },
-  { name: 'thaw fold --threads 2', argv: (f: string) => [process.execPath, cli, 'fold', '--threads', '2', f] },
+  { name: 'thaw fold', argv: (f: string) => [cli, 'fold', f] },
+  { name: 'thaw fold --threads 1', argv: (f: string) => [cli, 'fold', '--threads', '1', f] },
+  { name: 'thaw fold --threads 2', argv: (f: string) => [cli, 'fold', '--threads', '2', f] },
 ];
 const loadStart = load();
 const results = [];
@@ -159,7 +161,7 @@ const result = {
 };
 writeFileSync(join(root, 'benchmarks/fold.results.json'), JSON.stringify(result, null, 2) + '\n');
 console.log(`Reference: \`perl ${perl}\` (sha256 ${perlSha256}). ${result.date}, \`${result.command}\` (FOLD_RUNS=${runs}).
-Machine: ${result.machine}; load average ${loadStart} at the start, ${result.loadAverageAtEnd} at the end. Rounds interleave the four commands (order rotated each round); times are end to end, process start included.
+Machine: ${result.machine}; load average ${loadStart} at the start, ${result.loadAverageAtEnd} at the end. Rounds interleave the four commands (order rotated each round); times are end to end, process start included, thaw started as users start it (bin/thaw).
 
 ${md.join('\n')}`);
 if (!results.every((r) => r.identical)) {

@@ -102,6 +102,28 @@ test('input without samples, or a missing file: one clear error line', async () 
   assert.match(missing.stderr, /\[E_FOLD_INPUT\] cannot read .*nope\.txt/);
 });
 
+test('thaw fold starts on its own bundle and answers as the full CLI does, help and errors included', async () => {
+  // bin/thaw starts dist/src/cli/fold-entry.cjs for `thaw fold`; the full CLI is main.js.
+  assert.ok(existsSync(join(root, 'dist/src/cli/fold-entry.cjs')), 'npm run build writes the fold bundle');
+  const full = (args: string[]) => run([process.execPath, join(root, 'dist/src/cli/main.js'), ...args]);
+  for (const args of [['fold', capture], ['fold', '--all', '--threads=1', capture], ['fold', '--pid', '--event-filter', 'cpu-clock', capture]]) {
+    const [fast, slow] = await Promise.all([thaw(args), full(args)]);
+    assert.equal(fast.status, 0, fast.stderr);
+    assert.ok(fast.stdout.length > 1000);
+    assert.equal(fast.stdout, slow.stdout, args.join(' '));
+    assert.equal(fast.stderr, slow.stderr);
+  }
+  // Shapes the bundle leaves to the full CLI: the same help, the same one-line usage errors.
+  for (const args of [['fold', '--help'], ['fold'], ['fold', '--threads', '0', capture], ['fold', '--bogus', capture]]) {
+    const [fast, slow] = await Promise.all([thaw(args), full(args)]);
+    assert.equal(fast.status, slow.status, args.join(' '));
+    assert.equal(fast.stdout, slow.stdout);
+    assert.equal(fast.stderr, slow.stderr);
+    if (args[1] === '--help') assert.match(fast.stdout, /^Usage: thaw fold \[options\] <perf_script_txt>/);
+    else assert.match(fast.stderr, /^thaw: error: \[E_USAGE\] [^\n]+\n  fix: [^\n]+\n$/);
+  }
+});
+
 // FlameGraph's own suite (test/fixtures/flamegraph/README.md says where each file came from).
 const fg = join(root, 'test/fixtures/flamegraph');
 /** A fixture's text, gunzipped when it was stored compressed. */

@@ -4,7 +4,7 @@ import { wholeNumber } from './options.js';
 import { progressLine } from './progress.js';
 import type { CommandSpec } from './spec.js';
 
-interface FoldOptions {
+export interface FoldOptions {
   threads?: number;
   pid?: boolean;
   tid?: boolean;
@@ -82,3 +82,46 @@ export const foldCommand: CommandSpec<FoldOptions> = {
     return 0;
   },
 };
+
+/**
+ * `fold ARGS…` in its plain shapes (the path, then foldCommand's options, each at most once, as
+ * `--flag`, `--opt value` or `--opt=value`) → what the full CLI would parse them into; null for
+ * anything else (help, unknown or repeated options, a bad value, not one path), which the full
+ * CLI then parses and answers. bin/thaw's fast start for `thaw fold` (fold-entry.ts) uses it.
+ */
+export function plainFoldArgs(argv: readonly string[]): { path: string; opts: FoldOptions } | null {
+  if (argv[0] !== 'fold') return null;
+  const specs = new Map<string, { key: string; takesValue: boolean; parse?: (v: string) => unknown }>();
+  for (const o of foldCommand.options ?? []) {
+    const m = /^--([a-z-]+)( <\w+>)?$/.exec(o.flags);
+    if (!m) continue;
+    specs.set(m[1]!, { key: m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), takesValue: !!m[2], parse: o.parse });
+  }
+  const opts: Record<string, unknown> = {};
+  let path: string | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      if ((a.startsWith('-') && a !== '-') || path !== undefined) return null;
+      path = a;
+      continue;
+    }
+    const spec = specs.get(m[1]!);
+    if (!spec || opts[spec.key] !== undefined) return null;
+    if (!spec.takesValue) {
+      if (m[2] !== undefined) return null;
+      opts[spec.key] = true;
+      continue;
+    }
+    const v = m[2] ?? argv[++i];
+    if (v === undefined || v === '' || v.startsWith('-')) return null;
+    try {
+      opts[spec.key] = spec.parse ? spec.parse(v) : v;
+    } catch {
+      return null;
+    }
+  }
+  return path === undefined ? null : { path, opts: opts as FoldOptions };
+}
+

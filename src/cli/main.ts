@@ -1,25 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { formatError, ThawError } from '../errors.js';
 import { commands } from './commands.js';
+import { prepareProcess, reportError } from './process.js';
 import type { CommandSpec } from './spec.js';
 
-// bin/thaw started this process without NODE_EXTRA_CA_CERTS (Node 20 reads it eagerly at start):
-// the apps, builds and tools thaw runs get it back.
-if (process.env.THAW_NODE_EXTRA_CA_CERTS !== undefined) {
-  process.env.NODE_EXTRA_CA_CERTS = process.env.THAW_NODE_EXTRA_CA_CERTS;
-  delete process.env.THAW_NODE_EXTRA_CA_CERTS;
-}
-
-// Output piped into a reader that stops early (`thaw --help | head`, `thaw fold … | head`) ends
-// the command quietly, as for any Unix tool, instead of an unhandled EPIPE.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-}
+prepareProcess();
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -76,8 +62,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    process.stderr.write(formatError(err) + '\n');
-    process.exitCode = err instanceof ThawError ? err.exitCode : 70;
+    reportError(err);
   }
 }
 

@@ -14,7 +14,7 @@ import { ThawError } from '../errors.js';
 import { PerfScriptFolder } from '../import/perf-script/folder.js';
 import type { FoldStats } from '../import/perf-script/types.js';
 import type { PerfMapInfo } from '../import/perf-script/kinds.js';
-import { Addr2line } from '../import/perf-script/addr2line.js';
+import { Addr2line, loadAddr2line } from '../import/perf-script/addr2line.js';
 import type { CollapseOptions } from '../import/perf-script/options.js';
 import type { FrameKind } from '../model/profile.js';
 
@@ -148,6 +148,7 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
     }
   }
   const collapse = opts.collapse ?? {};
+  if (collapse.inline) await loadAddr2line();
   // --srcline reads the line after each frame line, so a cut could fall between the two; --inline
   // runs addr2line once per address, which each worker would repeat.
   const serial = !!(collapse.srcline || collapse.inline);
@@ -163,7 +164,8 @@ export async function foldFile(path: string, opts: FoldOptions = {}): Promise<{ 
       const parts: FoldPart[] = [];
       for (let k = 0; k + 1 < plan.cuts.length; k++) parts.push({ path, start: plan.cuts[k]!, end: plan.cuts[k + 1]!, eventFilter: k === 0 ? (collapse.eventFilter ?? '') : plan.event, lineBase: 0, collapse });
       // The first part folds in this thread, the others in workers.
-      const workerUrl = new URL('./fold-worker.js', import.meta.url);
+      // Through ../profile/: this module also runs bundled into dist/src/cli/fold-entry.cjs.
+      const workerUrl = new URL('../profile/fold-worker.js', import.meta.url);
       // Loaded here: most runs fold in one thread and need not pay for it at start.
       const { Worker } = await import('node:worker_threads');
       const others = parts.slice(1).map(

@@ -8,7 +8,21 @@
  * (stdin input) runs addr2line alone, as the script does. Files that are missing or have no
  * symbols are counted for one summary line instead of one addr2line complaint per frame.
  */
-import { spawnSync } from 'node:child_process';
+let childProcess: typeof import('node:child_process') | undefined;
+
+/**
+ * Loads what running addr2line needs; awaited before folding with --inline. Not imported up
+ * front: most folds never run addr2line, and child_process brings net, dgram and the streams with
+ * it (a few ms of every `thaw fold`).
+ */
+export async function loadAddr2line(): Promise<void> {
+  childProcess ??= await import('node:child_process');
+}
+
+function cp(): typeof import('node:child_process') {
+  if (!childProcess) throw new Error('Addr2line used before loadAddr2line()');
+  return childProcess;
+}
 
 /** Modules the script never passes to addr2line: JIT maps, the kernel, `[vdso]`-like names. */
 const NOT_ELF = /(perf-\d+.map|kernel\.|\[[^\]]+\])/;
@@ -163,7 +177,7 @@ export class Addr2line {
 
   private run(cmd: string, args: string[], mod: string, input?: string): string {
     this.runs++;
-    const r = spawnSync(cmd, args, { encoding: 'latin1', maxBuffer: 1 << 30, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const r = cp().spawnSync(cmd, args, { encoding: 'latin1', maxBuffer: 1 << 30, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (r.error) {
       if (!this.failures.has(mod)) this.failures.set(mod, `${cmd}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
       return '';

@@ -14,12 +14,14 @@ import { FrameKinds, type PerfMapInfo } from './kinds.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { INCOMPLETE, LineTable, MISS, SampleTable, grow } from './tables.js';
 import { SampleTimeline, type FoldStats, type FolderOptions, type FolderTimeline } from './types.js';
-import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, TIME_RE, isJavaName, isWord, isWs, latin1 } from './text.js';
+import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, TIME_RE, isJavaName, isWs, latin1 } from './text.js';
 
 /** Group id for a frame line that yields no frames (`(process name)` lines). */
 const NO_FRAMES = -1;
 /** Cache marker: the fast split failed; the line needs the exact regex, address included. */
 const NEEDS_REGEX = -2;
+/** A frame line's head: white space (Perl's \s), the address (\w+), white space. */
+const FRAME_HEAD = /^([ \t\n\v\f\r]*)([0-9A-Za-z_]*)([ \t\n\v\f\r]*)/;
 
 export class PerfScriptFolder {
   /** Thread ids seen on event lines (a process's main thread has its pid). */
@@ -150,26 +152,36 @@ export class PerfScriptFolder {
       const carry = this.carryBytes;
       this.carryBytes = null;
       if (nl < 0) {
-        const joined = new Uint8Array(carry.length + chunk.length);
+        const joined = Buffer.allocUnsafe(carry.length + chunk.length);
         joined.set(carry);
         joined.set(chunk, carry.length);
         this.carryBytes = joined;
         return;
       }
-      const line = new Uint8Array(carry.length + nl + 1);
+      const line = Buffer.allocUnsafe(carry.length + nl + 1);
       line.set(carry);
       line.set(chunk.subarray(0, nl + 1), carry.length);
       this.byteLine(line, 0, line.length);
       pos = nl + 1;
     }
     const len = buf.length;
-    while (pos < len) {
-      const next = this.byteLine(buf, pos, len);
-      if (next < 0) break;
-      pos = next;
-    }
+    pos = this.byteLines(buf, pos, len);
     // A copy: Node Buffer.slice() is a view, and the reader reuses its buffer.
     if (pos < len) this.carryBytes = Uint8Array.prototype.slice.call(buf, pos);
+  }
+
+  /**
+   * The complete lines from pos; returns where the first incomplete one starts. A loop of its
+   * own, whose every branch runs on every line: the optimised code V8 makes of it while it runs
+   * (on-stack replacement) meets no branch it has not seen at the end of each chunk.
+   */
+  private byteLines(buf: Uint8Array, pos: number, len: number): number {
+    while (pos < len) {
+      const next = this.byteLine(buf, pos, len);
+      if (next < 0) return pos;
+      pos = next;
+    }
+    return pos;
   }
 
   /** Ends the input; the last line may lack its newline. */
@@ -180,7 +192,7 @@ export class PerfScriptFolder {
     }
     if (this.carryBytes) {
       // A last line without its newline reads the same as with it (Perl's chomp).
-      const b = new Uint8Array(this.carryBytes.length + 1);
+      const b = Buffer.allocUnsafe(this.carryBytes.length + 1);
       b.set(this.carryBytes);
       b[b.length - 1] = 10;
       this.carryBytes = null;
@@ -242,7 +254,8 @@ export class PerfScriptFolder {
   /** The folded lines, sorted byte-wise as the Perl script sorts them. */
   lines(): string[] {
     const st = this.stacks;
-    const keys = [...st.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // The default order is by UTF-16 code units: for latin1 text, by bytes, as Perl's sort.
+    const keys = [...st.keys()].sort();
     return keys.map((k) => `${k} ${st.get(k)}`);
   }
 
@@ -269,6 +282,7 @@ export class PerfScriptFolder {
 
   /** End of a sample: count the sequence (pname, groups…). */
   private endSample(): void {
+    this.lineTable.restart();
     if (this.pname === undefined) return;
     const e = this.samples.add(this.pnameId, this.seq, this.seqLen, this.period);
     this.timelineRec?.record(this.time, this.period, e);
@@ -380,15 +394,13 @@ export class PerfScriptFolder {
   private frame(l: string): void {
     this.lastFrameGroup = NEEDS_REGEX;
     // Fast split: ws, \w+ address, ws, then the function and ` (module)` found from the right.
-    const len = l.length;
-    let i = 0;
-    while (i < len && isWs(l.charCodeAt(i))) i++;
-    const pcStart = i;
-    while (i < len && isWord(l.charCodeAt(i))) i++;
-    if (i === pcStart) return this.bad(l);
-    const pcEnd = i;
-    while (i < len && isWs(l.charCodeAt(i))) i++;
-    const s1 = i;
+    // (A regular expression rather than loops over the characters: this runs once per distinct
+    // line, too rarely to pay for V8 optimising a loop of it.)
+    const split = FRAME_HEAD.exec(l)!;
+    const pcStart = split[1]!.length;
+    const pcEnd = pcStart + split[2]!.length;
+    if (pcEnd === pcStart) return this.bad(l);
+    const s1 = pcEnd + split[3]!.length;
     if (this.o.srcline) {
       // Not cached: what a frame line gives depends on the source lines after it.
       const m = STACK_RE.exec(l);

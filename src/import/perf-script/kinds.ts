@@ -23,9 +23,23 @@ export class FrameKinds {
   private readonly mapFrames = new Map<string, string>();
   private readonly v8Maps = new Set<string>();
   private settled: Map<string, FrameKind> | null = null;
+  // Lines noted but not yet classified: `thaw fold` never asks for kinds, so the work waits
+  // until something does (each argument of note(), in order).
+  private pending: Array<readonly string[] | string> = [];
 
   /** The frames of one frame line, from module mod, in a thread named comm. */
   note(funcs: readonly string[], mod: string, comm: string): void {
+    this.pending.push(funcs, mod, comm);
+  }
+
+  private settle(): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    this.pending = [];
+    for (let i = 0; i < p.length; i += 3) this.classify(p[i] as readonly string[], p[i + 1] as string, p[i + 2] as string);
+  }
+
+  private classify(funcs: readonly string[], mod: string, comm: string): void {
     const map = PERF_MAP.test(mod);
     if (map && NODE_COMM.test(comm)) this.v8Maps.add(mod);
     for (const func of funcs) {
@@ -43,6 +57,7 @@ export class FrameKinds {
 
   /** Frame name → kind; an unnamed entry of a Node process's perf map is V8's code, not the JVM's. */
   get kinds(): Map<string, FrameKind> {
+    this.settle();
     if (this.settled) return this.settled;
     const k = new Map(this.first);
     for (const [name, mod] of this.mapFrames) if (this.v8Maps.has(mod)) k.set(name, classifyFrame(name, mod, 'v8'));
@@ -51,11 +66,13 @@ export class FrameKinds {
   }
 
   get perfMaps(): PerfMapInfo {
+    this.settle();
     return { frames: [...this.mapFrames], v8: [...this.v8Maps] };
   }
 
   /** Adds what another folder learnt (a part of the same input folded elsewhere). */
   merge(kinds: Iterable<[string, FrameKind]>, maps?: PerfMapInfo): void {
+    this.settle();
     this.settled = null;
     for (const [k, v] of kinds) if (!this.first.has(k)) this.first.set(k, v);
     if (!maps) return;

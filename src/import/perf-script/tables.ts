@@ -47,6 +47,12 @@ export class LineTable {
   private lastView: DataView | null = null;
   private missSlot = 0;
   private missHash = 0;
+  // The line that followed each entry last time (+1; 0: none), and the last entry found. Stacks
+  // repeat, so the next line is usually the one that followed this one before: it is compared
+  // first, with no scan for the newline and no hash.
+  private follower = new Int32Array(1024);
+  private firstFollower = 0;
+  private last = -1;
 
   private viewOf(buf: Uint8Array): DataView {
     if (buf !== this.lastBuf) {
@@ -56,8 +62,23 @@ export class LineTable {
     return this.lastView!;
   }
 
+  /** The next line starts a new sample (its first frame line follows no line of this one). */
+  restart(): void {
+    this.last = -1;
+  }
+
   /** The value stored for the line at buf[start…newline), MISS, or INCOMPLETE. */
   find(buf: Uint8Array, start: number, len: number, tag: number): number {
+    const guess = (this.last < 0 ? this.firstFollower : this.follower[this.last]!) - 1;
+    if (guess >= 0 && this.tag[guess] === tag) {
+      const klen = this.len[guess]!;
+      const end = start + klen;
+      if (end < len && buf[end] === 10 && this.same(buf, start, guess, klen)) {
+        this.eol = end;
+        this.last = guess;
+        return this.value[guess]!;
+      }
+    }
     let i = start;
     let c = 0;
     let h = 2166136261 ^ tag;
@@ -84,20 +105,34 @@ export class LineTable {
     for (;;) {
       const e = this.slots[slot]! - 1;
       if (e < 0) break;
-      if (this.hash[e] === h && this.len[e] === klen && this.tag[e] === tag) {
-        const off = this.off[e]!;
-        const arena = this.arena;
-        const av = this.arenaView;
-        let k = 0;
-        while (k + 4 <= klen && av.getInt32(off + k, true) === dv.getInt32(start + k, true)) k += 4;
-        while (k < klen && arena[off + k] === buf[start + k]) k++;
-        if (k === klen) return this.value[e]!;
+      if (this.hash[e] === h && this.len[e] === klen && this.tag[e] === tag && this.same(buf, start, e, klen)) {
+        this.follow(e);
+        return this.value[e]!;
       }
       slot = (slot + 1) & mask;
     }
     this.missSlot = slot;
     this.missHash = h;
     return MISS;
+  }
+
+  /** buf[start, start + klen) holds entry e's bytes. */
+  private same(buf: Uint8Array, start: number, e: number, klen: number): boolean {
+    const off = this.off[e]!;
+    const arena = this.arena;
+    const av = this.arenaView;
+    const dv = this.viewOf(buf);
+    let k = 0;
+    while (k + 4 <= klen && av.getInt32(off + k, true) === dv.getInt32(start + k, true)) k += 4;
+    while (k < klen && arena[off + k] === buf[start + k]) k++;
+    return k === klen;
+  }
+
+  /** Entry e was found after the last one: guess it after that one next time. */
+  private follow(e: number): void {
+    if (this.last < 0) this.firstFollower = e + 1;
+    else this.follower[this.last] = e + 1;
+    this.last = e;
   }
 
   /** Stores the value of the line the last find() missed (buf[start…eol)). */
@@ -110,6 +145,7 @@ export class LineTable {
       this.len = grow(this.len, e + 1);
       this.tag = grow(this.tag, e + 1);
       this.value = grow(this.value, e + 1);
+      this.follower = grow(this.follower, e + 1);
     }
     if (this.used + klen > this.arena.length) {
       this.arena = grow(this.arena, this.used + klen);
@@ -124,6 +160,7 @@ export class LineTable {
     this.used += klen;
     this.slots[this.missSlot] = e + 1;
     if (this.count * 2 > this.slots.length) this.slots = rehash(this.slots, this.hash, this.count);
+    this.follow(e);
   }
 }
 

@@ -32,6 +32,9 @@ export function isWord(c: number): boolean {
  * windows-1252 in the WHATWG encoding spec and would remap 0x80–0x9f.)
  */
 export function latin1(buf: Uint8Array, start: number, end: number): string {
+  // A Node Buffer decodes latin1 natively, byte n → U+00nn as here, without a copy of the bytes.
+  const b = buf as Uint8Array & { latin1Slice?: (start: number, end: number) => string };
+  if (b.latin1Slice !== undefined) return b.latin1Slice(start, end);
   const sub = buf.subarray(start, end);
   let s = '';
   for (let i = 0; i < sub.length; i += 8192) s += String.fromCharCode.apply(null, sub.subarray(i, i + 8192) as unknown as number[]);
