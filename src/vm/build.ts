@@ -48,6 +48,8 @@ export interface VmBuildOptions {
   /** How long the guest may take to boot and answer, ms. */
   bootTimeoutMs?: number;
   node?: string;
+  /** Host files and directories mirrored into the guest besides what thaw finds itself. */
+  include?: string[];
   progress?: (msg: string) => void;
 }
 
@@ -74,7 +76,7 @@ function nmtProblem(text: string): string | undefined {
   }
 }
 
-export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmManifest; dir: string; accelWhy: string; cachedGuest: boolean }> {
+export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmManifest; dir: string; accelWhy: string; cachedGuest: boolean; notes: string[] }> {
   const say = o.progress ?? (() => undefined);
   if (!o.command.length) throw new ThawError('E_USAGE', 'thaw build --engine vm needs the command that starts the server, after --', { hint: 'thaw build --engine vm -o img -- node server.js   (or -- java -jar app.jar)' });
   const out = resolve(o.out);
@@ -82,7 +84,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
   const warmup = o.warmupFile ? readWarmup(o.warmupFile) : [];
   if (o.ready !== undefined && !o.ready.startsWith('/')) throw new ThawError('E_USAGE', `--ready ${o.ready} must be a path starting with /`, { hint: '--ready /health' });
   const ready = o.ready ?? warmup.find((w) => w.method === 'GET')?.path ?? '/';
-  const app = describeApp(o.command, process.cwd());
+  const app = await describeApp(o.command, process.cwd(), o.include ?? []);
   const tools = checkRequirements(app.runtime);
   const accel = detectAccel();
   const t0 = performance.now();
@@ -294,7 +296,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     renameSync(tmp, out);
     forgetTmp();
     if (old) rmSync(old, { recursive: true, force: true });
-    return { manifest, dir: out, accelWhy: accel.why, cachedGuest: guest.cached };
+    return { manifest, dir: out, accelWhy: accel.why, cachedGuest: guest.cached, notes: app.notes };
   } catch (err) {
     if (vm) await vm.stop();
     rmSync(tmp, { recursive: true, force: true });
