@@ -23,6 +23,7 @@ import { checkOut, lockOutput } from '../snapshot/build.js';
 import { readWarmup, warmupProbe } from '../snapshot/warmup-file.js';
 import { thawVersion } from '../version.js';
 import { assembleGuest, describeApp, GUEST_PORT, linkOrCopy } from './guest.js';
+import { missingInGuest, withoutBootNoise } from './command-files.js';
 import { VM_FILES, launcher, type VmManifest } from './image.js';
 import { detectAccel, hostTscKhz } from './kvm.js';
 import { Qmp } from './qmp.js';
@@ -112,6 +113,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     // answers, but not 2xx, for 10 s is not going to: say which status and suggest --ready.
     const probe = resolveProbe({ url: `http://127.0.0.1:$PORT${ready}` }, hostPort);
     let answering: { since: number; status: number } | undefined;
+    let missing: ReturnType<typeof missingInGuest>;
     const timer = setInterval(() => {
       say(`booting the guest (${accel.kind.toUpperCase()}) and waiting for GET ${ready}: ${((performance.now() - b0) / 1000).toFixed(0)} s`);
       if (!running.agentUp()) return; // until the agent runs, the console echoes what it is sent
@@ -126,7 +128,10 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
         deadline: performance.now() + (o.bootTimeoutMs ?? 240_000),
         abort: () => {
           const st = running.appExit();
-          if (st !== undefined) return `the app exited with status ${st} inside the guest before it answered`;
+          if (st !== undefined) {
+            missing = missingInGuest(running.appOutput());
+            return `the app exited with status ${st} inside the guest before it answered${missing ? `: ${missing.what}` : ''}`;
+          }
           if (running.listen() === 'loopback') return `the app listens on 127.0.0.1:${GUEST_PORT} inside the guest, which the host's forwarded port cannot reach`;
           if (answering && performance.now() - answering.since > 10_000) return `the app has answered HTTP ${answering.status}, not 2xx, for 10 s`;
           return running.child.done ? 'QEMU exited before the app answered' : null;
@@ -137,12 +142,14 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       const wrongPath = answering !== undefined && running.listen() !== 'loopback';
       const notReady = err.code === 'E_NOT_READY' || running.listen() === 'loopback' || wrongPath;
       throw new ThawError(notReady ? 'E_NOT_READY' : 'E_VM_BOOT', `${o.command.join(' ')} did not answer GET ${ready} in the guest: ${err.message}`, {
-        hint: wrongPath
-          ? `give a path the app answers 2xx: --ready /health (before --), or a warm-up file whose first GET is one`
-          : notReady
-            ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
-            : 'see what the app printed below',
-        detail: tail(running.appOutput() + '\n' + running.child.stderr(), 20),
+        hint: missing
+          ? missing.hint
+          : wrongPath
+            ? `give a path the app answers 2xx: --ready /health (before --), or a warm-up file whose first GET is one`
+            : notReady
+              ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
+              : 'see what the app printed below',
+        detail: tail(withoutBootNoise(running.appOutput()) + '\n' + running.child.stderr(), 20),
       });
     } finally {
       clearInterval(timer);

@@ -255,3 +255,35 @@ export async function lddLibraries(programs: string[], modules: string[] = []): 
   }
   return [...libs];
 }
+
+/**
+ * What the app's output in the guest says is missing there, with the fix: the first file,
+ * command, module or library it could not find (execvp's, a shell's, Python's, Perl's and the
+ * dynamic loader's wording). Undefined when the output names none.
+ */
+export function missingInGuest(output: string): { what: string; hint: string } | undefined {
+  const include = (p: string): string => (isAbsolute(p) ? `thaw build --engine vm --include ${p} …` : `give its full path, or --include the file or directory that holds it`);
+  const rules: Array<[RegExp, (m: RegExpMatchArray) => { what: string; hint: string }]> = [
+    [/thaw-agent: cannot run (\S+): No such file or directory/, (m) => ({ what: `${m[1]} (or the interpreter or loader it names) is not in the guest`, hint: include(m[1]!) })],
+    [/error while loading shared libraries: (\S+): cannot open shared object file/, (m) => ({ what: `the library ${m[1]} is not in the guest`, hint: `--include the directory that holds ${m[1]} (ldd did not list it: it is loaded by name at run time)` })],
+    [/(?:^|\n)[^\n]*?(?:sh|bash|dash)(?:: line \d+)?(?:: \d+)?: ([^\s:]+): (?:command )?not found/, (m) => ({ what: `the command ${m[1]} is not in the guest (a script runs it)`, hint: m[1]!.includes('/') ? include(m[1]!) : `--include $(command -v ${m[1]}), or exec it from the script (thaw follows \`exec NAME\`)` })],
+    [/can't open file '([^']+)': \[Errno 2\]/, (m) => ({ what: `${m[1]} is not in the guest`, hint: include(m[1]!) })],
+    [/FileNotFoundError: \[Errno 2\] No such file or directory: '([^']+)'/, (m) => ({ what: `${m[1]} is not in the guest`, hint: include(m[1]!) })],
+    [/ModuleNotFoundError: No module named '([^']+)'/, (m) => ({ what: `the Python module ${m[1]} is not in the guest`, hint: `--include the directory that holds it (python3 -c 'import ${m[1]!.split('.')[0]}; print(${m[1]!.split('.')[0]}.__file__)' shows it)` })],
+    [/Can't locate (\S+) in @INC/, (m) => ({ what: `the Perl module ${m[1]} is not in the guest`, hint: `--include the directory that holds it (perldoc -l shows it)` })],
+    [/(?:^|\s)(\/[^\s:'"]+): No such file or directory/, (m) => ({ what: `${m[1]} is not in the guest`, hint: include(m[1]!) })],
+  ];
+  for (const [re, f] of rules) {
+    const m = re.exec(output);
+    if (m) return f(m);
+  }
+  return undefined;
+}
+
+/** Kernel lines of a guest's console that say nothing about the app (the microvm machine has no PCI bus). */
+export function withoutBootNoise(output: string): string {
+  return output
+    .split('\n')
+    .filter((l) => !/^\[\s*\d+\.\d+\] PCI: Fatal: No config space access function found/.test(l))
+    .join('\n');
+}
