@@ -49,8 +49,10 @@ timestamps, nonces) are shown, not failed. A difference fails the build and no i
 
 With --engine vm, thaw checkpoints any server (Java included) inside a QEMU microVM instead:
 the command after -- runs in a guest built from the host's kernel, busybox and the command's
-runtime (Node and its libraries, or a jlink'd JDK), listening on $PORT (8080) and $HOST
-(0.0.0.0) inside; once GET --ready (default: the first GET of the warm-up, else /) answers
+runtime (Node and its libraries; a jlink'd JDK; for any other command the program as found on
+PATH, its libraries, its #! interpreter and, for python/perl/ruby, the library tree the
+interpreter reports, the paths the command names and a small working directory; --include
+PATH for anything else), listening on $PORT (8080) and $HOST (0.0.0.0) inside; once GET --ready (default: the first GET of the warm-up, else /) answers
 2xx and the warm-up requests are served over the network, the VM is checkpointed. IMG/start
 restores it on $PORT, IMG/boot boots the same guest cold. Needs qemu-system-x86,
 linux-image-amd64, busybox-static, xz-utils, gcc and libc6-dev (and a JDK for Java).
@@ -59,6 +61,8 @@ Examples:
   thaw build server.js -o img && img/start
   thaw build --engine vm -o img --warmup warmup.json -- node server.js
   thaw build --engine vm -o img --ready /hello -- java -jar app.jar
+  thaw build --engine vm -o img -- python3 -m http.server 8080
+  thaw build --engine vm -o img --include /etc/app.toml -- ./server
   thaw build src/main.ts -o img --warmup warmup.json --node ~/.nvm/versions/node/v24/bin/node
   thaw build server.js -o img --sea     # img/start is a single executable with Node inside
   thaw build server.js -o img --node-flags --perf-basic-prof   # restores profile with JS names`,
