@@ -240,10 +240,10 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function initScript(app: AppSpec, modules: string[], pathDirs: string[]): string {
   const env: Record<string, string> = { PORT: String(GUEST_PORT), HOST: '0.0.0.0', HOME: '/root', PATH: [...new Set([...pathDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/thaw/bin'])].join(':'), TMPDIR: '/tmp' };
-  if (app.runtime === 'node') {
-    env.NODE_OPTIONS = '--require /thaw/reseed.cjs';
-    env.THAW_RESEED_ACK = RESEED_ACK;
-  }
+  // Any app may reseed what it keeps itself after a restore: the agent sends SIGPWR to an app
+  // that catches it and waits for a line on this FIFO (the Node preload does so).
+  env.THAW_RESEED_ACK = RESEED_ACK;
+  if (app.runtime === 'node') env.NODE_OPTIONS = '--require /thaw/reseed.cjs';
   if (app.runtime === 'other') for (const k of PASSED_ENV) if (process.env[k]) env[k] = process.env[k]!;
   return `#!/thaw/bin/sh
 # thaw guest init: mount, load the virtio modules, bring up the network slirp expects, then
