@@ -170,6 +170,15 @@ describe('thaw build --engine vm: commands that cannot run in the guest fail on 
     const v8 = await thaw(['build', 'server.js', '-o', join(dir, 'z'), '--include', 'x'], { cwd: dir });
     assertCleanFailure(v8, 'E_USAGE', join(dir, 'z'));
     assert.match(v8.stderr, /--include is for --engine vm/);
-    assert.deepEqual(readdirSync(dir).sort(), ['notes.txt']);
+    assert.deepEqual(readdirSync(dir).sort(), ['notes.txt'], 'nothing written');
+  });
+
+  it('files that cannot fit the guest\'s memory are named before it boots', async () => {
+    const big = join(dir, 'big');
+    mkdirSync(big);
+    await run(['truncate', '-s', '200M', join(big, 'data.bin')]);
+    const r = await thaw(['build', '--engine', 'vm', '-o', join(dir, 'w'), '--include', big, '--', 'sh', '-c', 'exit 1'], { cwd: dir, timeoutMs: 120_000 });
+    assertCleanFailure(r, 'E_VM_GUEST', join(dir, 'w'));
+    assert.match(r.stderr, /the guest's files add up to \d+ MiB, more than a 512 MiB guest can unpack \(160 MiB\); the biggest: \S+\/big 200 MiB/);
   });
 });

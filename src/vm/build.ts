@@ -127,6 +127,13 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       await waitReady({ ...probe, intervalMs: 50 }, {
         deadline: performance.now() + (o.bootTimeoutMs ?? 240_000),
         abort: () => {
+          // A guest kernel that panics reboots (panic=-1) into the same panic: stop at the first.
+          const panic = /Kernel panic - not syncing: ([^\n[]*)/.exec(running.appOutput());
+          if (panic) {
+            const unpack = /Initramfs unpacking failed: ([^\n[]*)/.exec(running.appOutput());
+            missing = { what: '', hint: unpack ? 'leave big trees out of the guest: build from a directory that holds only the app, --include less' : "see the guest kernel's lines below" };
+            return `the guest kernel panicked (${panic[1]!.trim()})${unpack ? `: its initramfs did not unpack (${unpack[1]!.trim()}), the guest's files do not fit its memory` : ''}`;
+          }
           const st = running.appExit();
           if (st !== undefined) {
             missing = missingInGuest(running.appOutput());

@@ -56,6 +56,7 @@ test('a python3 found on PATH: its symlink chain, the interpreter, and its stand
   const dynload = path.find((p) => p.endsWith('lib-dynload'));
   if (dynload) assert.ok(r.modules.some((f) => f.startsWith(realpathSync(dynload))), 'extension modules of lib-dynload, for their libraries');
   assert.ok(![...m.files].some((f) => /\/python3\.\d+\/test\/regrtest\.py$/.test(f)), "Python's regression tests stay out");
+  assert.ok(![...m.files].some((f) => /\.opt-[12]\.pyc$|\/config-3\.\d+[^/]*\/|\/idlelib\//.test(f)), 'nor -O bytecode, config-3.x build files, IDLE');
 });
 
 test('scripts: the #! interpreter (also through env), what a shell script execs, and a shim named like an interpreter', { skip: !python && 'no python3' }, async () => {

@@ -11,7 +11,7 @@
  *   programs it `exec`s by name (the wrapper that ends in `exec server …`);
  * - for a known interpreter (python, perl, ruby) its library tree, as the interpreter reports
  *   it on the host: Python's `sys.path` (with lib-dynload), Perl's `@INC`, Ruby's `$LOAD_PATH`,
- *   only the entries that exist. Python's own regression tests (`test/`) stay out; a
+ *   only the entries that exist, without what PY_STDLIB_SKIP names; a
  *   site-packages larger than SITE_MAX_BYTES stays out with a note (--include what the app
  *   imports). A version manager's shim (pyenv, rbenv, asdf: a script named like the
  *   interpreter) becomes, in the guest, a symlink to the interpreter the shim runs on the host.
@@ -27,6 +27,13 @@ import type { Mirror } from './mirror.js';
 export const SITE_MAX_BYTES = 64 * 1024 * 1024;
 /** An interpreter's standard library larger than this is left out, with a note. */
 const STDLIB_MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * Directories of a Python standard library no server imports: its own test suites, IDLE, the
+ * turtle demos, ensurepip's wheels, and config-3.x (the static libpython and Makefile for
+ * building extensions; sysconfig reads _sysconfigdata instead). Bytecode for -O/-OO
+ * (*.opt-1.pyc, *.opt-2.pyc) stays out too.
+ */
+const PY_STDLIB_SKIP = /^(test|tests|idle_test|idlelib|turtledemo|ensurepip|config-\d.*)$/;
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
 
 export type Interpreter = 'python' | 'perl' | 'ruby';
@@ -159,7 +166,7 @@ export async function commandFiles(command: string[], cwd: string, mirror: Mirro
     for (const e of present) {
       const site = /[/](site|dist)-packages(\/|$)|site_perl|vendor_ruby|\/gems\//.test(e);
       const max = site ? SITE_MAX_BYTES : STDLIB_MAX_BYTES;
-      const t = mirror.scan(e, max, Infinity, (p) => nested.has(p) || (kind === 'python' && !site && p === `${realOf(e)}/test`));
+      const t = mirror.scan(e, max, Infinity, (p) => nested.has(p) || (kind === 'python' && !site && PY_STDLIB_SKIP.test(basename(p))), (f) => kind === 'python' && /\.opt-[12]\.pyc$/.test(f));
       if (!t) {
         out.notes.push(`${e} is more than ${max / 1048576} MiB: left out of the guest (--include the packages the app imports from it)`);
         continue;

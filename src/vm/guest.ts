@@ -66,6 +66,8 @@ export interface Guest {
 /** The working directory of an app other than Node or Java is mirrored when it is this small. */
 const CWD_MAX_BYTES = 64 * 1024 * 1024;
 const CWD_MAX_FILES = 5000;
+/** All the guest's files (runtime, libraries, app) may add up to this in a 512 MiB guest. */
+const GUEST_FILES_MAX = 160 * 1024 * 1024;
 /** The app's own files (named paths, the working directory, --include) may add up to this. */
 const APP_MAX_BYTES = 512 * 1024 * 1024;
 /** Host environment an interpreter's module search honours, passed on to the guest when set. */
@@ -316,6 +318,25 @@ export async function assembleGuest(app: AppSpec, tools: VmTools, say: (m: strin
     const bin = mirror.dir('/bin') ?? '/bin';
     mirror.dirs.add(bin);
     mirror.links.set(`${bin}/sh`, '/thaw/bin/busybox');
+  }
+
+  // The initramfs sits in guest RAM packed and unpacked at once while the kernel unpacks it:
+  // past GUEST_FILES_MAX it fails ("Initramfs unpacking failed: write error") and the kernel
+  // finds no /init. Say so here, with what takes the room.
+  const sizes = new Map<string, number>();
+  let total = statSync(agent).size + statSync(tools.busybox).size;
+  for (const [f, at] of [...[...mirror.files].map((f) => [f, f] as const), ...jdkFiles]) {
+    const n = statSync(f).size;
+    total += n;
+    const group = at.split('/').slice(0, 5).join('/');
+    sizes.set(group, (sizes.get(group) ?? 0) + n);
+  }
+  if (total > GUEST_FILES_MAX) {
+    const mib = (n: number): string => `${Math.round(n / 1048576)} MiB`;
+    const biggest = [...sizes].filter(([, n]) => n >= 1048576).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([g, n]) => `${g} ${mib(n)}`);
+    throw new ThawError('E_VM_GUEST', `the guest's files add up to ${mib(total)}, more than a 512 MiB guest can unpack (${mib(GUEST_FILES_MAX)}); the biggest: ${biggest.join(', ')}`, {
+      hint: 'leave big trees out: build from a directory that holds only the app, --include less, or use a leaner runtime install',
+    });
   }
 
   const init = initScript(app, modules, pathDirs);

@@ -80,9 +80,9 @@ export class Mirror {
   /**
    * The files, directories and symlinks below `p` (resolved), or undefined once they add up to
    * more than `maxBytes` or `maxFiles` (the walk stops there: a home directory is not read
-   * through). `skip(name, path)` leaves out a directory.
+   * through). `skip(path)` leaves out a directory, `skipFile(path)` a file.
    */
-  scan(p: string, maxBytes = Infinity, maxFiles = Infinity, skip: (path: string) => boolean = () => false): (TreeScan & { root: string }) | undefined {
+  scan(p: string, maxBytes = Infinity, maxFiles = Infinity, skip: (path: string) => boolean = () => false, skipFile: (path: string) => boolean = () => false): (TreeScan & { root: string }) | undefined {
     const root = this.resolve(p);
     if (!root) return undefined;
     const out: TreeScan = { files: [], dirs: [], links: [], bytes: 0 };
@@ -102,6 +102,7 @@ export class Mirror {
           if (skip(path)) continue;
           if (!walk(path)) return false;
         } else if (e.isFile()) {
+          if (skipFile(path)) continue;
           out.files.push(path);
           out.bytes += lstatSync(path).size;
           if (out.bytes > maxBytes || out.files.length > maxFiles) return false;
