@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { ThawError } from '../errors.js';
 import { which } from '../launch/which.js';
 import { commandFiles, execTargets, missingInGuest, withoutBootNoise } from './command-files.js';
+import { describeApp } from './guest.js';
 import { Mirror } from './mirror.js';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'thaw-cmdfiles-')));
@@ -82,6 +83,17 @@ test('scripts: the #! interpreter (also through env), what a shell script execs,
   assert.equal(m3.links.get(shim), python, 'the shim becomes a symlink to the interpreter it runs');
   assert.equal(m3.files.has(shim), false);
   assert.match(r3.notes.join('\n'), /shims\/python3 is a script .*the guest runs the interpreter it runs here/);
+});
+
+test('--include of an interpreter a script runs without exec brings its library tree too', { skip: !python && 'no python3' }, async () => {
+  const wrapper = script('wrap.sh', '#!/bin/sh\npython3 -m http.server "$PORT"\n');
+  const without = await describeApp([wrapper], dir);
+  assert.equal(without.mirror.has(python!), false, 'thaw follows exec, not every line of a script');
+  const app = await describeApp([wrapper], dir, [python!]);
+  assert.ok(app.mirror.has(python!));
+  assert.ok(app.programs.includes(realpathSync(python!)));
+  const os = spawnSync(python!, ['-c', 'import os; print(os.__file__)'], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(app.mirror.files.has(realpathSync(os)), 'its standard library');
 });
 
 test('what cannot run in the guest fails on the host with one line', async () => {

@@ -20,10 +20,10 @@ import { ThawError, tail } from '../errors.js';
 import { run } from '../launch/spawn.js';
 import { agentBinary, reseedPreload } from './agent.js';
 import { cacheDir, cacheTemp } from './cache.js';
-import { commandFiles, elfFiles, lddLibraries } from './command-files.js';
+import { commandFiles, elfFiles, interpreterOf, lddLibraries } from './command-files.js';
 import { Mirror } from './mirror.js';
 import { Initramfs } from './initramfs.js';
-import { which } from '../launch/which.js';
+import { isExecutableFile, which } from '../launch/which.js';
 import type { VmTools } from './requirements.js';
 
 /** The port the app listens on inside the guest (its PORT); the host forwards to it. */
@@ -132,6 +132,15 @@ export async function describeApp(command: string[], cwd: string, includes: stri
     const t = mirror.scan(cwd, CWD_MAX_BYTES, CWD_MAX_FILES);
     if (t) appPaths.push(cwd);
     else app.notes.push(`the working directory ${cwd} holds more than ${CWD_MAX_BYTES / 1048576} MiB or ${CWD_MAX_FILES} files: only the paths the command names are in the guest (--include more)`);
+  }
+  // An interpreter given with --include (for a script that runs it without exec) comes with
+  // its library tree, as when the command names it.
+  for (const p of inc) {
+    if (!statSync(p).isFile() || !interpreterOf(p) || !isExecutableFile(p)) continue;
+    const found = await commandFiles([p], cwd, mirror);
+    app.programs.push(...found.programs);
+    app.modules.push(...found.modules);
+    app.notes.push(...found.notes);
   }
   return app;
 }
