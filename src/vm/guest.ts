@@ -5,13 +5,15 @@
  *
  * - kernel: the distribution's /boot/vmlinuz decompressed to its ELF vmlinux, which QEMU boots
  *   directly (PVH entry): no xz stage at every boot under a software CPU.
- * - initramfs: a static busybox, the virtio modules the guest needs (virtio-mmio transport and
- *   virtio-net, with their dependencies from modules.dep), thaw's agent as PID 1 and an init
- *   script, the runtime and the app. Host paths are mirrored (the node binary, its `ldd`
- *   libraries and the app directory sit where they sit on the host, the working directory
- *   too), so the command runs in the guest exactly as typed. A Java command gets a jlink'd JDK
- *   (java.base, jdk.httpserver and what jdeps finds the app needs) at /opt/thaw-jdk, first on
- *   PATH.
+ * - initramfs: thaw's own files under /thaw (a static busybox and its applets in /thaw/bin, the
+ *   virtio modules the guest needs (virtio-mmio transport and virtio-net, with their
+ *   dependencies from modules.dep), the agent, PID 1 after the init script), and the runtime and
+ *   the app mirrored at their host paths with every symlink on the way (mirror.ts): the node
+ *   binary, or for any other command what command-files.ts finds it needs, their `ldd`
+ *   libraries, the app's directory, the working directory, --include paths. So the command runs
+ *   in the guest exactly as typed, and PATH (the host's) finds what it finds here. A Java
+ *   command gets a jlink'd JDK (java.base, jdk.httpserver and what jdeps finds the app needs) at
+ *   /opt/thaw-jdk, first on PATH.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
