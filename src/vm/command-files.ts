@@ -123,7 +123,7 @@ export async function commandFiles(command: string[], cwd: string, mirror: Mirro
     if (k.kind === 'script') {
       if (interp && depth === 0) {
         // A version manager's shim: the guest gets the interpreter the shim runs here.
-        const exe = await interpreterExe(interp, found);
+        const exe = await interpreterExe(interp, found, cwd, env);
         if (exe && exe !== found && existsSync(exe) && fileKind(realOf(exe)).kind === 'elf') {
           const dir = mirror.dir(dirname(found))!;
           mirror.links.set(join(dir, basename(found)), exe);
@@ -219,9 +219,12 @@ const QUERIES: Record<Interpreter, { exe: string[]; paths: string[] }> = {
   ruby: { exe: ['-e', 'puts RbConfig.ruby'], paths: ['-e', 'puts RbConfig.ruby, $LOAD_PATH'] },
 };
 
-/** The interpreter's own executable, as it reports it (a shim's real interpreter). */
-async function interpreterExe(kind: Interpreter, exe: string): Promise<string | undefined> {
-  const r = await run([exe, ...QUERIES[kind].exe], { timeoutMs: 30_000 }).catch(() => undefined);
+/**
+ * The interpreter's own executable, as it reports it: a shim's real interpreter (asked in the
+ * app's directory, where a version manager reads its .python-version or .ruby-version).
+ */
+async function interpreterExe(kind: Interpreter, exe: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const r = await run([exe, ...QUERIES[kind].exe], { timeoutMs: 30_000, cwd, env }).catch(() => undefined);
   const line = r?.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
   return line && isAbsolute(line) ? line : undefined;
 }
