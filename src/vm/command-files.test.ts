@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ThawError } from '../errors.js';
 import { which } from '../launch/which.js';
-import { commandFiles, execTargets, missingInGuest, withoutBootNoise } from './command-files.js';
+import { commandFiles, execTargets, lddLibraries, missingInGuest, withoutBootNoise } from './command-files.js';
 import { describeApp } from './guest.js';
 import { Mirror } from './mirror.js';
 
@@ -112,6 +112,19 @@ test('what cannot run in the guest fails on the host with one line', async () =>
   const bad = script('bad.sh', '#!/no/such/interpreter\n');
   await rejects(commandFiles([bad], dir, new Mirror()), 'E_VM_COMMAND', /bad\.sh needs \/no\/such\/interpreter, which is not an executable file/);
   await rejects(commandFiles(['no-such-server-xyz'], dir, new Mirror(), { PATH: SYS_PATH }), 'E_COMMAND_NOT_FOUND', /command not found: no-such-server-xyz/);
+});
+
+test('ldd: a program whose library is missing here fails the build; an extension module\'s only loses that library', { skip: !which('gcc') && 'no gcc' }, async () => {
+  const lib = join(dir, 'libthawgone.so');
+  const prog = join(dir, 'needs-gone');
+  writeFileSync(join(dir, 'gone.c'), 'int gone(void) { return 1; }\n');
+  writeFileSync(join(dir, 'main.c'), 'int gone(void);\nint main(void) { return gone(); }\n');
+  assert.equal(spawnSync('gcc', ['-shared', '-fPIC', '-o', lib, join(dir, 'gone.c')]).status, 0);
+  assert.equal(spawnSync('gcc', ['-o', prog, join(dir, 'main.c'), `-L${dir}`, '-lthawgone']).status, 0);
+  rmSync(lib);
+  await rejects(lddLibraries([prog]), 'E_VM_COMMAND', /needs-gone needs libthawgone\.so, which ldd cannot find on this machine/);
+  const libs = await lddLibraries([], [prog]);
+  assert.ok(libs.some((l) => /\/libc\.so\.6$/.test(l)) && !libs.some((l) => l.includes('thawgone')), libs.join(' '));
 });
 
 test('an app that exits in the guest: its output names what is missing, and the fix', () => {
