@@ -312,7 +312,9 @@ export async function assembleGuest(app: AppSpec, tools: VmTools, say: (m: strin
     }
     pathDirs.push(`${JDK_DIR}/bin`);
   }
-  // The host's PATH, so a name resolves in the guest as it does here (what it names is mirrored).
+  // The runtime's own directory first (a child it spawns by name finds it even when the command
+  // gave a full path), then the host's PATH, so a name resolves in the guest as it does here.
+  if (app.runtime !== 'java') pathDirs.push(dirname(app.executable), ...(isAbsolute(app.command[0]!) ? [dirname(app.command[0]!)] : []));
   pathDirs.push(...(process.env.PATH ?? '').split(':').filter((d) => isAbsolute(d)));
   let appBytes = 0;
   for (const p of [...app.appPaths, ...app.includes]) {
