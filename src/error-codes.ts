@@ -92,6 +92,7 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   // The microVM engine (--engine vm)
   E_VM_REQUIRES: { meaning: 'a tool the microVM engine needs is missing (QEMU, a kernel, static busybox, xz, gcc, jlink)', fix: 'apt-get install the package named' },
   E_VM_GUEST: { meaning: "the guest's runtime or files cannot be assembled", fix: 'see the message; build from a directory that holds only the app' },
+  E_VM_COMMAND: { meaning: 'the command cannot run in the guest as thaw finds it on the host (not an x86-64 program or a #! script, or a library or interpreter it needs is missing here)', fix: 'give a program or a script with a #! line; install what is named; --include what thaw cannot find' },
   E_VM_BOOT: { meaning: 'the guest stopped before the app answered (QEMU or the app exited)', fix: 'check that the command serves on $PORT when run on the host; see the output shown' },
   E_VM_QEMU: { meaning: 'QEMU failed to start or refused a command', fix: "see QEMU's message; rebuild the image if QEMU was upgraded" },
   E_VM_SNAPSHOT: { meaning: 'the checkpoint or the restore of the guest failed', fix: 'see the message; rebuild the image' },

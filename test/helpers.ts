@@ -25,6 +25,7 @@ const TOOLS = {
   java: { path: 'javac', deb: 'openjdk-17-jdk-headless' },
   openssl: { path: 'openssl', deb: 'openssl' },
   perl: { path: 'perl', deb: 'perl-base' },
+  python3: { path: 'python3', deb: 'python3' },
   addr2line: { path: 'addr2line', deb: 'binutils' },
   // The microVM engine: QEMU, a distribution kernel (not executable: its file is checked), a
   // static busybox, gcc for the guest agent.

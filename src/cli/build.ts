@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { buildImage } from '../snapshot/build.js';
 import { buildNotes, initDrawsLine, StackMapper } from '../snapshot/diagnose.js';
 import { formatBytes } from '../io.js';
@@ -27,6 +27,7 @@ interface BuildCliOptions {
   nodeFlags?: string;
   settleMs?: number;
   drainMs?: number;
+  include?: string[];
 }
 
 export const buildCommand: CommandSpec<BuildCliOptions> = {
@@ -48,8 +49,10 @@ timestamps, nonces) are shown, not failed. A difference fails the build and no i
 
 With --engine vm, thaw checkpoints any server (Java included) inside a QEMU microVM instead:
 the command after -- runs in a guest built from the host's kernel, busybox and the command's
-runtime (Node and its libraries, or a jlink'd JDK), listening on $PORT (8080) and $HOST
-(0.0.0.0) inside; once GET --ready (default: the first GET of the warm-up, else /) answers
+runtime (Node and its libraries; a jlink'd JDK; for any other command the program as found on
+PATH, its libraries, its #! interpreter and, for python/perl/ruby, the library tree the
+interpreter reports, the paths the command names and a small working directory; --include
+PATH for anything else), listening on $PORT (8080) and $HOST (0.0.0.0) inside; once GET --ready (default: the first GET of the warm-up, else /) answers
 2xx and the warm-up requests are served over the network, the VM is checkpointed. IMG/start
 restores it on $PORT, IMG/boot boots the same guest cold. Needs qemu-system-x86,
 linux-image-amd64, busybox-static, xz-utils, gcc and libc6-dev (and a JDK for Java).
@@ -58,6 +61,8 @@ Examples:
   thaw build server.js -o img && img/start
   thaw build --engine vm -o img --warmup warmup.json -- node server.js
   thaw build --engine vm -o img --ready /hello -- java -jar app.jar
+  thaw build --engine vm -o img -- python3 -m http.server 8080
+  thaw build --engine vm -o img --include /etc/app.toml -- ./server
   thaw build src/main.ts -o img --warmup warmup.json --node ~/.nvm/versions/node/v24/bin/node
   thaw build server.js -o img --sea     # img/start is a single executable with Node inside
   thaw build server.js -o img --node-flags --perf-basic-prof   # restores profile with JS names`,
@@ -65,6 +70,7 @@ Examples:
     { flags: '-o, --out <dir>', description: 'image directory to write (replaced atomically)' },
     { flags: '--engine <engine>', description: 'v8 (a V8 startup snapshot of a Node app) or vm (a QEMU microVM snapshot of any server: thaw build --engine vm -o IMG -- COMMAND…)', default: 'v8' },
     { flags: '--ready <path>', description: 'vm engine: the path probed until 2xx before the warm-up and the checkpoint' },
+    { flags: '--include <path>', description: "vm engine: a host file or directory to mirror into the guest at the same path, besides what thaw finds (config, data, a venv); repeatable", repeat: true },
     { flags: '--warmup <file.json>', description: 'warm-up requests served before the checkpoint (in memory; over the network with --engine vm)' },
     { flags: '--node <path>', description: 'Node binary to build with (and to restore with)', default: process.execPath },
     { flags: '--sea', description: 'make IMG/start a single executable holding Node and the snapshot' },
@@ -83,6 +89,7 @@ Examples:
     if (!entry) throw new ThawError('E_USAGE', "missing required argument 'entry'", { hint: 'thaw build --help shows the usage' });
     if (more.length) throw new ThawError('E_USAGE', `thaw build takes one entry, not ${[entry, ...more].join(' ')}`, { hint: `arguments for a command are for --engine vm: thaw build --engine vm -o img -- ${[entry, ...more].join(' ')}` });
     if (opts.ready !== undefined) throw new ThawError('E_USAGE', '--ready is for --engine vm', { hint: 'the V8 engine serves the warm-up in memory; drop --ready' });
+    if (opts.include?.length) throw new ThawError('E_USAGE', '--include is for --engine vm', { hint: 'the V8 engine bundles what the app imports; drop --include' });
     if (!opts.out) throw new ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
     const p = progressLine();
     const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, bundlePackages: opts.bundlePackages, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, verify: opts.verify !== false, verifyFile: typeof opts.verify === 'string' ? opts.verify : undefined, progress: p.say }).finally(p.done);
@@ -132,14 +139,14 @@ async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> 
   }
   const { buildVmImage } = await import('../vm/build.js');
   const p = progressLine();
-  const r = await buildVmImage({ command, out: opts.out, warmupFile: opts.warmup, ready: opts.ready, progress: p.say }).finally(p.done);
+  const r = await buildVmImage({ command, out: opts.out, warmupFile: opts.warmup, ready: opts.ready, include: opts.include, progress: p.say }).finally(p.done);
   const m = r.manifest;
   const rel = relative(process.cwd(), r.dir) || '.';
   const img = rel.startsWith('..') ? r.dir : rel;
   const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');
   process.stdout.write(
     [
-      `thaw: built ${img}/ (microVM) from \`${command.join(' ')}\` (${m.runtime === 'java' ? `Java, JDK modules ${m.guest.javaModules?.join(', ')}` : m.runtime === 'node' ? 'Node' : 'native'})`,
+      `thaw: built ${img}/ (microVM) from \`${command.join(' ')}\` (${m.runtime === 'java' ? `Java, JDK modules ${m.guest.javaModules?.join(', ')}` : m.runtime === 'node' ? 'Node' : `${basename(command[0]!)} and what it needs, mirrored from the host`})`,
       `  accelerator: ${m.accel.kind.toUpperCase()} (${m.accel.why}); QEMU ${m.qemu.version}, ${m.machine.memMiB} MiB, ${m.machine.cpus} vCPU`,
       `  guest ${r.cachedGuest ? 'from the cache' : `assembled in ${(m.timings.assembleMs / 1000).toFixed(1)} s`} (initramfs ${formatBytes(m.bytes.initrd)}); cold boot to GET ${m.ready}: ${(m.timings.bootMs / 1000).toFixed(1)} s`,
       m.warmup.requests ? `  warm-up: ${m.warmup.requests} request(s) (${statuses}) in ${m.warmup.ms} ms` : '  warm-up: none (pass --warmup FILE.json to warm lazy paths before the checkpoint)',
@@ -150,6 +157,7 @@ async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> 
       m.guestPages
         ? `  guest page map: ${m.guestPages.processes} process(es), ${m.guestPages.pages} present pages at the checkpoint (${img}/guest-pages.json${m.guestPages.nmt?.length ? `, NMT of JVM ${m.guestPages.nmt.join(', ')}` : ''}): thaw pages trace --image ${img} names the mapping of every page a restore loads`
         : '  guest page map: not taken (traces of this image name no mapping)',
+      ...r.notes.map((n) => `  note: ${n}`),
       `  start it: PORT=8080 ${img}/start   (or: thaw run ${img}); cold boot: ${img}/boot`,
     ].filter(Boolean).join('\n') + '\n',
   );

@@ -23,6 +23,7 @@ import { checkOut, lockOutput } from '../snapshot/build.js';
 import { readWarmup, warmupProbe } from '../snapshot/warmup-file.js';
 import { thawVersion } from '../version.js';
 import { assembleGuest, describeApp, GUEST_PORT, linkOrCopy } from './guest.js';
+import { missingInGuest, withoutBootNoise } from './command-files.js';
 import { VM_FILES, launcher, type VmManifest } from './image.js';
 import { detectAccel, hostTscKhz } from './kvm.js';
 import { Qmp } from './qmp.js';
@@ -48,6 +49,8 @@ export interface VmBuildOptions {
   /** How long the guest may take to boot and answer, ms. */
   bootTimeoutMs?: number;
   node?: string;
+  /** Host files and directories mirrored into the guest besides what thaw finds itself. */
+  include?: string[];
   progress?: (msg: string) => void;
 }
 
@@ -74,7 +77,7 @@ function nmtProblem(text: string): string | undefined {
   }
 }
 
-export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmManifest; dir: string; accelWhy: string; cachedGuest: boolean }> {
+export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmManifest; dir: string; accelWhy: string; cachedGuest: boolean; notes: string[] }> {
   const say = o.progress ?? (() => undefined);
   if (!o.command.length) throw new ThawError('E_USAGE', 'thaw build --engine vm needs the command that starts the server, after --', { hint: 'thaw build --engine vm -o img -- node server.js   (or -- java -jar app.jar)' });
   const out = resolve(o.out);
@@ -82,7 +85,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
   const warmup = o.warmupFile ? readWarmup(o.warmupFile) : [];
   if (o.ready !== undefined && !o.ready.startsWith('/')) throw new ThawError('E_USAGE', `--ready ${o.ready} must be a path starting with /`, { hint: '--ready /health' });
   const ready = o.ready ?? warmup.find((w) => w.method === 'GET')?.path ?? '/';
-  const app = describeApp(o.command, process.cwd());
+  const app = await describeApp(o.command, process.cwd(), o.include ?? []);
   const tools = checkRequirements(app.runtime);
   const accel = detectAccel();
   const t0 = performance.now();
@@ -110,6 +113,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     // answers, but not 2xx, for 10 s is not going to: say which status and suggest --ready.
     const probe = resolveProbe({ url: `http://127.0.0.1:$PORT${ready}` }, hostPort);
     let answering: { since: number; status: number } | undefined;
+    let missing: ReturnType<typeof missingInGuest>;
     const timer = setInterval(() => {
       say(`booting the guest (${accel.kind.toUpperCase()}) and waiting for GET ${ready}: ${((performance.now() - b0) / 1000).toFixed(0)} s`);
       if (!running.agentUp()) return; // until the agent runs, the console echoes what it is sent
@@ -123,8 +127,18 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       await waitReady({ ...probe, intervalMs: 50 }, {
         deadline: performance.now() + (o.bootTimeoutMs ?? 240_000),
         abort: () => {
+          // A guest kernel that panics reboots (panic=-1) into the same panic: stop at the first.
+          const panic = /Kernel panic - not syncing: ([^\n[]*)/.exec(running.appOutput());
+          if (panic) {
+            const unpack = /Initramfs unpacking failed: ([^\n[]*)/.exec(running.appOutput());
+            missing = { what: '', hint: unpack ? 'leave big trees out of the guest: build from a directory that holds only the app, --include less' : "see the guest kernel's lines below" };
+            return `the guest kernel panicked (${panic[1]!.trim()})${unpack ? `: its initramfs did not unpack (${unpack[1]!.trim()}), the guest's files do not fit its memory` : ''}`;
+          }
           const st = running.appExit();
-          if (st !== undefined) return `the app exited with status ${st} inside the guest before it answered`;
+          if (st !== undefined) {
+            missing = missingInGuest(running.appOutput());
+            return `the app exited with status ${st} inside the guest before it answered${missing ? `: ${missing.what}` : ''}`;
+          }
           if (running.listen() === 'loopback') return `the app listens on 127.0.0.1:${GUEST_PORT} inside the guest, which the host's forwarded port cannot reach`;
           if (answering && performance.now() - answering.since > 10_000) return `the app has answered HTTP ${answering.status}, not 2xx, for 10 s`;
           return running.child.done ? 'QEMU exited before the app answered' : null;
@@ -135,12 +149,14 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
       const wrongPath = answering !== undefined && running.listen() !== 'loopback';
       const notReady = err.code === 'E_NOT_READY' || running.listen() === 'loopback' || wrongPath;
       throw new ThawError(notReady ? 'E_NOT_READY' : 'E_VM_BOOT', `${o.command.join(' ')} did not answer GET ${ready} in the guest: ${err.message}`, {
-        hint: wrongPath
-          ? `give a path the app answers 2xx: --ready /health (before --), or a warm-up file whose first GET is one`
-          : notReady
-            ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
-            : 'see what the app printed below',
-        detail: tail(running.appOutput() + '\n' + running.child.stderr(), 20),
+        hint: missing
+          ? missing.hint
+          : wrongPath
+            ? `give a path the app answers 2xx: --ready /health (before --), or a warm-up file whose first GET is one`
+            : notReady
+              ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
+              : 'see what the app printed below',
+        detail: tail(withoutBootNoise(running.appOutput()) + '\n' + running.child.stderr(), 20),
       });
     } finally {
       clearInterval(timer);
@@ -294,7 +310,7 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     renameSync(tmp, out);
     forgetTmp();
     if (old) rmSync(old, { recursive: true, force: true });
-    return { manifest, dir: out, accelWhy: accel.why, cachedGuest: guest.cached };
+    return { manifest, dir: out, accelWhy: accel.why, cachedGuest: guest.cached, notes: app.notes };
   } catch (err) {
     if (vm) await vm.stop();
     rmSync(tmp, { recursive: true, force: true });

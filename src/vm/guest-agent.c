@@ -9,9 +9,9 @@
  *                             guest clock resumes at snapshot time), mix HEX (fresh host
  *                             entropy) into the kernel pool and reseed the CRNG at once
  *                             (RNDRESEEDCRNG; otherwise the kernel reseeds up to 60 s later and
- *                             every restore of one snapshot reads the same /dev/urandom), then
- *                             signal the app (SIGPWR) when it asked for it with THAW_RESEED_ACK
- *                             and wait for its acknowledgement on that FIFO.
+ *                             every restore of one snapshot reads the same /dev/urandom), then,
+ *                             when the app catches SIGPWR, signal it and wait for its
+ *                             acknowledgement, a line on the FIFO named by THAW_RESEED_ACK.
  *                             Answer: "restored ID MS" (MS: time the agent took).
  *   ping                      answer "pong": the agent reads the console.
  *   port N                    how the app listens on TCP port N: "port N any" (all
@@ -99,8 +99,25 @@ static int hexval(char c) {
   return -1;
 }
 
-/* Wait (at most 5 s) until the app writes a line to the acknowledgement FIFO. */
+/* Does process `pid` catch signal `sig` (its SigCgt mask in /proc/PID/status)? */
+static int catches(pid_t pid, int sig) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  unsigned long long mask = 0;
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f)) found = sscanf(line, "SigCgt: %llx", &mask) == 1;
+  fclose(f);
+  return found && (mask >> (sig - 1)) & 1;
+}
+
+/*
+ * Signal the app (SIGPWR) and wait (at most 5 s) until it writes a line to the acknowledgement
+ * FIFO, when it catches SIGPWR: by default the signal would end it.
+ */
 static void wait_ack(void) {
+  if (app <= 0 || !catches(app, SIGPWR)) return;
   int fd = open(ack_path, O_RDONLY | O_NONBLOCK);
   if (fd < 0) return;
   if (app > 0) kill(app, SIGPWR);

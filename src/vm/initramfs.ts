@@ -81,6 +81,10 @@ export class Initramfs {
       let ino = 1;
       // Directories sort before what they hold: a path sorts after its parent.
       for (const [path, e] of [...this.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        // The kernel's unpacker creates each entry at its path without following symlinks: an
+        // entry below a symlink (or a file) would be lost.
+        const parent = posix.dirname(path);
+        if (parent !== '/' && this.entries.get(parent)?.kind !== 'dir') throw new Error(`initramfs: ${path} sits below ${parent}, which is not a directory`);
         const name = path.slice(1);
         ino++;
         if (e.kind === 'dir') header(name, 0o040000 | e.mode, 0, ino);
