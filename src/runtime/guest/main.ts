@@ -27,6 +27,7 @@ import { collectServers, listenServers, listensIpv6, warmupTarget } from './serv
 import { fail, monotonicMs, pair, realExit, restoreMarks, session, openSession, writeReport } from './session.js';
 import { deferSignals } from './signals.js';
 import { mapStacks } from './stacks.js';
+import { minifyPackages } from './minify.js';
 import { deliver } from './warmup.js';
 import { deferWebGlobals } from './web.js';
 import { wrapIntl } from './intl.js';
@@ -250,7 +251,8 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
   plainConsoleTasks();
   emulateNewContexts();
   formatErrorStacks();
-  mapStacks(config.bundleUrl, config.stackmapPath);
+  minifyPackages(config.minify);
+  mapStacks(config.bundleUrl, config.stackmapPath, config.minify?.dir);
   routeRequires(slot);
   collectServers();
   session().collectors.push((r) => {
