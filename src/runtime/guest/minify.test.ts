@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
+import * as esbuild from 'esbuild';
+import { decodeMappings, encodeStackMap, minifiedMap, minifyPackages, packageSource } from './minify.js';
+import { lookup, readStackMap } from './stacks.js';
+
+const ORIGINAL = `'use strict';
+/** A comment the minified text drops. */
+function first(a, b) {
+    if (a > b) {
+        throw new RangeError('a > b: ' + a);
+    }
+    return   b - a;
+}
+
+module.exports = { first, second: (x) => {
+  // another
+  return x.map((v) =>   v * 2);
+} };
+`.repeat(12);
+
+test('decodeMappings reads a source map as @jridgewell/trace-mapping does', () => {
+  const out = esbuild.transformSync(ORIGINAL, { minifyWhitespace: true, sourcemap: 'external', sourcefile: '/pkg/index.js' });
+  const map = JSON.parse(out.map) as { mappings: string };
+  const ours = decodeMappings(map.mappings);
+  const theirs = decodedMappings(new TraceMap(out.map)).map((line) => line.map((s) => s.slice(0, 4)));
+  while (ours.length > theirs.length && ours[ours.length - 1]!.length === 0) ours.pop();
+  assert.deepEqual(ours, theirs);
+});
+
+test('every `throw` of the minified text maps back to its line and column in the original', () => {
+  const out = esbuild.transformSync(ORIGINAL, { minifyWhitespace: true, sourcemap: 'external', sourcefile: '/pkg/index.js' });
+  const dir = mkdtempSync(join(tmpdir(), 'thaw-minify-unit-'));
+  try {
+    const file = join(dir, 'm.stackmap');
+    const buf = encodeStackMap('/pkg/index.js', out.code, ORIGINAL, decodeMappings((JSON.parse(out.map) as { mappings: string }).mappings));
+    writeFileSync(file, buf);
+    const m = readStackMap(file)!;
+    const genLines = out.code.split('\n');
+    const origThrows: Array<[number, number]> = [];
+    ORIGINAL.split('\n').forEach((l, i) => {
+      const c = l.indexOf('throw');
+      if (c >= 0) origThrows.push([i + 1, c + 1]);
+    });
+    const found: Array<[number, number]> = [];
+    genLines.forEach((l, i) => {
+      for (let c = l.indexOf('throw'); c >= 0; c = l.indexOf('throw', c + 1)) {
+        const at = lookup(m, i + 1, c + 1);
+        assert.ok(at, `a mapping for ${i + 1}:${c + 1}`);
+        assert.equal(at![0], '/pkg/index.js');
+        found.push([at![1], at![2]]);
+      }
+    });
+    assert.ok(out.code.length < ORIGINAL.length * 0.8, 'the text is smaller');
+    assert.deepEqual(found, origThrows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('packageSource minifies through the esbuild executable and registers the stack map; a file esbuild cannot parse is left as it is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thaw-minify-unit-'));
+  try {
+    const bin = createRequire(createRequire(import.meta.url).resolve('esbuild')).resolve(`@esbuild/${process.platform}-${process.arch}/bin/esbuild`);
+    minifyPackages({ esbuild: bin, dir });
+    const code = packageSource('/pkg/a.js', ORIGINAL);
+    assert.ok(code.length < ORIGINAL.length * 0.8);
+    assert.doesNotThrow(() => new Function('module', code)({ exports: {} }));
+    assert.equal(minifiedMap('/pkg/a.js'), 0);
+    assert.ok(readFileSync(join(dir, '0.stackmap')).length > 0);
+    const broken = `${ORIGINAL}\nfunction (`;
+    assert.equal(packageSource('/pkg/b.js', broken), broken);
+    assert.equal(minifiedMap('/pkg/b.js'), undefined);
+  } finally {
+    minifyPackages(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
