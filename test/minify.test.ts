@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { freePort } from '../src/launch/port.js';
-import { killAll, start } from '../src/launch/spawn.js';
+import { killAll, run, start } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, root, scratch, serve, thaw } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
@@ -43,6 +43,18 @@ describe('thaw build --minify-packages', () => {
     assert.ok(coldSource.includes('\n'), 'cold: the function as written');
     assert.ok(!restoredSource.includes('\n') && restoredSource.length < coldSource.length, `restored: the minified function\n${restoredSource}`);
     assert.match(restoredSource, /^parseOptions\(args\)/, 'names are kept');
+  });
+
+  test("a build that fails inside a minified package names the package's original lines, as node does", async () => {
+    const img = join(work, 'throws');
+    const r = await thaw(['build', fx('minified-throws.cjs'), '-o', img, '--minify-packages']);
+    assertCleanFailure(r, 'E_APP_INIT', img);
+    const cold = await run([process.execPath, fx('minified-throws.cjs')]);
+    assert.notEqual(cold.status, 0);
+    const where = (text: string): string[] => [...text.matchAll(/^[\s|]*at [^\n]*commander\/lib\/command\.js:(\d+:\d+)/gm)].map((m) => m[1]!);
+    const expected = where(cold.stderr).slice(0, 5);
+    assert.ok(expected.length >= 3, cold.stderr);
+    assert.deepEqual(where(r.stderr).slice(0, 5), expected, r.stderr);
   });
 
   test('--minify-packages with --bundle-packages: one clear error, no image', async () => {
