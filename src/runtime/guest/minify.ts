@@ -30,81 +30,94 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_VALUE[B64.charCodeAt(i)] = i;
 
-/** A source map's `mappings` as [generated column, source, line, column] per generated line. */
-export function decodeMappings(mappings: string): number[][][] {
-  const lines: number[][][] = [[]];
+/**
+ * The stack map (runtime/protocol.ts's format) of `generated`, printed from `original` (the
+ * source map's only source, named `file`), from the source map's `mappings`. One pass into
+ * typed arrays: typescript.js has ~750k segments.
+ */
+export function encodeStackMap(file: string, generated: string, original: string, mappings: string): Buffer {
+  const lineStarts = (text: string): number[] => {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    return starts;
+  };
+  const gen = lineStarts(generated);
+  const orig = lineStarts(original);
+  const lineEnd = (starts: number[], text: string, l: number): number => (l + 1 < starts.length ? starts[l + 1]! - 1 : text.length);
+  let segments = new Int32Array(1 << 16);
+  const offsets: number[] = [0];
+  let n = 0;
+  /** Is generated[g0, g1) the same text as original line l from column c? */
+  const same = (g0: number, g1: number, l: number, c: number): boolean => {
+    if (g1 <= g0 || l >= orig.length) return false;
+    const o0 = orig[l]! + c;
+    if (o0 + (g1 - g0) > lineEnd(orig, original, l)) return false;
+    for (let i = 0; i < g1 - g0; i++) if (generated.charCodeAt(g0 + i) !== original.charCodeAt(o0 + i)) return false;
+    return true;
+  };
+  // The previous segment's exact flag is known once the next one (or the line's end) is.
+  const close = (line: number, nextCol: number): void => {
+    if (n === offsets[offsets.length - 1]) return;
+    const k = (n - 1) * W;
+    const g0 = gen[line]! + segments[k]!;
+    segments[k + 4] = same(g0, gen[line]! + nextCol, segments[k + 2]!, segments[k + 3]!) ? 1 : 0;
+  };
+  let line = 0;
   const state = [0, 0, 0, 0];
-  let seg: number[] = [];
+  let field = 0;
   let value = 0;
   let shift = 0;
-  const end = (): void => {
-    if (seg.length) lines[lines.length - 1]!.push(seg.length >= 4 ? seg.slice(0, 4) : seg.slice(0, 1));
-    seg = [];
+  const pending: number[] = [0, 0, 0, 0];
+  const endSegment = (): void => {
+    if (field >= 4) {
+      close(line, pending[0]!);
+      if ((n + 1) * W > segments.length) {
+        const bigger = new Int32Array(segments.length * 2);
+        bigger.set(segments);
+        segments = bigger;
+      }
+      const k = n * W;
+      segments[k] = pending[0]!;
+      segments[k + 1] = 0;
+      segments[k + 2] = pending[2]!;
+      segments[k + 3] = pending[3]!;
+      segments[k + 4] = 0;
+      n++;
+    }
+    field = 0;
+  };
+  const endLine = (): void => {
+    endSegment();
+    if (line < gen.length) close(line, lineEnd(gen, generated, line) - gen[line]!);
+    offsets.push(n);
+    line++;
+    state[0] = 0;
   };
   for (let i = 0; i < mappings.length; i++) {
     const c = mappings.charCodeAt(i);
-    if (c === 44 /* , */) end();
-    else if (c === 59 /* ; */) {
-      end();
-      lines.push([]);
-      state[0] = 0;
-    } else {
+    if (c === 44 /* , */) endSegment();
+    else if (c === 59 /* ; */) endLine();
+    else {
       const digit = B64_VALUE[c] ?? -1;
       if (digit < 0) throw new Error(`bad source map character ${mappings[i]}`);
       value += (digit & 31) << shift;
       if (digit & 32) shift += 5;
       else {
-        const n = value & 1 ? -(value >>> 1) : value >>> 1;
-        const k = seg.length;
-        if (k < 4) {
-          state[k]! += n;
-          seg.push(state[k]!);
-        } else seg.push(n);
+        const v = value & 1 ? -(value >>> 1) : value >>> 1;
+        if (field < 4) pending[field] = state[field]! += v;
+        field++;
         value = 0;
         shift = 0;
       }
     }
   }
-  end();
-  return lines;
-}
-
-/**
- * The stack map (runtime/protocol.ts's format) of `generated`, printed from `original` (the
- * source map's only source, named `file`).
- */
-export function encodeStackMap(file: string, generated: string, original: string, lines: number[][][]): Buffer {
-  const genLines = generated.split('\n');
-  const origLines = original.split('\n');
-  const offsets = new Uint32Array(lines.length + 1);
-  let count = 0;
-  lines.forEach((line, i) => {
-    offsets[i] = count;
-    for (const s of line) if (s.length >= 4) count++;
-  });
-  offsets[lines.length] = count;
-  const segments = new Int32Array(count * W);
-  let k = 0;
-  lines.forEach((line, li) => {
-    const segs = line.filter((s) => s.length >= 4);
-    segs.forEach((s, j) => {
-      const text = genLines[li] ?? '';
-      const to = j + 1 < segs.length ? segs[j + 1]![0]! : text.length;
-      const gen = text.slice(s[0], to);
-      const orig = origLines[s[2]!]?.slice(s[3], s[3]! + gen.length);
-      segments[k++] = s[0]!;
-      segments[k++] = 0;
-      segments[k++] = s[2]!;
-      segments[k++] = s[3]!;
-      segments[k++] = gen.length > 0 && gen === orig ? 1 : 0;
-    });
-  });
-  const header = Buffer.from(JSON.stringify({ files: [file], lines: lines.length }));
+  endLine();
+  const header = Buffer.from(JSON.stringify({ files: [file], lines: offsets.length - 1 }));
   const pad = (4 - ((4 + header.length) % 4)) % 4;
   const head = Buffer.alloc(4 + header.length + pad);
   head.writeUInt32LE(header.length, 0);
   header.copy(head, 4);
-  return Buffer.concat([head, Buffer.from(offsets.buffer), Buffer.from(segments.buffer)]);
+  return Buffer.concat([head, Buffer.from(Uint32Array.from(offsets).buffer), Buffer.from(segments.buffer, 0, n * W * 4)]);
 }
 
 const MAP_MARK = '\n//# sourceMappingURL=data:application/json;base64,';
@@ -131,7 +144,7 @@ export function packageSource(file: string, text: string): string {
   }
   const n = minifiedFiles.size;
   mkdirSync(settings.dir, { recursive: true });
-  writeFileSync(join(settings.dir, `${n}.stackmap`), encodeStackMap(file, code, text, decodeMappings(map.mappings)));
+  writeFileSync(join(settings.dir, `${n}.stackmap`), encodeStackMap(file, code, text, map.mappings));
   minifiedFiles.set(file, n);
   return code;
 }
