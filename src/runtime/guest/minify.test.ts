@@ -73,19 +73,22 @@ test('every `throw` of the minified text maps back to its line and column in the
   }
 });
 
-test('packageSource minifies through the esbuild executable and registers the stack map; a file esbuild cannot parse is left as it is', () => {
+test('packageSource minifies through the esbuild executable and registers the stack map; a file esbuild cannot parse, or a small one, is left as it is', () => {
   const dir = mkdtempSync(join(tmpdir(), 'thaw-minify-unit-'));
   try {
     const bin = createRequire(createRequire(import.meta.url).resolve('esbuild')).resolve(`@esbuild/${process.platform}-${process.arch}/bin/esbuild`);
     minifyPackages({ esbuild: bin, dir });
-    const code = packageSource('/pkg/a.js', ORIGINAL);
-    assert.ok(code.length < ORIGINAL.length * 0.8);
+    const big = ORIGINAL.repeat(16);
+    const code = packageSource('/pkg/a.js', big);
+    assert.ok(code.length < big.length * 0.8);
     assert.doesNotThrow(() => new Function('module', code)({ exports: {} }));
     assert.equal(minifiedMap('/pkg/a.js'), 0);
     assert.ok(readFileSync(join(dir, '0.stackmap')).length > 0);
-    const broken = `${ORIGINAL}\nfunction (`;
+    const broken = `${big}\nfunction (`;
     assert.equal(packageSource('/pkg/b.js', broken), broken);
     assert.equal(minifiedMap('/pkg/b.js'), undefined);
+    assert.equal(packageSource('/pkg/small.js', ORIGINAL), ORIGINAL, 'a small file is not worth a run of esbuild');
+    assert.equal(minifiedMap('/pkg/small.js'), undefined);
   } finally {
     minifyPackages(undefined);
     rmSync(dir, { recursive: true, force: true });
