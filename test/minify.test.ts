@@ -57,9 +57,18 @@ describe('thaw build --minify-packages', () => {
     assert.deepEqual(where(r.stderr).slice(0, 5), expected, r.stderr);
   });
 
-  test('--minify-packages with --bundle-packages: one clear error, no image', async () => {
-    const img = join(work, 'both');
-    const r = await thaw(['build', fx('minified-stack.cjs'), '-o', img, '--minify-packages', '--bundle-packages']);
-    assertCleanFailure(r, 'E_USAGE', img);
+  test('with --bundle-packages too: the bundled package is minified and its frames name its original lines', async () => {
+    const img = join(work, 'bundled');
+    const b = await thaw(['build', fx('minified-stack.cjs'), '-o', img, '--minify-packages', '--bundle-packages', '--no-verify']);
+    assert.equal(b.status, 0, b.stderr);
+    const port = await freePort();
+    const cold = start([process.execPath, fx('minified-stack.cjs')], { env: { PORT: String(port) } });
+    const expected = framesIn((await answer(cold, port, '/stack')).body, 'commander');
+    await cold.kill();
+    const s = await serve(img, '/stack');
+    const source = (await answer(s.child, s.port, '/source')).body;
+    await s.child.kill();
+    assert.deepEqual(framesIn(s.body, 'commander'), expected, `restored stack:\n${s.body}`);
+    assert.ok(!source.includes('\n'), `restored: the minified function\n${source}`);
   });
 });

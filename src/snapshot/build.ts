@@ -172,7 +172,6 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     if (!/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(f)) throw new ThawError('E_USAGE', `--node-flags: "${f}" is not a --flag or --flag=value`, { hint: 'e.g. --node-flags "--perf-basic-prof --max-old-space-size=512"' });
     if (/^--(snapshot-blob|build-snapshot|interpreted-frames-native-stack)\b/.test(f)) throw new ThawError('E_USAGE', `--node-flags: ${f} cannot be used with a thaw image`, { hint: f.startsWith('--interpreted') ? 'V8 crashes restoring a snapshot under it; --perf-basic-prof alone names JIT frames' : 'thaw sets it itself' });
   }
-  if (opts.minifyPackages && (opts.sea || opts.bundlePackages)) throw new ThawError('E_USAGE', `--minify-packages minifies the packages loaded as Node loads them, which ${opts.sea ? '--sea' : '--bundle-packages'} bundles instead`, { hint: `drop one of them` });
   if (opts.sea && opts.v8Flags?.length) throw new ThawError('E_USAGE', '--node-flags cannot go with --sea (a single executable takes no Node flags)', { hint: 'drop one of them' });
   const say = opts.progress ?? (() => undefined);
   const node = await probeNode(resolve(opts.node ?? process.execPath));

@@ -213,6 +213,10 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
       logLevel: 'silent',
       legalComments: 'none',
       keepNames: true,
+      // `--minify-packages`: the packages bundled (ES modules, or all with --bundle-packages)
+      // are minified with the rest of the bundle, names kept; the stack map still names their
+      // lines (snapshot/stackmap.ts).
+      minifyWhitespace: !!config.minify,
       banner: { js: REQUIRE_BANNER },
       // Stack traces in restored processes name the bundle where the image keeps it, not the
       // temporary directory it was built in.
