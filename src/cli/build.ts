@@ -70,7 +70,7 @@ Examples:
     { flags: '--node <path>', description: 'Node binary to build with (and to restore with)', default: process.execPath },
     { flags: '--sea', description: 'make IMG/start a single executable holding Node and the snapshot' },
     { flags: '--bundle-packages', description: "bundle every package the app can reach into the image, instead of loading the app's CommonJS packages from node_modules as Node does (only what runs is kept; the rest loads after restore)" },
-    { flags: '--minify-packages', description: "hand V8 the app's packages whitespace-minified (names kept; stack traces still name the original lines): a smaller snapshot that restores with less CPU; toString() of package functions shows the minified text" },
+    { flags: '--minify-packages', description: "hand V8 the app's packages and its bundle whitespace-minified (names kept; stack traces still name the original lines): a smaller snapshot that restores with less CPU; toString() of their functions shows the minified text" },
     { flags: '--verify <file.json>', description: 'more requests (warm-up format) to compare restored vs cold before the image is kept' },
     { flags: '--no-verify', description: 'keep the image without starting it restored and cold to compare their answers' },
     { flags: '--node-flags <flags>', description: 'Node/V8 flags for the build and every restore, e.g. "--perf-basic-prof" (V8 restores only under the flags that built it)' },
