@@ -81,6 +81,8 @@ export interface BuildConfig {
    * and the folder (the image's PACKAGE_MAPS_DIR) it writes their stack maps into.
    */
   minify?: { esbuild: string; dir: string };
+  /** acorn's CommonJS build: the guest finds comments in package files with it (guest/minify.ts). */
+  acorn?: string;
   warmup: WarmupRequest[];
   shapes: Record<string, ModuleShape>;
   /** The DEFERRED_GLOBALS the target Node defines (Node 20 has no WebSocket, for one). */

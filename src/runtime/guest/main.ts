@@ -27,7 +27,7 @@ import { collectServers, listenServers, listensIpv6, warmupTarget } from './serv
 import { fail, monotonicMs, pair, realExit, restoreMarks, session, openSession, writeReport } from './session.js';
 import { deferSignals } from './signals.js';
 import { mapStacks } from './stacks.js';
-import { minifyPackages } from './minify.js';
+import { findComments, minifyPackages } from './minify.js';
 import { deliver } from './warmup.js';
 import { deferWebGlobals } from './web.js';
 import { wrapIntl } from './intl.js';
@@ -252,6 +252,7 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
   emulateNewContexts();
   formatErrorStacks();
   minifyPackages(config.minify);
+  findComments(config.acorn);
   mapStacks(config.bundleUrl, config.stackmapPath, config.minify?.dir);
   routeRequires(slot);
   collectServers();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
 import * as esbuild from 'esbuild';
-import { encodeStackMap, minifiedMap, minifyPackages, packageSource } from './minify.js';
+import { encodeStackMap, findComments, minifiedMap, minifyPackages, oneByteComments, packageSource } from './minify.js';
 import { lookup, readStackMap } from './stacks.js';
 
 const ORIGINAL = `'use strict';
@@ -93,4 +93,28 @@ test('packageSource minifies through the esbuild executable and registers the st
     minifyPackages(undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('oneByteComments makes the wide characters of comments `?`, column for column, and leaves a file with one elsewhere as it is', () => {
+  findComments(createRequire(import.meta.url).resolve('acorn'));
+  const head = 'return function (exports, require, module) {';
+  const src = `${head}// the app’s “notes” — 🎉\nconst a = 'café'; /* it’s */ module.exports = function where() { return new Error('x').stack.split('\\n')[1]; };\n}`;
+  const out = oneByteComments(src);
+  assert.doesNotMatch(out, /[^\u0000-\u00ff]/);
+  assert.equal(out.length, src.length);
+  assert.deepEqual(out.split('\n').map((l) => l.length), src.split('\n').map((l) => l.length));
+  assert.match(out, /\/\/ the app\?s \?notes\? \? \?\?\n/);
+  assert.match(out, /'café'/, 'Latin-1 stays as it is');
+  const run = (text: string): string => {
+    const m = { exports: (() => '') as () => string };
+    (new Function(text) as () => (e: unknown, r: unknown, m: unknown) => void)()({}, null, m);
+    return m.exports();
+  };
+  assert.equal(run(out).replace(/\(.*\)/, ''), run(src).replace(/\(.*\)/, ''));
+  const inString = `${head}// it’s\nmodule.exports = '✓';\n}`;
+  assert.equal(oneByteComments(inString), inString);
+  const notJs = `${head}// it’s\nmodule.exports = (;\n}`;
+  assert.equal(oneByteComments(notJs), notJs);
+  findComments(undefined);
+  assert.equal(oneByteComments(src), src, 'no parser, no change');
 });

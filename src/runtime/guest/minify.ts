@@ -9,9 +9,10 @@
  * one file per package file, so stack traces of the build and of every restore name the
  * original lines (guest/stacks.ts reads them when a frame of such a file is formatted).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACKMAP_SEGMENT as W } from '../protocol.js';
+import { pair } from './session.js';
 
 /** Minified file → the number of its stack map (`N.stackmap` in the image's package maps). */
 const minifiedFiles = new Map<string, number>();
@@ -154,4 +155,78 @@ export function packageSource(file: string, text: string): string {
   writeFileSync(join(settings.dir, `${n}.stackmap`), encodeStackMap(file, code, text, map.mappings));
   minifiedFiles.set(file, n);
   return code;
+}
+
+type Parse = (text: string, options: Record<string, unknown>) => unknown;
+let acornPath: string | undefined;
+let parse: Parse | null | undefined;
+
+/**
+ * The parser that finds comments in package files (acorn, from thaw's own dependencies), loaded
+ * while building only when a file needs it, and let go at the checkpoint.
+ */
+export function findComments(path: string | undefined): void {
+  acornPath = path;
+  parse = undefined;
+  const v8 = (process as any).getBuiltinModule('node:v8') as typeof import('node:v8');
+  if (!v8.startupSnapshot.isBuildingSnapshot()) return;
+  pair('the comment finder', () => {
+    parse = undefined;
+    acornPath = undefined;
+  }, undefined);
+}
+
+function parser(): Parse | null {
+  if (parse === undefined) {
+    parse = null;
+    if (!acornPath) return null;
+    try {
+      const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
+      const mod = { exports: {} as { parse?: Parse } };
+      vm.compileFunction(readFileSync(acornPath, 'utf8'), ['exports', 'module'], { filename: acornPath })(mod.exports, mod);
+      parse = mod.exports.parse ?? null;
+    } catch {
+      parse = null;
+    }
+  }
+  return parse;
+}
+
+/**
+ * A package file's source kept one byte per character where only its comments hold characters
+ * above U+00FF (one `’` or `—` makes V8 hold the whole file two bytes per character in the
+ * snapshot): each such UTF-16 unit becomes `?`, so lines and columns stay as they are. A file
+ * with such a character elsewhere (a string, a name, a regular expression), or one the parser
+ * does not accept, is left as it is.
+ *
+ * The parser runs on the converted text itself, which is what V8 then compiles: whatever of the
+ * parse stays reachable into the snapshot (parsing the original kept the whole two-byte text in
+ * it, aws-s3-service +0.55 MB) is then the one string the snapshot holds anyway.
+ */
+export function oneByteComments(text: string): string {
+  let first = -1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) {
+    first = i;
+    break;
+  }
+  if (first < 0) return text;
+  const p = parser();
+  if (!p) return text;
+  // Latin-1 bytes, one per UTF-16 unit, so every index stays; the wide ones become `?`.
+  const bytes = Buffer.from(text, 'latin1');
+  for (let i = first; i < text.length; i++) if (text.charCodeAt(i) > 0xff) bytes[i] = 0x3f;
+  const out = bytes.toString('latin1');
+  const comments: number[] = [];
+  try {
+    p(out, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, onComment: (_b: boolean, _t: string, start: number, end: number) => void comments.push(start, end) });
+  } catch {
+    return text;
+  }
+  let k = 0;
+  for (let i = first; i < text.length; i++) {
+    if (text.charCodeAt(i) <= 0xff) continue;
+    while (k < comments.length && comments[k + 1]! <= i) k += 2;
+    if (k >= comments.length || comments[k]! > i) return text;
+  }
+  return out;
 }

@@ -22,7 +22,7 @@ import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
 import { guardPromises } from './files.js';
-import { packageSource } from './minify.js';
+import { oneByteComments, packageSource } from './minify.js';
 import { pair, session } from './session.js';
 import { freeBindings } from './web.js';
 import { DEFERRED_MODULES, PACKAGE_PREFIX } from '../protocol.js';
@@ -222,9 +222,11 @@ function load(file: string, from: string | undefined): unknown {
       const source = code.startsWith('#!') ? `//${code.slice(2)}` : code;
       // The module function sits inside one that binds the global object and the web globals
       // to thaw's build-time views (guest/web.ts), as the bundler does for bundled code; the
-      // column offset keeps positions on the first line true.
+      // column offset keeps positions on the first line true. Comments keep the text one byte
+      // per character (guest/minify.ts; a minified text is already).
+      const wrapped = `${MODULE_HEAD}${source}\n}`;
       const { names, values } = freeBindings();
-      const outer = vm.compileFunction(`${MODULE_HEAD}${source}\n}`, names, { filename: file, columnOffset: -MODULE_HEAD.length });
+      const outer = vm.compileFunction(code === text ? oneByteComments(wrapped) : wrapped, names, { filename: file, columnOffset: -MODULE_HEAD.length });
       const fn = outer(...values) as Function;
       fn.call(mod.exports, mod.exports, mod.require, mod, file, dirname(file));
     }
