@@ -76,6 +76,13 @@ export interface BuildConfig {
   sourcesPath: string;
   /** The bundle's stack map while building (the image has its own copy, STACKMAP_FILE). */
   stackmapPath: string;
+  /**
+   * `thaw build --minify-packages`: the esbuild binary the guest minifies package files with,
+   * and the folder (the image's PACKAGE_MAPS_DIR) it writes their stack maps into.
+   */
+  minify?: { esbuild: string; dir: string };
+  /** acorn's CommonJS build: the guest finds comments in package files with it (guest/minify.ts). */
+  acorn?: string;
   warmup: WarmupRequest[];
   shapes: Record<string, ModuleShape>;
   /** The DEFERRED_GLOBALS the target Node defines (Node 20 has no WebSocket, for one). */
@@ -250,6 +257,8 @@ require = (function (slot) {
  * (STACKMAP_SEGMENT ints each, below), all 0-based, little-endian.
  */
 export const STACKMAP_FILE = 'bundle.stackmap';
+/** The image's folder of stack maps of minified package files, `N.stackmap` each (guest/minify.ts). */
+export const PACKAGE_MAPS_DIR = 'package-maps';
 /** Ints per segment: generated column, file index, original line, original column, and 1 when
  * the bundle's text from this segment to the next is the original's (positions in between
  * then map by their distance from the segment), else 0. */

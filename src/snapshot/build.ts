@@ -4,13 +4,14 @@
  * and renamed into place at the end, so a failed build leaves nothing behind.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ThawError, tail } from '../errors.js';
 import { removeOnExit, start } from '../launch/spawn.js';
 import { removeJitFiles } from '../launch/jit-files.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
 import { startScript } from '../image/start.js';
-import { isWrite, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
+import { isWrite, PACKAGE_MAPS_DIR, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
 import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle/index.js';
 import { buildFailure, doctorLine, StackMapper } from './diagnose.js';
@@ -37,6 +38,8 @@ export interface BuildOptions {
    * building (the default, except with --sea, whose single executable must hold everything).
    */
   bundlePackages?: boolean;
+  /** Load the app's packages whitespace-minified (guest/minify.ts): a smaller snapshot. */
+  minifyPackages?: boolean;
   /**
    * Node/V8 flags for the build and for every restore: V8 restores a snapshot only under the
    * flags that built it (e.g. --perf-basic-prof, so a restored process can be profiled by name).
@@ -194,6 +197,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       reportPath,
       sourcesPath: join(tmp, 'sources.json'),
       stackmapPath: join(tmp, STACKMAP_FILE),
+      ...(opts.minifyPackages ? { minify: { esbuild: esbuildBinary(), dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
+      acorn: createRequire(import.meta.url).resolve('acorn'),
       warmup,
       shapes: node.shapes,
       webGlobals: node.webGlobals,
@@ -209,9 +214,10 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const userFlags = opts.v8Flags ?? [];
     let buildFlags: string[] = [...userFlags];
     const env: Record<string, string | undefined> = { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined };
-    const notes: string[] = [];
+    const notes: string[] = opts.minifyPackages ? ['package sources are whitespace-minified in this image (--minify-packages): stack traces name their original lines; Function.prototype.toString() of their functions shows the minified text'] : [];
     const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string; timedOut?: boolean }> => {
       rmSync(reportPath, { force: true });
+      if (config.minify) rmSync(config.minify.dir, { recursive: true, force: true });
       if (opts.sea) return buildSea(node, bundlePath, tmp, env, opts.buildTimeoutMs ?? 600_000);
       // --expose-internals lets the guest fix Node's own snapshot-hostile state
       // (runtime/guest/node-internals.ts); it is a Node option, so restores do without it.
@@ -369,5 +375,22 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     throw new ThawError('E_BUILD_FAILED', `build of ${opts.entry} failed: ${(err as Error).message}`, { detail: tail((err as Error).stack ?? '') });
   } finally {
     unlock();
+  }
+}
+
+/**
+ * The esbuild executable the guest minifies package files with (one run per file while
+ * building): ESBUILD_BINARY_PATH as esbuild itself honours it, else the platform package
+ * installed beside the esbuild thaw uses.
+ */
+function esbuildBinary(): string {
+  const env = process.env.ESBUILD_BINARY_PATH;
+  if (env) return env;
+  const req = createRequire(createRequire(import.meta.url).resolve('esbuild'));
+  const pkg = `@esbuild/${process.platform}-${process.arch}`;
+  try {
+    return req.resolve(`${pkg}/bin/esbuild`);
+  } catch {
+    throw new ThawError('E_USAGE', `--minify-packages needs esbuild's executable (${pkg}), which is not installed beside thaw`, { hint: 'reinstall thaw (npm install), set ESBUILD_BINARY_PATH, or build without --minify-packages' });
   }
 }

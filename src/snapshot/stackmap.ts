@@ -95,8 +95,9 @@ export function writeStackMap(bundleFile: string, mapFile: string, outFile: stri
       renames[generated] = original;
     }
   });
-  // `X = class _X {`: the inner name esbuild gives a class it lowers (no mapping names it).
-  for (const m of readFileSync(bundleFile, 'utf8').matchAll(/\b([A-Za-z$][\w$]*) = class _\1\b/g)) {
+  // `X = class _X {` (`X=class _X{` minified): the inner name esbuild gives a class it lowers
+  // (no mapping names it).
+  for (const m of readFileSync(bundleFile, 'utf8').matchAll(/\b([A-Za-z$][\w$]*) ?= ?class _\1\b/g)) {
     const original = renames[m[1]!] ?? m[1]!;
     if (renames[`_${m[1]}`] !== undefined && renames[`_${m[1]}`] !== original) conflicts.add(`_${m[1]}`);
     renames[`_${m[1]}`] = original;

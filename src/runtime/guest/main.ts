@@ -27,6 +27,7 @@ import { collectServers, listenServers, listensIpv6, warmupTarget } from './serv
 import { fail, monotonicMs, pair, realExit, restoreMarks, session, openSession, writeReport } from './session.js';
 import { deferSignals } from './signals.js';
 import { mapStacks } from './stacks.js';
+import { findComments, minifyPackages } from './minify.js';
 import { deliver } from './warmup.js';
 import { deferWebGlobals } from './web.js';
 import { wrapIntl } from './intl.js';
@@ -250,7 +251,9 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
   plainConsoleTasks();
   emulateNewContexts();
   formatErrorStacks();
-  mapStacks(config.bundleUrl, config.stackmapPath);
+  minifyPackages(config.minify);
+  findComments(config.acorn);
+  mapStacks(config.bundleUrl, config.stackmapPath, config.minify?.dir);
   routeRequires(slot);
   collectServers();
   session().collectors.push((r) => {

@@ -22,6 +22,7 @@ import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
 import { guardPromises } from './files.js';
+import { oneByteComments, packageSource } from './minify.js';
 import { pair, session } from './session.js';
 import { freeBindings } from './web.js';
 import { DEFERRED_MODULES, PACKAGE_PREFIX } from '../protocol.js';
@@ -217,12 +218,15 @@ function load(file: string, from: string | undefined): unknown {
         throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
       }
       const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
-      const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
+      const code = packageSource(file, text);
+      const source = code.startsWith('#!') ? `//${code.slice(2)}` : code;
       // The module function sits inside one that binds the global object and the web globals
       // to thaw's build-time views (guest/web.ts), as the bundler does for bundled code; the
-      // column offset keeps positions on the first line true.
+      // column offset keeps positions on the first line true. Comments keep the text one byte
+      // per character (guest/minify.ts; a minified text is already).
+      const wrapped = `${MODULE_HEAD}${source}\n}`;
       const { names, values } = freeBindings();
-      const outer = vm.compileFunction(`${MODULE_HEAD}${source}\n}`, names, { filename: file, columnOffset: -MODULE_HEAD.length });
+      const outer = vm.compileFunction(code === text ? oneByteComments(wrapped) : wrapped, names, { filename: file, columnOffset: -MODULE_HEAD.length });
       const fn = outer(...values) as Function;
       fn.call(mod.exports, mod.exports, mod.require, mod, file, dirname(file));
     }

@@ -8,8 +8,9 @@
  * Error.prepareStackTrace later replaces this one, as it would any other.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { STACKMAP_FILE, STACKMAP_SEGMENT as W } from '../protocol.js';
+import { dirname, join, resolve } from 'node:path';
+import { PACKAGE_MAPS_DIR, STACKMAP_FILE, STACKMAP_SEGMENT as W } from '../protocol.js';
+import { minifiedMap } from './minify.js';
 import { pair } from './session.js';
 
 export interface StackMap {
@@ -67,9 +68,12 @@ export function lookup(m: StackMap, line: number, column: number): [string, numb
  * every restored process through the one in the image, found beside the blob being restored
  * (the image may have moved since the build). The decoded map is let go at the checkpoint.
  */
-export function mapStacks(bundleUrl: string, buildMap: string): void {
+export function mapStacks(bundleUrl: string, buildMap: string, buildPackageMaps = ''): void {
   let where: string[] = [buildMap];
+  let packageDirs: string[] = [buildPackageMaps];
   let map: StackMap | null | undefined;
+  /** Stack maps of the package files thaw's loader minified (guest/minify.ts), by number. */
+  let packageMaps = new Map<number, StackMap | null>();
   const load = (): StackMap | null => {
     if (map === undefined) {
       map = null;
@@ -77,15 +81,26 @@ export function mapStacks(bundleUrl: string, buildMap: string): void {
     }
     return map;
   };
+  const loadPackageMap = (n: number): StackMap | null => {
+    let m = packageMaps.get(n);
+    if (m === undefined) {
+      m = null;
+      for (const dir of packageDirs) if (dir && (m = readStackMap(join(dir, `${n}.stackmap`)))) break;
+      packageMaps.set(n, m);
+    }
+    return m;
+  };
   pair(
     'stack traces',
     () => {
       map = undefined;
+      packageMaps = new Map();
     },
     () => {
       const blobArg = process.execArgv.indexOf('--snapshot-blob');
       const imageDir = blobArg >= 0 ? dirname(resolve(process.execArgv[blobArg + 1] ?? '')) : dirname(process.execPath);
       where = [resolve(imageDir, STACKMAP_FILE), resolve(dirname(bundleUrl), STACKMAP_FILE)];
+      packageDirs = [resolve(imageDir, PACKAGE_MAPS_DIR), resolve(dirname(bundleUrl), PACKAGE_MAPS_DIR)];
     },
   );
   /** The call site as seen through the map (a stand-in object), or cs itself. */
@@ -95,8 +110,10 @@ export function mapStacks(bundleUrl: string, buildMap: string): void {
     const file = cs.getScriptNameOrSourceURL?.() ?? cs.getFileName();
     const line = cs.getLineNumber();
     const col = cs.getColumnNumber();
-    if (file !== bundleUrl || !line || !col) return cs;
-    const m = load();
+    if (!file || !line || !col) return cs;
+    const n = file === bundleUrl ? undefined : minifiedMap(file);
+    if (file !== bundleUrl && n === undefined) return cs;
+    const m = n === undefined ? load() : loadPackageMap(n);
     const at = m ? lookup(m, line, col) : null;
     if (!at) return cs;
     const [src, origLine, origCol] = at;

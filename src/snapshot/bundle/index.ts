@@ -28,7 +28,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
 import { DEFERRED_MODULES, REQUIRE_BANNER, type BuildConfig, type SourceTable } from '../../runtime/protocol.js';
-import { loadPackages, optionalModules, resolveLikeNode } from './packages.js';
+import { loadPackages, oneByteSource, optionalModules, resolveLikeNode } from './packages.js';
 import { buildWithRuntimeRequires, guestDir, META, runtimeDir, sourcePlugin, type RuntimeRequireSite } from './source.js';
 import { typescriptFor } from './typescript.js';
 
@@ -213,6 +213,10 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
       logLevel: 'silent',
       legalComments: 'none',
       keepNames: true,
+      // `--minify-packages`: the packages bundled (ES modules, or all with --bundle-packages)
+      // are minified with the rest of the bundle, names kept; the stack map still names their
+      // lines (snapshot/stackmap.ts).
+      minifyWhitespace: !!config.minify,
       banner: { js: REQUIRE_BANNER },
       // Stack traces in restored processes name the bundle where the image keeps it, not the
       // temporary directory it was built in.
@@ -256,6 +260,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     throw err;
   }
   resolveLikeNode(outfile);
+  oneByteSource(outfile, esm);
   writeFileSync(config.sourcesPath, JSON.stringify(sourceTable(outfile)));
   const warnings = result.warnings.filter((w) => !w.location?.file.includes('thaw-builder-entry')).map((w) => `${location(w)}: ${w.text}`);
   return { warnings, missing: [...missing].sort(), esm, usesRuntime };

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { oneByteSource } from './packages.js';
+
+test('oneByteSource leaves only Latin-1 in an esbuild bundle, every line and column in place, strings and the sourceURL as they were', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thaw-onebyte-'));
+  try {
+    const src = join(dir, 'app.js');
+    writeFileSync(src, [
+      '// the app’s “notes” — with an emoji 🎉 in a comment',
+      'const label = "café — ✓ 🎉";',
+      'function where() { /* it’s here */ return new Error("x").stack.split("\\n")[1]; }',
+      'module.exports = { label, where, re: /[a-c]/u.test("b") };',
+    ].join('\n'));
+    const out = join(dir, 'bundle.cjs');
+    esbuild.buildSync({ entryPoints: [src], bundle: true, platform: 'node', format: 'cjs', outfile: out, footer: { js: '//# sourceURL=/images/ünïcode—img/bundle.cjs' }, logLevel: 'silent' });
+    const before = readFileSync(out, 'utf8');
+    assert.match(before, /[^\u0000-\u00ff]/, 'esbuild keeps the comments as written');
+    oneByteSource(out, false);
+    const after = readFileSync(out, 'utf8');
+    const body = after.slice(0, after.lastIndexOf('\n//# sourceURL='));
+    assert.doesNotMatch(body, /[^\u0000-\u00ff]/);
+    assert.ok(after.endsWith('//# sourceURL=/images/ünïcode—img/bundle.cjs\n') || after.endsWith('//# sourceURL=/images/ünïcode—img/bundle.cjs'), 'the footer is kept');
+    assert.deepEqual(after.split('\n').map((l) => l.length), before.split('\n').map((l) => l.length), 'lines and columns in place');
+    const load = (text: string): { label: string; where: () => string; re: boolean } => {
+      const m = { exports: {} as { label: string; where: () => string; re: boolean } };
+      new Function('module', 'exports', 'require', text)(m, m.exports, () => ({}));
+      return m.exports;
+    };
+    const a = load(before);
+    const b = load(after);
+    assert.equal(b.label, 'café — ✓ 🎉');
+    assert.equal(b.label, a.label);
+    assert.equal(b.re, true);
+    assert.equal(b.where(), a.where(), 'the same line and column in a stack frame');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('oneByteSource leaves a bundle alone when a regular expression literal keeps it two-byte anyway', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thaw-onebyte-'));
+  try {
+    const src = join(dir, 'app.js');
+    writeFileSync(src, '// it’s a comment\nmodule.exports = /[—✓]/u.test("✓");\n');
+    const out = join(dir, 'bundle.cjs');
+    esbuild.buildSync({ entryPoints: [src], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
+    const before = readFileSync(out, 'utf8');
+    oneByteSource(out, false);
+    assert.equal(readFileSync(out, 'utf8'), before);
+    const m = { exports: false };
+    new Function('module', before)(m);
+    assert.equal(m.exports, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
