@@ -1,5 +1,5 @@
 /**
- * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --kills K --node PATH --examples a,b --parts reliability,faults,soak --soak-seconds S --soak-connections 1,16,64]
+ * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --kills K --node PATH --examples a,b --parts reliability,faults,soak,corpus --soak-seconds S --soak-connections 1,16,64 --apps corpus|a,b --corpus-seconds S --corpus-connections 1,16 --rounds R]
  *
  * Do restored servers hold real load, and is every restore its own? For each example:
  *
@@ -16,11 +16,17 @@
  *
  * - **soak** (only when asked for): the load run for longer (30 s) at more concurrencies, with
  *   RSS's trend over each half of the run and the anonymous memory, to tell growth from settling.
+ * - **corpus** (only when asked for; reliability-corpus.ts): every app of `--apps` (default
+ *   `corpus`: each compatibility-corpus app thaw restores; also a corpus dir, `DIR:ENTRY`, or
+ *   `examples/NAME`) restored and cold, both up side by side, the load going to one at a time in
+ *   R rounds of turns per concurrency (S seconds each in all, default 30 s, 1 and 16 connections,
+ *   3 rounds), with the server's CPU time per 1000 requests: restored / cold of it is the
+ *   throughput criterion on a shared machine, where requests/s of runs minutes apart differ.
  * - **faults** (reliability-faults.ts): kill -9 of `thaw build` and of its builder at K random
  *   moments, of `IMG/start` mid-answer, a full disk and a read-only output folder: what was
  *   said, half images, processes left, whether the next build succeeded.
  *
- * Writes the tables into the `reliability` and `faults` sections of BENCHMARKS.md with the
+ * Writes the tables into the `reliability`, `soak`, `reliability-corpus` and `faults` sections of BENCHMARKS.md with the
  * machine and command; `--parts` picks what to measure (`reliability` is load and uniqueness),
  * and so which sections are rewritten.
  */
@@ -39,6 +45,7 @@ import { readWarmup, warmupProbe, wireRequest } from '../src/snapshot/warmup-fil
 import type { WarmupRequest } from '../src/runtime/protocol.js';
 import { option, root, writeSection } from './common.js';
 import { measureFaults } from './reliability-faults.js';
+import { autocannonVersion, loadApp, loadTable, loadTargets, type LoadRow as CorpusRow } from './reliability-corpus.js';
 
 const seconds = Number(option('seconds', '10'));
 const connections = option('connections', '1,16').split(',').map(Number);
@@ -263,6 +270,50 @@ if (parts.has('soak')) {
   }
   process.stdout.write('\n' + lines.join('\n') + '\n');
   writeSection('soak', `Restored under load for ${soakSeconds} s: throughput and memory over time`, lines.join('\n'));
+}
+
+if (parts.has('corpus')) {
+  const apps = option('apps', 'corpus');
+  const corpusSeconds = Number(option('corpus-seconds', '30'));
+  const corpusConnections = option('corpus-connections', '1,16').split(',').map(Number);
+  const rounds = Number(option('rounds', '3'));
+  const loadBefore = loadavg()[0]!.toFixed(1);
+  const started = new Date();
+  const rows: CorpusRow[] = [];
+  const failed: Array<{ name: string; why: string }> = [];
+  const targets = loadTargets(apps.split(',').filter(Boolean));
+  say(`corpus: ${targets.length} apps × ${corpusConnections.length} concurrencies × 2 × ${corpusSeconds} s of load ≈ ${Math.ceil((targets.length * corpusConnections.length * 2 * corpusSeconds) / 60)} min, builds aside`);
+  for (const t of targets) {
+    try {
+      rows.push(...(await loadApp(t, { node, seconds: corpusSeconds, connections: corpusConnections, rounds, out: join(out, 'corpus'), say })));
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0]!;
+      say(`corpus: ${t.name} not measured: ${why}`);
+      failed.push({ name: t.name, why });
+    }
+  }
+  const m = machineInfo();
+  const lines = [
+    `Each app restored from its image and started cold (given the image's warm-up over HTTP), both up side by side,`,
+    `then driven with autocannon ${autocannonVersion()} and the app's first warm-up request, ${corpusSeconds} s per concurrency for each: the load goes to`,
+    `one server at a time in ${rounds} rounds of ${(corpusSeconds / rounds).toFixed(0)} s turns (alternating which goes first), so a change in the machine's`,
+    `load hits both alike. **CPU ms / 1000 req** is the user + system time of the server's process tree (/proc) over`,
+    `its whole block divided by the requests it answered: the work a request costs it, which other processes on the`,
+    `machine change far less than requests/s. **Restored / cold CPU per request is the throughput criterion under`,
+    `load** (≤ 1.10 passes), with each round's own ratio in parentheses. The same two processes serve 1, then 16`,
+    `connections, so a 16-connection row starts where the 1-connection row ended; "RSS trend" is the least-squares`,
+    `slope of the tree's RSS over the second half of its loaded time (near 0: stable). p99 is the worst turn's. Node`,
+    `${(await run([node, '--version'])).stdout.trim()}; measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.nproc} cores, shared with other engineers' work (1-minute load average ${loadBefore} before,`,
+    `${loadavg()[0]!.toFixed(1)} after), with:`,
+    '',
+    '```sh',
+    `npm run bench:reliability -- --parts corpus --apps ${apps} --corpus-seconds ${corpusSeconds} --corpus-connections ${corpusConnections.join(',')} --rounds ${rounds}`,
+    '```',
+    '',
+    ...loadTable(rows, failed),
+  ];
+  process.stdout.write('\n' + lines.join('\n') + '\n');
+  writeSection('reliability-corpus', 'Restored under load: the compatibility corpus, CPU per request', lines.join('\n'));
 }
 
 if (parts.has('faults')) {

@@ -11,6 +11,12 @@
  * are taken with /dev/null while it is opened, then given back), as dup2 would.
  * The app's data files read while building (locales, config) are listed: their contents are in
  * the snapshot, so editing one needs a rebuild.
+ *
+ * All of this is the build's business only. At the checkpoint node:fs gets its own functions
+ * back and the wrappers an app kept (`const { openSync } = require('fs')`) only pass calls on:
+ * a restored server that opens a file per request (EJS reads its templates with readFileSync,
+ * which opens through fs.openSync) must not pay for a formatted 30-frame stack each time, as it
+ * did (2.7x a cold server's CPU per request).
  */
 import { dirname, resolve } from 'node:path';
 import type { OpenFile } from '../protocol.js';
@@ -45,6 +51,11 @@ const parked: AppendStream[] = [];
 /** Bare append-mode descriptors closed at the checkpoint, opened again under their number. */
 const parkedFds: Array<Opened & { fd: number }> = [];
 
+/** Recording opens and reads: true while building, false from the checkpoint on. */
+let tracking = true;
+/** Puts node:fs's own functions back (where they are still thaw's wrappers). */
+const untrack: Array<() => void> = [];
+
 const flagText = (flags: unknown): string => (flags === undefined || flags === null ? 'r' : String(flags));
 
 function record(fd: unknown, path: unknown, flags: unknown, mode: unknown, stack: string): void {
@@ -76,6 +87,7 @@ export function guardPromises<T>(promises: T): T {
   guarded.add(p);
   const openPromise = p.open;
   p.open = async function (path: unknown, flags?: unknown, mode?: unknown) {
+    if (!tracking) return openPromise.apply(this, arguments);
     const stack = stackHere();
     const handle = await openPromise.apply(this, arguments);
     record(handle.fd, path, flags, mode, stack);
@@ -83,22 +95,37 @@ export function guardPromises<T>(promises: T): T {
   };
   const readPromise = p.readFile;
   p.readFile = function (path: unknown) {
-    noteRead(path);
+    if (tracking) noteRead(path);
     return readPromise.apply(this, arguments);
   };
   return promises;
 }
 
+/** Replace fs[name] with a wrapper made from the original; put the original back at untrack. */
+function wrapFs(fs: Record<string, any>, name: string, make: (orig: Function) => Function): void {
+  const orig = fs[name];
+  const wrapped = make(orig);
+  fs[name] = wrapped;
+  untrack.push(() => {
+    if (fs[name] === wrapped) fs[name] = orig;
+  });
+}
+
+function stopTrackingFiles(): void {
+  tracking = false;
+  for (const undo of untrack.splice(0)) undo();
+}
+
 export function trackFiles(): void {
   const fs = (process as any).getBuiltinModule('node:fs');
-  const openSync = fs.openSync;
-  fs.openSync = function (path: unknown, flags?: unknown, mode?: unknown) {
+  wrapFs(fs, 'openSync', (openSync) => function (this: unknown, path: unknown, flags?: unknown, mode?: unknown) {
+    if (!tracking) return openSync.apply(this, arguments);
     const fd = openSync.apply(this, arguments);
     record(fd, path, flags, mode, stackHere());
     return fd;
-  };
-  const openAsync = fs.open;
-  fs.open = function (path: unknown, flags?: unknown, mode?: unknown, _cb?: unknown) {
+  });
+  wrapFs(fs, 'open', (openAsync) => function (this: unknown, path: unknown, flags?: unknown, mode?: unknown, _cb?: unknown) {
+    if (!tracking) return openAsync.apply(this, arguments);
     const args = [...arguments];
     const i = args.findIndex((a) => typeof a === 'function');
     const stack = stackHere();
@@ -110,7 +137,7 @@ export function trackFiles(): void {
       };
     }
     return openAsync.apply(this, args);
-  };
+  });
   // fs.promises loads its module (and with it readline and the REPL history, ~350 kB of every
   // snapshot) on first use: it is guarded then, not before. `require('fs/promises')` gets the
   // same object, guarded on its way through thaw's require (guest/modules.ts).
@@ -123,35 +150,40 @@ export function trackFiles(): void {
         return guardPromises(get.call(this));
       },
     });
+    untrack.push(() => Object.defineProperty(fs, 'promises', lazy));
   } else {
     guardPromises(fs.promises);
   }
   for (const name of ['close', 'closeSync']) {
-    const orig = fs[name];
-    fs[name] = function (fd: unknown) {
-      if (typeof fd === 'number') open.delete(fd);
+    wrapFs(fs, name, (orig) => function (this: unknown, fd: unknown) {
+      if (tracking && typeof fd === 'number') open.delete(fd);
       return orig.apply(this, arguments);
-    };
+    });
   }
-  const createWriteStream = fs.createWriteStream;
-  fs.createWriteStream = function (path: unknown, options?: unknown) {
+  wrapFs(fs, 'createWriteStream', (createWriteStream) => function (this: unknown, path: unknown, options?: unknown) {
     const stream = createWriteStream.apply(this, arguments) as AppendStream;
     const o = (typeof options === 'string' ? {} : options ?? {}) as { flags?: string; fd?: unknown };
-    if (typeof o.flags === 'string' && o.flags.startsWith('a') && o.fd === undefined && typeof path === 'string') appendStreams.add(stream);
+    if (tracking && typeof o.flags === 'string' && o.flags.startsWith('a') && o.fd === undefined && typeof path === 'string') appendStreams.add(stream);
     return stream;
-  };
+  });
   for (const name of ['readFileSync', 'readFile']) {
-    const orig = fs[name];
-    fs[name] = function (path: unknown) {
-      noteRead(path);
+    wrapFs(fs, name, (orig) => function (this: unknown, path: unknown) {
+      if (tracking) noteRead(path);
       return orig.apply(this, arguments);
-    };
+    });
   }
   session().collectors.push((r) => {
     r.reopened = [...parked.map((s) => s.path), ...[...open.values()].filter((o) => o.flags.startsWith('a')).map((o) => o.path)];
     r.filesRead = [...read].sort();
   });
-  pair('append-mode files', parkAppendFds, reopenStreams);
+  pair(
+    'append-mode files',
+    () => {
+      parkAppendFds();
+      stopTrackingFiles();
+    },
+    reopenStreams,
+  );
 }
 
 function stillOpen(fd: number): boolean {

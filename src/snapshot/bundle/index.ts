@@ -12,7 +12,8 @@
  *   one is reached, and so does the image); a bundle line → source file table lets those
  *   resolve from the file that asked;
  * - names are kept (esbuild `keepNames`): Nest, TypeORM, class-transformer and error messages
- *   read `constructor.name`;
+ *   read `constructor.name`; its calls that keep a name already there are dropped (names.ts:
+ *   one inside a function runs on every call of it);
  * - TypeScript with `emitDecoratorMetadata` is compiled by the app's own TypeScript, since
  *   esbuild does not emit `design:paramtypes` (dependency injection depends on it);
  * - an ES module graph with top-level await is bundled as ESM and its evaluation awaited by
@@ -28,6 +29,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
 import { DEFERRED_MODULES, REQUIRE_BANNER, type BuildConfig, type SourceTable } from '../../runtime/protocol.js';
+import { dropRedundantNames } from './names.js';
 import { loadPackages, oneByteSource, optionalModules, resolveLikeNode } from './packages.js';
 import { buildWithRuntimeRequires, guestDir, META, runtimeDir, sourcePlugin, type RuntimeRequireSite } from './source.js';
 import { typescriptFor } from './typescript.js';
@@ -259,6 +261,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     }
     throw err;
   }
+  writeFileSync(outfile, dropRedundantNames(readFileSync(outfile, 'utf8')));
   resolveLikeNode(outfile);
   oneByteSource(outfile, esm);
   writeFileSync(config.sourcesPath, JSON.stringify(sourceTable(outfile)));

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { dropRedundantNames } from './names.js';
+
+test('keepNames calls that keep the declared name are dropped; renames and expressions stay; lines hold', async () => {
+  // Two modules declaring the same top-level name make esbuild rename one (execute → execute2).
+  const r = await esbuild.build({
+    stdin: {
+      contents: `
+        import { run as other } from './b.js';
+        function handler(x) {
+          function helper(a) { return a + 1; }
+          class Local {}
+          const arrow = (a) => a;
+          return [helper, Local, arrow, other].map((f) => f.name);
+        }
+        function execute() { return 'a'; }
+        console.log(handler(1), execute.name);
+      `,
+      resolveDir: '/',
+      loader: 'js',
+    },
+    plugins: [{ name: 'b', setup: (b) => { b.onResolve({ filter: /b\.js$/ }, () => ({ path: 'b', namespace: 'b' })); b.onLoad({ filter: /.*/, namespace: 'b' }, () => ({ contents: 'export function run() { return execute(); } function execute() { return 1; }', loader: 'js' })); } }],
+    bundle: true,
+    format: 'cjs',
+    write: false,
+    keepNames: true,
+  });
+  const text = r.outputFiles[0]!.text;
+  assert.match(text, /__name\(helper, "helper"\);/, 'esbuild emits the call this removes');
+  const out = dropRedundantNames(text);
+  assert.equal(out.split('\n').length, text.split('\n').length);
+  assert.doesNotMatch(out, /__name\(helper, "helper"\)/);
+  assert.doesNotMatch(out, /__name\(handler, "handler"\)/);
+  assert.match(out, /__name\(execute2, "execute"\)/, 'a name the bundler changed is still restored');
+  // The program prints the same names either way.
+  const print = (code: string): string => {
+    const lines: string[] = [];
+    new Function('console', code)({ log: (...a: unknown[]) => lines.push(JSON.stringify(a)) });
+    return lines.join('\n');
+  };
+  assert.equal(print(out), print(text));
+  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run'], 'execute']));
+});
