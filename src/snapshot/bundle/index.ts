@@ -261,7 +261,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     }
     throw err;
   }
-  writeFileSync(outfile, dropRedundantNames(readFileSync(outfile, 'utf8')));
+  writeFileSync(outfile, dropRedundantNames(readFileSync(outfile, 'utf8'), esm));
   resolveLikeNode(outfile);
   oneByteSource(outfile, esm);
   writeFileSync(config.sourcesPath, JSON.stringify(sourceTable(outfile)));

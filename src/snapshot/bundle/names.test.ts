@@ -13,7 +13,11 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
           function helper(a) { return a + 1; }
           class Local {}
           const arrow = (a) => a;
-          return [helper, Local, arrow, other].map((f) => f.name);
+          let assigned; assigned = function () { return x; };
+          const obj = { prop: () => (a) => a, 'quoted': function () {}, [String(x)]: () => 0 };
+          const own = function ownName() {};
+          const nested = () => { const deeper = () => 1; return deeper; };
+          return [helper, Local, arrow, other, assigned, obj.prop, obj.prop(), obj.quoted, obj[String(x)], own, nested, nested()].map((f) => f.name);
         }
         function execute() { return 'a'; }
         console.log(handler(1), execute.name);
@@ -34,6 +38,11 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
   assert.doesNotMatch(out, /__name\(helper, "helper"\)/);
   assert.doesNotMatch(out, /__name\(handler, "handler"\)/);
   assert.match(out, /__name\(execute2, "execute"\)/, 'a name the bundler changed is still restored');
+  assert.match(text, /__name\(\(a\) => a, "arrow"\)/, 'esbuild wraps anonymous functions it names');
+  for (const name of ['arrow', 'assigned', 'prop', 'quoted', 'nested', 'deeper']) assert.doesNotMatch(out, new RegExp(`"${name}"\\)`), `${name}: the language names it`);
+  assert.match(out, /"ownName"|"own"\)/, 'a function with a name of its own keeps what esbuild did');
+  const before = text.split('\n');
+  out.split('\n').forEach((line, i) => assert.ok(line.trim() === '' || line.length === before[i]!.length, `line ${i + 1}: what is taken out becomes spaces, so columns hold`));
   // The program prints the same names either way.
   const print = (code: string): string => {
     const lines: string[] = [];
@@ -41,5 +50,5 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
     return lines.join('\n');
   };
   assert.equal(print(out), print(text));
-  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run'], 'execute']));
+  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run', 'assigned', 'prop', '', 'quoted', '1', 'ownName', 'nested', 'deeper'], 'execute']));
 });

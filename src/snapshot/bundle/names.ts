@@ -1,24 +1,113 @@
+import * as acorn from 'acorn';
+
 /**
  * The bundle keeps names (esbuild `keepNames`), and esbuild does it by following every named
- * function or class declaration with a statement `__name(f, "f")`, its helper
- * `(target, value) => __defProp(target, "name", { value, configurable: true })`. The statement
- * runs wherever the declaration is, so a helper declared inside a function (highlight.js's
- * highlight(), Express's router, Koa's compose declare several) costs an Object.defineProperty
- * every time the enclosing function runs: V8 replaces the new function's native `name` accessor
- * with a data property and moves it to another map (Accessors::ReplaceAccessorWithDataProperty,
- * JSObject::MigrateToMap), and the function can no longer be optimised away. A cold process
- * runs the source, which has no such call.
+ * function or class declaration with a statement `__name(f, "f")`, and by wrapping every
+ * anonymous function it names in a call (`const f = __name(() => …, "f")`), its helper being
+ * `(target, value) => __defProp(target, "name", { value, configurable: true })`. Either runs
+ * wherever the function is made, so a helper made inside a function (highlight.js's
+ * highlight(), Express's router, Koa's and Hono's compose, Hono's context methods) costs an
+ * Object.defineProperty every time the enclosing function runs: V8 replaces the new function's
+ * native `name` accessor with a data property and moves it to another map
+ * (Accessors::ReplaceAccessorWithDataProperty, JSObject::MigrateToMap), and the function can no
+ * longer be optimised away. A cold process runs the source, which has no such call.
  *
- * Where the kept name is the declared name, the call changes nothing a program can observe (the
- * `name` property has that value and the same attributes before and after), so those
- * statements are dropped. Calls that restore a name the bundler changed (`__name(execute2,
- * "execute")`) stay. The line stays, empty, so the source map's lines hold.
+ * Where the kept name is the name the function has anyway, the call changes nothing a program
+ * can observe (the `name` property has that value and the same attributes before and after):
+ * - `__name(f, "f")` after the declaration of f: the statement is dropped;
+ * - `x = __name(() => …, "x")`, `const x = …`, `{ x: … }`, `x = …` as a default or class field:
+ *   an anonymous function in those places is named x by the language itself, so the call is
+ *   taken away and the function left in place.
+ * Calls that restore a name the bundler changed (`__name(execute2, "execute")`) and names of
+ * functions that have their own (`__name(function fetch2() {}, "fetch")`) stay. What is taken
+ * out becomes spaces, line breaks kept, so every line and column of the source map holds.
  */
 
 // esbuild's output, e.g. "    __name(keywordData, \"keywordData\");" on a line of its own.
 const SAME_NAME = /^([ \t]*)__name\(([A-Za-z_$][\w$]*), "\2"\);$/gm;
 
+interface Node {
+  type: string;
+  start: number;
+  end: number;
+  [key: string]: unknown;
+}
+
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
+
+/** The name the language gives an anonymous function placed as `value` under `parent`. */
+function inferredName(parent: Node, value: Node): string | undefined {
+  const id = (n: unknown): string | undefined => (isNode(n) && n.type === 'Identifier' ? (n.name as string) : undefined);
+  const key = (p: Node): string | undefined => (p.computed ? undefined : (id(p.key) ?? (isNode(p.key) && p.key.type === 'Literal' && typeof p.key.value === 'string' ? p.key.value : undefined)));
+  switch (parent.type) {
+    case 'VariableDeclarator':
+      return parent.init === value ? id(parent.id) : undefined;
+    case 'AssignmentExpression':
+      return parent.right === value && parent.operator === '=' ? id(parent.left) : undefined;
+    case 'AssignmentPattern':
+      return parent.right === value ? id(parent.left) : undefined;
+    case 'Property':
+      return parent.value === value && parent.kind === 'init' && !parent.method && !parent.shorthand ? key(parent) : undefined;
+    case 'PropertyDefinition':
+      return parent.value === value && !parent.static ? key(parent) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** `__name(<anonymous function>, "n")` calls whose function would be named n without them. */
+function redundantWrappers(root: Node): Array<[Node, Node]> {
+  const found: Array<[Node, Node]> = [];
+  const stack: Array<[Node, Node | undefined]> = [[root, undefined]];
+  while (stack.length) {
+    const [node, parent] = stack.pop()!;
+    if (parent && node.type === 'CallExpression') {
+      const callee = node.callee as Node;
+      const args = node.arguments as Node[];
+      const fn = args[0];
+      const label = args[1];
+      if (
+        callee.type === 'Identifier' && callee.name === '__name' && args.length === 2 && fn && label &&
+        (fn.type === 'ArrowFunctionExpression' || (fn.type === 'FunctionExpression' && !fn.id)) &&
+        label.type === 'Literal' && typeof label.value === 'string' && inferredName(parent, node) === label.value
+      ) {
+        found.push([node, fn]);
+      }
+    }
+    for (const k in node) {
+      const v = node[k];
+      if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) isNode(v[i]) && stack.push([v[i], node]);
+      else if (isNode(v)) stack.push([v, node]);
+    }
+  }
+  return found;
+}
+
+/** Spaces for every character of text but its line breaks. */
+const blank = (text: string): string => text.replace(/[^\n\r\u2028\u2029]/g, ' ');
+
 /** The bundle's text without the keepNames calls that keep a name already there. */
-export function dropRedundantNames(text: string): string {
-  return text.replace(SAME_NAME, '$1');
+export function dropRedundantNames(text: string, esm = false): string {
+  text = text.replace(SAME_NAME, '$1');
+  if (!text.includes('__name(')) return text;
+  let tree: Node;
+  try {
+    tree = acorn.parse(text, { ecmaVersion: 'latest', sourceType: esm ? 'module' : 'script', allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true }) as unknown as Node;
+  } catch {
+    return text; // what acorn cannot parse keeps its calls (they are correct, only slower)
+  }
+  // Each cut blanks the call's head (`__name(`) and tail (`, "f")`); a call nested inside
+  // another's function lies between the outer head and tail, so no two ranges overlap.
+  const ranges = redundantWrappers(tree)
+    .flatMap(([call, fn]): Array<[number, number]> => [[call.start, fn.start], [fn.end, call.end]])
+    .sort((a, b) => a[0] - b[0]);
+  if (!ranges.length) return text;
+  const out: string[] = [];
+  let at = 0;
+  for (const [from, to] of ranges) {
+    out.push(text.slice(at, from), blank(text.slice(from, to)));
+    at = to;
+  }
+  out.push(text.slice(at));
+  return out.join('');
 }
