@@ -89,7 +89,9 @@ const blank = (text: string): string => text.replace(/[^\n\r\u2028\u2029]/g, ' '
 /** The bundle's text without the keepNames calls that keep a name already there. */
 export function dropRedundantNames(text: string, esm = false): string {
   text = text.replace(SAME_NAME, '$1');
-  if (!text.includes('__name(')) return text;
+  // acorn takes ~0.15 s and ~20 MB per MB of bundle: a bundle past 32 MB (all of Next.js with
+  // --bundle-packages) keeps these calls, which are correct, only slower.
+  if (!text.includes('__name(') || text.length > 32 * 1024 * 1024) return text;
   let tree: Node;
   try {
     tree = acorn.parse(text, { ecmaVersion: 'latest', sourceType: esm ? 'module' : 'script', allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true }) as unknown as Node;
