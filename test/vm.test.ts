@@ -12,6 +12,7 @@ import { PAGE_FILE_SHARED } from '../src/model/page-map.js';
 import { pageMapFromJson, type PageMapJson } from '../src/model/pages-format.js';
 import { launchChromium } from '../src/launch/chromium.js';
 import { freePort } from '../src/launch/port.js';
+import { which } from '../src/launch/which.js';
 import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, needs, root, scratch, serve, thaw } from './helpers.js';
 
@@ -86,7 +87,8 @@ describe('thaw build --engine vm: a Node server in a microVM', { skip: VM }, () 
   it('the image holds the guest\'s page map at the checkpoint, whose guest-physical addresses are offsets in IMG/ram', () => {
     const map = pageMapFromJson(JSON.parse(readFileSync(join(img, 'guest-pages.json'), 'utf8')) as PageMapJson);
     const node = map.owners.find((o) => o.pid > 0)!;
-    assert.equal(node.exe, realpathSync(process.execPath), 'the app\'s process: the host\'s node binary, mirrored into the guest');
+    // The build ran `node` as found on PATH (under npm test, node_modules/.bin may name another Node).
+    assert.equal(node.exe, realpathSync(which('node')!), 'the app\'s process: the host\'s node binary, mirrored into the guest');
     assert.ok(node.vaddr.length > 2000, `its present pages (${node.vaddr.length})`);
     for (const name of ['[heap]', '[stack]']) assert.ok(node.mappings.some((m) => m.name === name), name);
     assert.ok(node.mappings.some((m) => /\/libc\.so/.test(m.name)), 'libc');

@@ -15,11 +15,12 @@ import * as acorn from 'acorn';
  * Where the kept name is the name the function has anyway, the call changes nothing a program
  * can observe (the `name` property has that value and the same attributes before and after):
  * - `__name(f, "f")` after the declaration of f: the statement is dropped;
- * - `x = __name(() => …, "x")`, `const x = …`, `{ x: … }`, `x = …` as a default or class field:
- *   an anonymous function in those places is named x by the language itself, so the call is
- *   taken away and the function left in place.
- * Calls that restore a name the bundler changed (`__name(execute2, "execute")`) and names of
- * functions that have their own (`__name(function fetch2() {}, "fetch")`) stay. What is taken
+ * - `x = __name(() => …, "x")`, `const x = …`, `{ x: … }`, `x = …` as a default or class field
+ *   (`#x` for a private one): an anonymous function in those places is named x by the language
+ *   itself, so the call is taken away and the function left in place;
+ * - `__name(function f() {…}, "f")` anywhere: the function has that name of its own.
+ * Calls that restore a name the bundler changed (`__name(execute2, "execute")`) and names that
+ * differ from a function's own (`__name(function fetch2() {}, "fetch")`) stay. What is taken
  * out becomes spaces, line breaks kept, so every line and column of the source map holds.
  */
 
@@ -38,7 +39,11 @@ const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null &&
 /** The name the language gives an anonymous function placed as `value` under `parent`. */
 function inferredName(parent: Node, value: Node): string | undefined {
   const id = (n: unknown): string | undefined => (isNode(n) && n.type === 'Identifier' ? (n.name as string) : undefined);
-  const key = (p: Node): string | undefined => (p.computed ? undefined : (id(p.key) ?? (isNode(p.key) && p.key.type === 'Literal' && typeof p.key.value === 'string' ? p.key.value : undefined)));
+  const key = (p: Node): string | undefined => {
+    if (p.computed || !isNode(p.key)) return undefined;
+    if (p.key.type === 'PrivateIdentifier') return `#${p.key.name as string}`;
+    return id(p.key) ?? (p.key.type === 'Literal' && typeof p.key.value === 'string' ? p.key.value : undefined);
+  };
   switch (parent.type) {
     case 'VariableDeclarator':
       return parent.init === value ? id(parent.id) : undefined;
@@ -68,8 +73,8 @@ function redundantWrappers(root: Node): Array<[Node, Node]> {
       const label = args[1];
       if (
         callee.type === 'Identifier' && callee.name === '__name' && args.length === 2 && fn && label &&
-        (fn.type === 'ArrowFunctionExpression' || (fn.type === 'FunctionExpression' && !fn.id)) &&
-        label.type === 'Literal' && typeof label.value === 'string' && inferredName(parent, node) === label.value
+        label.type === 'Literal' && typeof label.value === 'string' &&
+        ((fn.type === 'ArrowFunctionExpression' || (fn.type === 'FunctionExpression' && !fn.id)) ? inferredName(parent, node) === label.value : fn.type === 'FunctionExpression' && (fn.id as Node).name === label.value)
       ) {
         found.push([node, fn]);
       }
