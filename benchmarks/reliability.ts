@@ -43,7 +43,7 @@ import { killAll, run, start, type Child } from '../src/launch/spawn.js';
 import { buildImage } from '../src/snapshot/build.js';
 import { readWarmup, warmupProbe, wireRequest } from '../src/snapshot/warmup-file.js';
 import type { WarmupRequest } from '../src/runtime/protocol.js';
-import { option, root, writeSection } from './common.js';
+import { option, root, slope, writeSection } from './common.js';
 import { measureFaults } from './reliability-faults.js';
 import { autocannonVersion, loadApp, loadTable, loadTargets, type LoadRow as CorpusRow } from './reliability-corpus.js';
 
@@ -101,16 +101,6 @@ function anonMb(pid: number): number {
   } catch {
     return NaN;
   }
-}
-
-function slope(points: Array<[number, number]>): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  const num = points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);
-  const den = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
-  return den ? num / den : 0;
 }
 
 async function load(example: string, config: 'restored' | 'cold', argv: string[], cwd: string, warmup: WarmupRequest[], c: number, seconds: number): Promise<LoadRow> {

@@ -20,7 +20,7 @@ import { run } from '../src/launch/spawn.js';
 import { buildImage } from '../src/snapshot/build.js';
 import { readWarmup, warmupProbe } from '../src/snapshot/warmup-file.js';
 import { coldOf, corpus, corpusDir, entryOf, envOf, type CorpusApp } from '../test/corpus.js';
-import { option, root, writeSection } from './common.js';
+import { inDir, option, root, writeSection } from './common.js';
 
 const runs = Number(option('runs', '10'));
 const node = option('node', join(root, 'node_modules/node24/bin/node'));
@@ -77,23 +77,6 @@ for (const example of examples) {
   });
   process.stdout.write(`\n## ${example}\n${formatTable(report)}${formatTimeline(report)}\n`);
   rows.push({ example, report });
-}
-
-/** Run `f` with the process in `dir` and `env` added, as a build from that directory would. */
-async function inDir<T>(dir: string, env: Record<string, string>, f: () => Promise<T>): Promise<T> {
-  const was = process.cwd();
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  process.chdir(dir);
-  Object.assign(process.env, env);
-  try {
-    return await f();
-  } finally {
-    process.chdir(was);
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 const corpusRows: Array<{ app: CorpusApp; report: BenchReport; initMs: number; mb: [number, number] }> = [];

@@ -180,29 +180,40 @@ describe('thaw build → IMG/start', () => {
     assert.ok(best.restored < 1.5 * best.cold, `300,000 ticks: restored ${best.restored.toFixed(1)} ms vs cold ${best.cold.toFixed(1)} ms`);
   });
 
+  /**
+   * The fixture built (warmed with 5 GET /) and started cold, side by side in 3 interleaved
+   * rounds: the best of the ms each answers on `path` (a timing taken inside the process), best
+   * of many because the machine may be loaded.
+   */
+  async function bestOfRestoredAndCold(fixture: string, path: string): Promise<{ restored: number; cold: number }> {
+    const name = fixture.replace(/\.cjs$/, '');
+    const warm = join(work, `${name}-warmup.json`);
+    writeFileSync(warm, JSON.stringify([{ method: 'GET', path: '/', repeat: 5 }]));
+    const img = join(work, name);
+    const b = await thaw(['build', fx(fixture), '-o', img, '--warmup', warm, '--no-verify']);
+    assert.equal(b.status, 0, b.stderr);
+    const best = { restored: Infinity, cold: Infinity };
+    const timed = async (port: number): Promise<number> => Number(await (await fetch(`http://127.0.0.1:${port}${path}`)).text());
+    for (let round = 0; round < 3; round++) {
+      const s = await serve(img, '/');
+      for (let i = 0; i < 5; i++) best.restored = Math.min(best.restored, await timed(s.port));
+      await s.child.kill();
+      const port = await freePort();
+      const cold = start([process.execPath, fx(fixture)], { env: { PORT: String(port) } });
+      for (let i = 0; i < 5; i++) await answer(cold, port, '/');
+      for (let i = 0; i < 5; i++) best.cold = Math.min(best.cold, await timed(port));
+      await cold.kill();
+    }
+    return best;
+  }
+
   test('a restored process calls functions that declare functions inside them as fast as a cold one', async () => {
     // The image runs the app bundled with esbuild's keepNames, which followed every function
     // declaration with __name(f, "f"): an Object.defineProperty each time the enclosing function
     // ran (highlight.js's highlight(), Express's router), which made a restored Markdown server
     // spend 15% more CPU per request than a cold one. Side by side, interleaved, best of many
     // timings of 200,000 calls each (the machine may be loaded).
-    const warm = join(work, 'nested-warmup.json');
-    writeFileSync(warm, JSON.stringify([{ method: 'GET', path: '/', repeat: 5 }]));
-    const img = join(work, 'nested');
-    const b = await thaw(['build', fx('nested.cjs'), '-o', img, '--warmup', warm, '--no-verify']);
-    assert.equal(b.status, 0, b.stderr);
-    const best = { restored: Infinity, cold: Infinity };
-    const timeCalls = async (port: number): Promise<number> => Number(await (await fetch(`http://127.0.0.1:${port}/nested`)).text());
-    for (let round = 0; round < 3; round++) {
-      const s = await serve(img, '/');
-      for (let i = 0; i < 5; i++) best.restored = Math.min(best.restored, await timeCalls(s.port));
-      await s.child.kill();
-      const port = await freePort();
-      const cold = start([process.execPath, fx('nested.cjs')], { env: { PORT: String(port) } });
-      for (let i = 0; i < 5; i++) await answer(cold, port, '/');
-      for (let i = 0; i < 5; i++) best.cold = Math.min(best.cold, await timeCalls(port));
-      await cold.kill();
-    }
+    const best = await bestOfRestoredAndCold('nested.cjs', '/nested');
     // Before the fix: 543 vs 7 ms; after, within noise of each other on a loaded machine.
     assert.ok(best.restored < 3 * best.cold, `200,000 calls: restored ${best.restored.toFixed(1)} ms vs cold ${best.cold.toFixed(1)} ms`);
   });
@@ -212,23 +223,7 @@ describe('thaw build → IMG/start', () => {
     // tracking, which formats a 30-frame stack per open: an Express + EJS server, whose
     // templates are read per request, spent 2.7x the CPU of a cold one per request. Side by
     // side, interleaved, best of many timings of 2,000 reads each (the machine may be loaded).
-    const warm = join(work, 'reads-warmup.json');
-    writeFileSync(warm, JSON.stringify([{ method: 'GET', path: '/', repeat: 5 }]));
-    const img = join(work, 'reads');
-    const b = await thaw(['build', fx('reads.cjs'), '-o', img, '--warmup', warm, '--no-verify']);
-    assert.equal(b.status, 0, b.stderr);
-    const best = { restored: Infinity, cold: Infinity };
-    const timeReads = async (port: number): Promise<number> => Number(await (await fetch(`http://127.0.0.1:${port}/reads`)).text());
-    for (let round = 0; round < 3; round++) {
-      const s = await serve(img, '/');
-      for (let i = 0; i < 5; i++) best.restored = Math.min(best.restored, await timeReads(s.port));
-      await s.child.kill();
-      const port = await freePort();
-      const cold = start([process.execPath, fx('reads.cjs')], { env: { PORT: String(port) } });
-      for (let i = 0; i < 5; i++) await answer(cold, port, '/');
-      for (let i = 0; i < 5; i++) best.cold = Math.min(best.cold, await timeReads(port));
-      await cold.kill();
-    }
+    const best = await bestOfRestoredAndCold('reads.cjs', '/reads');
     // Before the fix: 109 vs 5.5 ms; after, within noise of each other on a loaded machine.
     assert.ok(best.restored < 3 * best.cold, `2,000 reads: restored ${best.restored.toFixed(1)} ms vs cold ${best.cold.toFixed(1)} ms`);
   });
