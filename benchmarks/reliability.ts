@@ -93,6 +93,11 @@ interface LoadRow {
   anonEndMb: number;
 }
 
+/** The cold run of the same example at the same concurrency as `r`. */
+function coldTwin<R extends { example: string; connections: number; config: string }>(rows: R[], r: R): R | undefined {
+  return rows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold');
+}
+
 /** Anonymous resident memory of one process (smaps_rollup), MB. */
 function anonMb(pid: number): number {
   try {
@@ -198,11 +203,11 @@ if (parts.has('reliability')) {
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   for (const r of rows) {
-    const cold = rows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold');
+    const cold = coldTwin(rows, r);
     const ratio = r.config === 'restored' && cold ? (r.rps / cold.rps).toFixed(2) : '';
     lines.push(`| ${r.example} | ${r.connections} | ${r.config} | ${f1(r.rps)} | ${ratio} | ${r.meanMs.toFixed(2)} | ${f1(r.p99)} | ${r.errors} | ${r.non2xx} | ${f1(r.rssStartMb)} → ${f1(r.rssEndMb)} | ${r.trendMbPer10s.toFixed(1)} |`);
   }
-  const ratios = rows.filter((r) => r.config === 'restored').map((r) => r.rps / rows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold')!.rps);
+  const ratios = rows.filter((r) => r.config === 'restored').map((r) => r.rps / coldTwin(rows, r)!.rps);
   lines.push('', `Restored / cold throughput: median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)} … ${Math.max(...ratios).toFixed(2)}; errors in all runs: ${rows.reduce((n, r) => n + r.errors + r.non2xx, 0)}.`);
   lines.push(
     '',
@@ -254,7 +259,7 @@ if (parts.has('soak')) {
     '| --- | ---: | --- | ---: | ---: | ---: | --- | --- | --- |',
   ];
   for (const r of soakRows) {
-    const cold = soakRows.find((x) => x.example === r.example && x.connections === r.connections && x.config === 'cold');
+    const cold = coldTwin(soakRows, r);
     const ratio = r.config === 'restored' && cold ? (r.rps / cold.rps).toFixed(2) : '';
     lines.push(`| ${r.example} | ${r.connections} | ${r.config} | ${f1(r.rps)} | ${ratio} | ${r.errors + r.non2xx} | ${f1(r.rssStartMb)} → ${f1(r.rssEndMb)} | ${f1(r.anonStartMb)} → ${f1(r.anonEndMb)} | ${r.earlyTrendMbPer10s.toFixed(1)} → ${r.trendMbPer10s.toFixed(1)} |`);
   }
