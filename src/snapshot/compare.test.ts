@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judge, tokens } from './compare.js';
+import { clockSpan, judge, tokens } from './compare.js';
 
 const json = (body: unknown, status = 200) => ({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
 
@@ -34,4 +34,21 @@ test('a restored answer is judged against two cold starts', () => {
   assert.equal(judge(a, b, json({ id: 'r-1', count: 3, at: 100, extra: true })).mismatch?.what, 'body');
   // Two cold starts of different shapes: only status and type can be compared.
   assert.deepEqual(judge(json({ list: [1] }), json({ list: [1, 2] }), json({ list: [] })), { volatile: 0, unstable: true });
+});
+
+test('a value that reads the clock while the processes ran differs as the clock does, whichever process answered first', () => {
+  const at = (iso: string) => ({ status: 200, contentType: 'application/json', body: `{"time":"${iso}","uptime":2.6}` });
+  const window = { from: Date.parse('2026-11-30T18:44:24.500Z'), to: Date.parse('2026-11-30T18:44:31Z') };
+  // The restored process answered first, the two cold starts later within one second.
+  assert.deepEqual(judge(at('2026-11-30T18:44:28Z'), at('2026-11-30T18:44:28Z'), at('2026-11-30T18:44:25Z'), window), { volatile: 1, unstable: false });
+  // A time from before the processes started (baked in at build) is still a mismatch.
+  assert.equal(judge(at('2026-11-30T18:44:28Z'), at('2026-11-30T18:44:28Z'), at('2026-11-30T18:40:02Z'), window).mismatch?.what, 'body');
+  // Unix times in ms and s, fractions, zones with and without a colon, and minutes.
+  const ms = Date.parse('2026-11-30T18:44:26.250Z');
+  assert.deepEqual(clockSpan(`:${ms}`), [ms, ms + 1]);
+  assert.deepEqual(clockSpan(String(ms / 1000 - 0.25)), [ms - 250, ms + 750]);
+  assert.deepEqual(clockSpan('2026-11-30T19:44:26.25+0100'), [ms, ms + 10]);
+  assert.deepEqual(clockSpan('2026-11-30T19:44+01:00'), [ms - 26_250, ms + 33_750]);
+  assert.equal(clockSpan('2026-11-30'), undefined);
+  assert.equal(clockSpan('12345'), undefined);
 });

@@ -51,8 +51,48 @@ function excerpt(a: string[], b: string[], at: number): { cold: string; restored
   return { cold: show(a), restored: show(b) };
 }
 
-/** Judge the restored answer against cold start A, knowing cold start B's. */
-export function judge(coldA: Answer, coldB: Answer | undefined, restored: Answer): Verdict {
+const ISO_TIME = /^[:=]?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const EPOCH = /^[:=]?(\d{10}|\d{13})$/;
+
+/**
+ * The span of wall-clock time [from, to) in ms a token names, for an ISO 8601 date with its
+ * time (to the minute, second or a fraction; a zone or local time) or a Unix time in seconds
+ * (10 digits) or milliseconds (13 digits); undefined for anything else.
+ */
+export function clockSpan(token: string): [number, number] | undefined {
+  const iso = ISO_TIME.exec(token);
+  if (iso) {
+    const [, day, hm, sec, frac, zone] = iso;
+    const z = zone && zone.toUpperCase() !== 'Z' && !zone.includes(':') ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+    const at = Date.parse(`${day}T${hm}:${sec ?? '00'}${frac ? `.${frac.slice(0, 3).padEnd(3, '0')}` : ''}${z ?? ''}`);
+    if (Number.isNaN(at)) return undefined;
+    return [at, at + (frac ? 10 ** Math.max(0, 3 - frac.length) : sec ? 1000 : 60_000)];
+  }
+  const epoch = EPOCH.exec(token);
+  if (!epoch) return undefined;
+  const n = Number(epoch[1]);
+  return epoch[1]!.length === 10 ? [n * 1000, n * 1000 + 1000] : [n, n + 1];
+}
+
+/** The token names a moment inside `window`: the process's clock at the time it answered. */
+function readsClock(token: string, window: ClockWindow): boolean {
+  const span = clockSpan(token);
+  return span !== undefined && span[0] <= window.to && span[1] > window.from;
+}
+
+/** Wall-clock ms: when the processes that answered were started, and when they had all answered. */
+export interface ClockWindow {
+  from: number;
+  to: number;
+}
+
+/**
+ * Judge the restored answer against cold start A, knowing cold start B's. A value where the
+ * restored answer and cold start A each read the clock as it was while they ran (inside
+ * `clock`) differs as the clock does, whatever cold start B says: which of three processes
+ * started in parallel answers first is up to the machine's load.
+ */
+export function judge(coldA: Answer, coldB: Answer | undefined, restored: Answer, clock?: ClockWindow): Verdict {
   if (coldA.status !== restored.status && (!coldB || coldB.status === coldA.status)) {
     return { mismatch: { what: 'status', cold: String(coldA.status), restored: String(restored.status) }, volatile: 0, unstable: false };
   }
@@ -72,7 +112,7 @@ export function judge(coldA: Answer, coldB: Answer | undefined, restored: Answer
   let volatile = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === r[i]) continue;
-    if (b && b[i] !== a[i]) {
+    if ((b && b[i] !== a[i]) || (clock && readsClock(a[i]!, clock) && readsClock(r[i]!, clock))) {
       volatile++;
       continue;
     }

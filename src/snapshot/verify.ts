@@ -225,6 +225,7 @@ export async function verifyImage(o: VerifyOptions): Promise<VerifyOutcome> {
   }
   const port = async (): Promise<number> => fixed ?? (await freePort());
   say(`verifying: the app cold, twice, and the image restored (${o.requests.length} request(s) each)`);
+  const from = Date.now();
   let coldA: Answer[];
   let coldB: Answer[];
   let restored: Answer[];
@@ -240,8 +241,9 @@ export async function verifyImage(o: VerifyOptions): Promise<VerifyOutcome> {
     restored = await restoredRun(o, fixed);
   }
   const outcome: VerifyOutcome = { compared: o.requests.length, what: o.what, volatile: [], unstable: [] };
+  const clock = { from, to: Date.now() };
   o.requests.forEach((r, i) => {
-    const v = judge(coldA[i]!, coldB[i], restored[i]!);
+    const v = judge(coldA[i]!, coldB[i], restored[i]!, clock);
     if (v.mismatch) {
       throw new ThawError('E_VERIFY_MISMATCH', `the restored image answers ${label(r)} differently from the app started cold:\n  ${describe(v.mismatch)}`, {
         hint: `the image was not kept. ${o.usesRuntime ? 'If the app answers differently on purpose when restored (isRestored(), its checkpoint hooks), build with --no-verify; otherwise run' : 'Run'} \`thaw doctor\` on the entry for state baked in at build time; keep the image anyway with --no-verify`,
