@@ -29,8 +29,8 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
 import { DEFERRED_MODULES, REQUIRE_BANNER, type BuildConfig, type SourceTable } from '../../runtime/protocol.js';
-import { dropRedundantNames } from './names.js';
-import { loadPackages, oneByteSource, optionalModules, resolveLikeNode } from './packages.js';
+import { finishBundleFile } from './finish.js';
+import { loadPackages, optionalModules, resolveLikeNode } from './packages.js';
 import { buildWithRuntimeRequires, guestDir, META, runtimeDir, sourcePlugin, type RuntimeRequireSite } from './source.js';
 import { typescriptFor } from './typescript.js';
 
@@ -132,7 +132,9 @@ export async function plainBundle(entry: string, outBase: string, targetMajor: n
     await build(true);
     out = `${outBase}.mjs`;
   }
-  resolveLikeNode(out);
+  const text = readFileSync(out, 'utf8');
+  const resolved = resolveLikeNode(text);
+  if (resolved !== text) writeFileSync(out, resolved);
   return out;
 }
 
@@ -261,9 +263,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
     }
     throw err;
   }
-  writeFileSync(outfile, dropRedundantNames(readFileSync(outfile, 'utf8'), esm));
-  resolveLikeNode(outfile);
-  oneByteSource(outfile, esm);
+  finishBundleFile(outfile, esm);
   writeFileSync(config.sourcesPath, JSON.stringify(sourceTable(outfile)));
   const warnings = result.warnings.filter((w) => !w.location?.file.includes('thaw-builder-entry')).map((w) => `${location(w)}: ${w.text}`);
   return { warnings, missing: [...missing].sort(), esm, usesRuntime };

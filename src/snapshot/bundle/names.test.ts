@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
-import { dropRedundantNames } from './names.js';
+import { finishBundle } from './finish.js';
 
 test('keepNames calls that keep the declared name are dropped; renames and expressions stay; lines hold', async () => {
   // Two modules declaring the same top-level name make esbuild rename one (execute → execute2).
@@ -35,7 +35,7 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
   });
   const text = r.outputFiles[0]!.text;
   assert.match(text, /__name\(helper, "helper"\);/, 'esbuild emits the call this removes');
-  const out = dropRedundantNames(text);
+  const out = finishBundle(text, false);
   assert.equal(out.split('\n').length, text.split('\n').length);
   assert.doesNotMatch(out, /__name\(helper, "helper"\)/);
   assert.doesNotMatch(out, /__name\(handler, "handler"\)/);

@@ -1,5 +1,3 @@
-import * as acorn from 'acorn';
-
 /**
  * The bundle keeps names (esbuild `keepNames`), and esbuild does it by following every named
  * function or class declaration with a statement `__name(f, "f")`, and by wrapping every
@@ -21,13 +19,14 @@ import * as acorn from 'acorn';
  * - `__name(function f() {…}, "f")` anywhere: the function has that name of its own.
  * Calls that restore a name the bundler changed (`__name(execute2, "execute")`) and names that
  * differ from a function's own (`__name(function fetch2() {}, "fetch")`) stay. What is taken
- * out becomes spaces, line breaks kept, so every line and column of the source map holds.
+ * out becomes spaces, line breaks kept, so every line and column of the source map holds
+ * (finish.ts applies the cuts, in the one parse of the bundle).
  */
 
 // esbuild's output, e.g. "    __name(keywordData, \"keywordData\");" on a line of its own.
-const SAME_NAME = /^([ \t]*)__name\(([A-Za-z_$][\w$]*), "\2"\);$/gm;
+export const SAME_NAME = /^([ \t]*)__name\(([A-Za-z_$][\w$]*), "\2"\);$/gm;
 
-interface Node {
+export interface Node {
   type: string;
   start: number;
   end: number;
@@ -88,33 +87,11 @@ function redundantWrappers(root: Node): Array<[Node, Node]> {
   return found;
 }
 
-/** Spaces for every character of text but its line breaks. */
-const blank = (text: string): string => text.replace(/[^\n\r\u2028\u2029]/g, ' ');
-
-/** The bundle's text without the keepNames calls that keep a name already there. */
-export function dropRedundantNames(text: string, esm = false): string {
-  text = text.replace(SAME_NAME, '$1');
-  // acorn takes ~0.15 s and ~20 MB per MB of bundle: a bundle past 32 MB (all of Next.js with
-  // --bundle-packages) keeps these calls, which are correct, only slower.
-  if (!text.includes('__name(') || text.length > 32 * 1024 * 1024) return text;
-  let tree: Node;
-  try {
-    tree = acorn.parse(text, { ecmaVersion: 'latest', sourceType: esm ? 'module' : 'script', allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true }) as unknown as Node;
-  } catch {
-    return text; // what acorn cannot parse keeps its calls (they are correct, only slower)
-  }
-  // Each cut blanks the call's head (`__name(`) and tail (`, "f")`); a call nested inside
-  // another's function lies between the outer head and tail, so no two ranges overlap.
-  const ranges = redundantWrappers(tree)
-    .flatMap(([call, fn]): Array<[number, number]> => [[call.start, fn.start], [fn.end, call.end]])
-    .sort((a, b) => a[0] - b[0]);
-  if (!ranges.length) return text;
-  const out: string[] = [];
-  let at = 0;
-  for (const [from, to] of ranges) {
-    out.push(text.slice(at, from), blank(text.slice(from, to)));
-    at = to;
-  }
-  out.push(text.slice(at));
-  return out.join('');
+/**
+ * The ranges to blank in the parsed bundle: each redundant wrapper's head (`__name(`) and tail
+ * (`, "f")`). A call nested inside another's function lies between the outer head and tail, so
+ * no two ranges overlap.
+ */
+export function redundantNameRanges(tree: Node): Array<[number, number]> {
+  return redundantWrappers(tree).flatMap(([call, fn]): Array<[number, number]> => [[call.start, fn.start], [fn.end, call.end]]);
 }

@@ -3,9 +3,8 @@
  * building, missing packages that fail only when reached, and expanded requires that try Node's
  * extensions.
  */
-import * as acorn from 'acorn';
 import * as esbuild from 'esbuild';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { PACKAGE_PREFIX } from '../../runtime/protocol.js';
@@ -79,36 +78,6 @@ const GLOB_RESOLVE =
   'for (var ext of [".js", ".json", ".node", "/index.js", "/index.json", "/index.node"]) if (map[path + ext]) return map[path + ext](); ' +
   'throw Object.assign(new Error("Cannot find module \'" + path + "\'"), { code: "MODULE_NOT_FOUND" });';
 
-export function resolveLikeNode(file: string): void {
-  const text = readFileSync(file, 'utf8');
-  if (text.includes(GLOB_MISS)) writeFileSync(file, text.replace(GLOB_MISS, GLOB_RESOLVE));
-}
-
-/**
- * V8 keeps a script's source as one byte per character only when every character is Latin-1; one
- * `’` or `—` anywhere makes the whole bundle two bytes per character in the snapshot (markdown-app:
- * 14 comments, 2 MB of bundle held as 4 MB). esbuild escapes non-ASCII characters in strings,
- * templates and names but keeps comments (and regular expression literals) as written, so each
- * UTF-16 unit above U+00FF inside a comment (found by acorn's parse) becomes `?`, which keeps every
- * line and column (the source map holds). Where something else would keep the source two-byte
- * anyway (a regular expression literal), or acorn cannot parse the bundle, it is left as it is.
- * The footer's `//# sourceURL=` (the image's path, which may be anything) is kept as it is.
- */
-export function oneByteSource(file: string, esm: boolean): void {
-  const text = readFileSync(file, 'utf8');
-  const footer = text.lastIndexOf('\n//# sourceURL=');
-  const body = footer >= 0 ? text.slice(0, footer) : text;
-  const wide = /[^\u0000-\u00ff]/g;
-  if (!wide.test(body)) return;
-  const comments: Array<[number, number]> = [];
-  try {
-    acorn.parse(body, { ecmaVersion: 'latest', sourceType: esm ? 'module' : 'script', allowHashBang: true, allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, onComment: (_block, _text, start, end) => void comments.push([start, end]) });
-  } catch {
-    return;
-  }
-  const chars = body.split('');
-  for (const [start, end] of comments) for (let i = start; i < end; i++) if (body.charCodeAt(i) > 0xff) chars[i] = '?';
-  const out = chars.join('');
-  if (/[^\u0000-\u00ff]/.test(out)) return;
-  writeFileSync(file, out + (footer >= 0 ? text.slice(footer) : ''));
+export function resolveLikeNode(text: string): string {
+  return text.includes(GLOB_MISS) ? text.replace(GLOB_MISS, GLOB_RESOLVE) : text;
 }

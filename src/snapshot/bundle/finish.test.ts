@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
-import { oneByteSource } from './packages.js';
+import { finishBundle, finishBundleFile } from './finish.js';
 
-test('oneByteSource leaves only Latin-1 in an esbuild bundle, every line and column in place, strings and the sourceURL as they were', () => {
+test('finishing a bundle leaves only Latin-1 in an esbuild bundle, every line and column in place, strings and the sourceURL as they were', () => {
   const dir = mkdtempSync(join(tmpdir(), 'thaw-onebyte-'));
   try {
     const src = join(dir, 'app.js');
@@ -20,7 +20,7 @@ test('oneByteSource leaves only Latin-1 in an esbuild bundle, every line and col
     esbuild.buildSync({ entryPoints: [src], bundle: true, platform: 'node', format: 'cjs', outfile: out, footer: { js: '//# sourceURL=/images/ünïcode—img/bundle.cjs' }, logLevel: 'silent' });
     const before = readFileSync(out, 'utf8');
     assert.match(before, /[^\u0000-\u00ff]/, 'esbuild keeps the comments as written');
-    oneByteSource(out, false);
+    finishBundleFile(out, false);
     const after = readFileSync(out, 'utf8');
     const body = after.slice(0, after.lastIndexOf('\n//# sourceURL='));
     assert.doesNotMatch(body, /[^\u0000-\u00ff]/);
@@ -42,7 +42,7 @@ test('oneByteSource leaves only Latin-1 in an esbuild bundle, every line and col
   }
 });
 
-test('oneByteSource leaves a bundle alone when a regular expression literal keeps it two-byte anyway', () => {
+test('finishing a bundle leaves a bundle alone when a regular expression literal keeps it two-byte anyway', () => {
   const dir = mkdtempSync(join(tmpdir(), 'thaw-onebyte-'));
   try {
     const src = join(dir, 'app.js');
@@ -50,7 +50,7 @@ test('oneByteSource leaves a bundle alone when a regular expression literal keep
     const out = join(dir, 'bundle.cjs');
     esbuild.buildSync({ entryPoints: [src], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
     const before = readFileSync(out, 'utf8');
-    oneByteSource(out, false);
+    finishBundleFile(out, false);
     assert.equal(readFileSync(out, 'utf8'), before);
     const m = { exports: false };
     new Function('module', before)(m);
@@ -58,4 +58,17 @@ test('oneByteSource leaves a bundle alone when a regular expression literal keep
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('one parse serves both: keepNames calls go and comments become one byte in the same bundle; a wide character outside comments keeps the comments but not the calls', () => {
+  const text = [
+    '// it’s the app',
+    'const f = __name(() => 1, "f");',
+    'var __name = (t, v) => Object.defineProperty(t, "name", { value: v, configurable: true });',
+  ].join('\n');
+  const out = finishBundle(text, false);
+  assert.equal(out, ['// it?s the app', 'const f =        () => 1      ;', text.split('\n')[2]].join('\n'));
+  const withRegExp = `${text}\nconst re = /—/;`;
+  const kept = finishBundle(withRegExp, false);
+  assert.ok(kept.startsWith('// it’s the app\nconst f =        () => 1      ;'), kept);
 });
