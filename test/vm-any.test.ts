@@ -3,7 +3,8 @@
 // chain, with its standard library) reading a file brought in with --include, restored twice
 // at once with distinct os.urandom values; a C server compiled here with gcc (dynamically
 // linked) started through a shell script that execs it. Each kind is built once (TCG boots take
-// 10–25 s). And the failures a user meets before any guest boots.
+// 10–25 s). And the failures a user meets before any guest boots, or when the app listens on
+// a port of its own.
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,5 +181,17 @@ describe('thaw build --engine vm: commands that cannot run in the guest fail on 
     const r = await thaw(['build', '--engine', 'vm', '-o', join(dir, 'w'), '--include', big, '--', 'sh', '-c', 'exit 1'], { cwd: dir, timeoutMs: 120_000 });
     assertCleanFailure(r, 'E_VM_GUEST', join(dir, 'w'));
     assert.match(r.stderr, /the guest's files add up to \d+ MiB, more than a 512 MiB guest can unpack \(160 MiB\); the biggest: \S+\/big 200 MiB/);
+  });
+});
+
+describe('thaw build --engine vm: a server on a port of its own choosing', { skip: VM || needs('python3') }, () => {
+  after(killAll);
+  it('`python3 -m http.server` (port 8000) fails naming the port it listens on and the fix, instead of waiting for the boot timeout', async () => {
+    const dir = scratch('thaw-vm-port-');
+    const out = join(dir, 'img');
+    const r = await thaw(['build', '--engine', 'vm', '-o', out, '--', 'python3', '-m', 'http.server'], { cwd: dir, timeoutMs: BUILD_MS, env: { PATH: SYS_PATH } });
+    assertCleanFailure(r, 'E_NOT_READY', out);
+    assert.match(r.stderr, /the app listens on port 8000 inside the guest, not on \$PORT \(8080\), for 15 s/);
+    assert.match(r.stderr, /fix: make the app listen on port 8080: it is in \$PORT inside the guest \(e\.g\. python3 -m http\.server 8080/);
   });
 });

@@ -62,7 +62,7 @@ export function restoreLine(id: string, now = Date.now(), hrNs = process.hrtime.
 }
 
 export type AgentEvent =
-  | { kind: 'port'; port: number; listen: 'any' | 'loopback' | 'none' }
+  | { kind: 'port'; port: number; listen: 'any' | 'loopback' | 'none'; others: number[] }
   | { kind: 'started'; pid: number }
   | { kind: 'exited'; status: number }
   | { kind: 'restored'; id: string; ms: number }
@@ -113,7 +113,7 @@ export class ConsoleReader {
       else if (word === 'restored') this.onEvent({ kind: 'restored', id: rest[0] ?? '', ms: Number(rest[1]) });
       else if (word === 'pong') this.onEvent({ kind: 'pong' });
       else if (word === 'pages-done') this.onEvent({ kind: 'pages-done', procs: Number(rest[0]), pages: Number(rest[1]), lines: Number(rest[2]), ms: Number(rest[3]) });
-      else if (word === 'port') this.onEvent({ kind: 'port', port: Number(rest[0]), listen: rest[1] === 'any' ? 'any' : rest[1] === 'loopback' ? 'loopback' : 'none' });
+      else if (word === 'port') this.onEvent({ kind: 'port', port: Number(rest[0]), listen: rest[1] === 'any' ? 'any' : rest[1] === 'loopback' ? 'loopback' : 'none', others: (rest[2] ?? '').split(',').filter(Boolean).map(Number) });
       else this.onEvent({ kind: 'warning', text: [word, ...rest].join(' ') });
     });
     if (app.length) this.onApp(app.join(''));

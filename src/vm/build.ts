@@ -110,14 +110,18 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
     const running = vm;
     // Every second: progress, and ask the agent how the app listens (a server bound to
     // 127.0.0.1 in the guest never answers the forwarded port: say so at once). An app that
-    // answers, but not 2xx, for 10 s is not going to: say which status and suggest --ready.
+    // answers, but not 2xx, for 10 s is not going to: say which status and suggest --ready. An
+    // app that listens on other ports but not $PORT for 15 s chose its own port: say which.
     const probe = resolveProbe({ url: `http://127.0.0.1:$PORT${ready}` }, hostPort);
     let answering: { since: number; status: number } | undefined;
+    let elsewhere: { since: number; ports: number[] } | undefined;
     let missing: ReturnType<typeof missingInGuest>;
     const timer = setInterval(() => {
       say(`booting the guest (${accel.kind.toUpperCase()}) and waiting for GET ${ready}: ${((performance.now() - b0) / 1000).toFixed(0)} s`);
       if (!running.agentUp()) return; // until the agent runs, the console echoes what it is sent
       running.send(`port ${GUEST_PORT}\n`);
+      const others = running.listen() === 'none' ? running.otherPorts() : [];
+      elsewhere = others.length ? { since: elsewhere?.since ?? performance.now(), ports: others } : undefined;
       httpOnce(probe).then(
         (a) => (answering = a.status >= 200 && a.status < 300 ? undefined : { since: answering?.since ?? performance.now(), status: a.status }),
         () => (answering = undefined),
@@ -141,21 +145,25 @@ export async function buildVmImage(o: VmBuildOptions): Promise<{ manifest: VmMan
           }
           if (running.listen() === 'loopback') return `the app listens on 127.0.0.1:${GUEST_PORT} inside the guest, which the host's forwarded port cannot reach`;
           if (answering && performance.now() - answering.since > 10_000) return `the app has answered HTTP ${answering.status}, not 2xx, for 10 s`;
+          if (elsewhere && performance.now() - elsewhere.since > 15_000) return `the app listens on port ${elsewhere.ports.join(', ')} inside the guest, not on $PORT (${GUEST_PORT}), for 15 s`;
           return running.child.done ? 'QEMU exited before the app answered' : null;
         },
       });
     } catch (e) {
       const err = e as ThawError;
       const wrongPath = answering !== undefined && running.listen() !== 'loopback';
-      const notReady = err.code === 'E_NOT_READY' || running.listen() === 'loopback' || wrongPath;
+      const wrongPort = elsewhere !== undefined && running.listen() === 'none';
+      const notReady = err.code === 'E_NOT_READY' || running.listen() === 'loopback' || wrongPath || wrongPort;
       throw new ThawError(notReady ? 'E_NOT_READY' : 'E_VM_BOOT', `${o.command.join(' ')} did not answer GET ${ready} in the guest: ${err.message}`, {
         hint: missing
           ? missing.hint
           : wrongPath
             ? `give a path the app answers 2xx: --ready /health (before --), or a warm-up file whose first GET is one`
-            : notReady
-              ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
-              : 'see what the app printed below',
+            : wrongPort
+              ? `make the app listen on port ${GUEST_PORT}: it is in $PORT inside the guest (e.g. python3 -m http.server ${GUEST_PORT}, or listen(process.env.PORT))`
+              : notReady
+                ? `the app must listen on $PORT (${GUEST_PORT}) on all interfaces ($HOST is 0.0.0.0 in the guest: 127.0.0.1 is not reachable from the host), and answer 2xx on ${ready} (--ready PATH)`
+                : 'see what the app printed below',
         detail: tail(withoutBootNoise(running.appOutput()) + '\n' + running.child.stderr(), 20),
       });
     } finally {

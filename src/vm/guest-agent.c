@@ -16,7 +16,9 @@
  *   ping                      answer "pong": the agent reads the console.
  *   port N                    how the app listens on TCP port N: "port N any" (all
  *                             interfaces: the host's forward reaches it), "port N loopback"
- *                             (127.0.0.1/::1 only: unreachable from the host) or "port N none".
+ *                             (127.0.0.1/::1 only: unreachable from the host) or "port N none",
+ *                             followed by the other TCP ports listened on, if any
+ *                             ("port 8080 none 8000,9090": the app chose another port).
  *   pages                     the page map of the app's process tree, right before the
  *                             checkpoint (PID 1 is root: pagemap shows guest-physical frames):
  *                               pages-proc PID EXE
@@ -137,9 +139,10 @@ static void wait_ack(void) {
   close(fd);
 }
 
-/* The LISTEN sockets on `port` in /proc/net/tcp and tcp6: 2 any address, 1 loopback only, 0 none. */
-static int listening(int port) {
-  int best = 0;
+/* The LISTEN sockets on `port` in /proc/net/tcp and tcp6: 2 any address, 1 loopback only, 0 none.
+ * The other ports listened on (up to 16, each once) go to `others`, comma-separated. */
+static int listening(int port, char others[128]) {
+  int best = 0, seen[16], nseen = 0;
   const char *files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
   for (int f = 0; f < 2; f++) {
     FILE *in = fopen(files[f], "r");
@@ -148,13 +151,22 @@ static int listening(int port) {
     unsigned lport, st;
     while (fgets(line, sizeof line, in)) {
       if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", addr, &lport, &st) != 3) continue;
-      if ((int)lport != port || st != 0x0A) continue;
+      if (st != 0x0A) continue;
+      if ((int)lport != port) {
+        int dup = 0;
+        for (int i = 0; i < nseen; i++) dup |= seen[i] == (int)lport;
+        if (!dup && nseen < 16) seen[nseen++] = (int)lport;
+        continue;
+      }
       int loop = strcmp(addr, "0100007F") == 0 || strcmp(addr, "00000000000000000000000001000000") == 0;
       int v = loop ? 1 : 2;
       if (v > best) best = v;
     }
     fclose(in);
   }
+  int used = 0;
+  others[0] = 0;
+  for (int i = 0; i < nseen; i++) used += snprintf(others + used, 128 - used, "%s%d", i ? "," : "", seen[i]);
   return best;
 }
 
@@ -480,8 +492,9 @@ int main(int argc, char **argv) {
     else if (strcmp(line, "ping") == 0) say("pong");
     else if (strcmp(line, "pages") == 0) pages();
     else if (strncmp(line, "port ", 5) == 0) {
-      int port = atoi(line + 5), l = listening(port);
-      say("port %d %s", port, l == 2 ? "any" : l == 1 ? "loopback" : "none");
+      char others[128];
+      int port = atoi(line + 5), l = listening(port, others);
+      say("port %d %s%s%s", port, l == 2 ? "any" : l == 1 ? "loopback" : "none", others[0] ? " " : "", others);
     }
   }
 }

@@ -34,6 +34,8 @@ export interface RunningVm {
   agentUp(): boolean;
   /** The last answer to `port N` (how the app listens), if any. */
   listen(): 'any' | 'loopback' | 'none' | undefined;
+  /** The other TCP ports listened on in the guest, as of that answer. */
+  otherPorts(): number[];
   /** The guest page map's lines received since the last call (the agent's `pages`). */
   takePageLines(): string[];
   stop(): Promise<void>;
@@ -46,6 +48,7 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
   let app = '';
   let exitStatus: number | undefined;
   let listen: 'any' | 'loopback' | 'none' | undefined;
+  let otherPorts: number[] = [];
   let agentUp = false;
   let pageLines: string[] = [];
   const reader = new ConsoleReader(
@@ -54,6 +57,7 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
       if (e.kind === 'started') agentUp = true;
       if (e.kind === 'port') {
         listen = e.listen;
+        otherPorts = e.others;
         return;
       }
       if (e.kind === 'pages') {
@@ -86,6 +90,7 @@ export async function launchVm(argv: string[], qmpName: string, o: { onApp?: (te
     appOutput: () => app,
     appExit: () => exitStatus,
     listen: () => listen,
+    otherPorts: () => otherPorts,
     agentUp: () => agentUp,
     takePageLines: () => {
       const l = pageLines;
