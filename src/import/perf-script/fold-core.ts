@@ -7,12 +7,12 @@
  */
 import { FOLD_CORE_WASM } from './fold-core-wasm.js';
 
-/** What scan() stopped at (the line at `pos`). */
+/** What scan() stopped at (the line at answer()[0]). */
 export const SCAN_END = 0;
 export const SCAN_BLANK = 1;
 /** An event line or a comment: any line that does not start with white space. */
 export const SCAN_TEXT = 2;
-/** A frame line cut by the end of the input. */
+/** A line cut by the end of the input. */
 export const SCAN_INCOMPLETE = 3;
 /** A frame line not seen before: decide it, then insert() its value. */
 export const SCAN_MISS = 4;
@@ -21,19 +21,13 @@ export const SCAN_TEXT_FRAME = 5;
 
 interface Exports {
   memory: WebAssembly.Memory;
-  pos: WebAssembly.Global;
-  eol: WebAssembly.Global;
-  lines: WebAssembly.Global;
   seqLen: WebAssembly.Global;
   samples: WebAssembly.Global;
   input(cap: number): number;
   seqPush(g: number): void;
-  seqClear(): void;
-  restart(): void;
   insert(start: number, eol: number, tag: number, value: number): void;
   scan(pos: number, end: number, tag: number, collect: number): number;
-  lineEnd(pos: number, end: number): number;
-  sampleAdd(head: number, weight: number): number;
+  sampleEnd(collect: number, head: number, weight: number): number;
   sampleIds(e: number): number;
   sampleLen(e: number): number;
   sampleWeight(e: number): number;
@@ -44,8 +38,8 @@ let compiled: WebAssembly.Module | undefined;
 
 export class FoldCore {
   readonly x: Exports;
-  private ab: ArrayBuffer | null = null;
   private view: Buffer | null = null;
+  private i32: Int32Array | null = null;
 
   constructor() {
     // Compiled once per thread (V8's baseline compiler: well under a millisecond).
@@ -53,21 +47,25 @@ export class FoldCore {
     this.x = new WebAssembly.Instance(compiled).exports as unknown as Exports;
   }
 
-  /** The module's memory as a Buffer (a new view after the memory grew). */
+  /**
+   * The module's memory as a Buffer. Growing the memory detaches the old one (its length reads
+   * 0): only then is a new view made, since reading memory.buffer is a call into the engine.
+   */
   bytes(): Buffer {
-    const ab = this.x.memory.buffer;
-    if (ab !== this.ab) {
-      this.ab = ab;
-      this.view = Buffer.from(ab);
-    }
+    if (this.view === null || this.view.length === 0) this.refresh();
     return this.view!;
   }
 
-  /** Frame lines settled by scan() since the last call. */
-  takeLines(): number {
-    const n = this.x.lines.value as number;
-    if (n !== 0) this.x.lines.value = 0;
-    return n;
+  /** scan()'s answer: [where the line starts, its newline, frame lines scan() settled in all]. */
+  answer(): Int32Array {
+    if (this.i32 === null || this.i32.length === 0) this.refresh();
+    return this.i32!;
+  }
+
+  private refresh(): void {
+    const ab = this.x.memory.buffer;
+    this.view = Buffer.from(ab);
+    this.i32 = new Int32Array(ab, 0, 3);
   }
 
   get seqLen(): number {

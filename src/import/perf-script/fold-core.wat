@@ -20,17 +20,18 @@
 ;;
 ;; scan() walks complete lines from pos and returns to the caller at the first line it cannot
 ;; settle alone: 0 end of input, 1 blank line, 2 event line or comment (any line not starting
-;; with white space), 3 a frame line cut by the end of the input, 4 a frame line not seen
-;; before (the caller decides it, then insert()s its value), 5 a frame line whose value is -2.
-;; `pos` holds where that line starts, `eol` its newline (4 and 5), `lines` how many frame
-;; lines scan() settled itself since the caller last reset it.
+;; with white space), 3 a line cut by the end of the input, 4 a frame line not seen before (the
+;; caller decides it, then insert()s its value), 5 a frame line whose value is -2. It leaves
+;; three i32 in memory at 0 for the caller to read through a typed array (cheaper than an
+;; exported global or a call): where that line starts, its newline (2, 4 and 5), and how many
+;; frame lines scan() has settled itself in all.
 (module
   (memory (export "memory") 1)
 
+  ;; Bytes 0-11 hold scan()'s answer (see above); the allocator starts after them.
   (global $top (mut i32) (i32.const 16))
-  (global $pos (export "pos") (mut i32) (i32.const 0))
-  (global $eol (export "eol") (mut i32) (i32.const 0))
-  (global $lines (export "lines") (mut i32) (i32.const 0))
+  (global $eol (mut i32) (i32.const 0))
+  (global $lines (mut i32) (i32.const 0))
 
   (global $in (mut i32) (i32.const 0))
   (global $inCap (mut i32) (i32.const 0))
@@ -137,10 +138,16 @@
     (i32.store (i32.add (global.get $seq) (i32.shl (global.get $seqLen) (i32.const 2))) (local.get $g))
     (global.set $seqLen (i32.add (global.get $seqLen) (i32.const 1))))
 
-  (func (export "seqClear") (global.set $seqLen (i32.const 0)))
-
-  ;; The next frame line starts a new sample: it follows no line of this one.
-  (func (export "restart") (global.set $ltLast (i32.const -1)))
+  ;; The end of a sample (a blank line): the next frame line follows no line of this one. A kept
+  ;; sample (collect) is counted with weight w and its entry returned, and seq emptied; else -1
+  ;; and seq is left as it is (stackcollapse-perf.pl's `next if not $pname` keeps @stack).
+  (func (export "sampleEnd") (param $collect i32) (param $head i32) (param $w f64) (result i32)
+    (local $e i32)
+    (global.set $ltLast (i32.const -1))
+    (if (i32.eqz (local.get $collect)) (then (return (i32.const -1))))
+    (local.set $e (call $sampleAdd (local.get $head) (local.get $w)))
+    (global.set $seqLen (i32.const 0))
+    (local.get $e))
 
   (func $follow (param $e i32)
     (if (i32.lt_s (global.get $ltLast) (i32.const 0))
@@ -282,26 +289,37 @@
         (global.set $ltMask (local.get $mask))))
     (call $follow (local.get $e)))
 
+  ;; scan()'s answer: the line at p, stopped for `status`.
+  (func $stop (param $p i32) (param $status i32) (result i32)
+    (i32.store (i32.const 0) (local.get $p))
+    (i32.store (i32.const 4) (global.get $eol))
+    (i32.store (i32.const 8) (global.get $lines))
+    (local.get $status))
+
   ;; Walks the lines in [pos, end): see the top of this file. tag: Java tidy-up (0/1) for the
   ;; line table; collect: the current sample is kept (its frames are added to seq).
   (func (export "scan") (param $p i32) (param $end i32) (param $tag i32) (param $collect i32) (result i32)
     (local $c i32) (local $g i32)
     (loop $next
       (if (i32.ge_u (local.get $p) (local.get $end))
-        (then (global.set $pos (local.get $p)) (return (i32.const 0))))
+        (then (return (call $stop (local.get $p) (i32.const 0)))))
       (local.set $c (i32.load8_u (local.get $p)))
       (if (i32.eq (local.get $c) (i32.const 10))
-        (then (global.set $pos (local.get $p)) (return (i32.const 1))))
+        (then (return (call $stop (local.get $p) (i32.const 1)))))
       ;; Perl's \s: space, \t \n \v \f \r.
       (if (i32.and (i32.ne (local.get $c) (i32.const 32)) (i32.gt_u (i32.sub (local.get $c) (i32.const 9)) (i32.const 4)))
-        (then (global.set $pos (local.get $p)) (return (i32.const 2))))
+        (then
+          (global.set $eol (call $lineEnd (local.get $p) (local.get $end)))
+          (if (i32.lt_s (global.get $eol) (i32.const 0))
+            (then (return (call $stop (local.get $p) (i32.const 3)))))
+          (return (call $stop (local.get $p) (i32.const 2)))))
       (local.set $g (call $find (local.get $p) (local.get $end) (local.get $tag)))
       (if (i32.eq (local.get $g) (i32.const -1000))
-        (then (global.set $pos (local.get $p)) (return (i32.const 3))))
+        (then (return (call $stop (local.get $p) (i32.const 3)))))
       (if (i32.eq (local.get $g) (i32.const -1001))
-        (then (global.set $pos (local.get $p)) (return (i32.const 4))))
+        (then (return (call $stop (local.get $p) (i32.const 4)))))
       (if (i32.eq (local.get $g) (i32.const -2))
-        (then (global.set $pos (local.get $p)) (return (i32.const 5))))
+        (then (return (call $stop (local.get $p) (i32.const 5)))))
       (global.set $lines (i32.add (global.get $lines) (i32.const 1)))
       (if (local.get $collect) (then (call $seqPush (local.get $g))))
       (local.set $p (i32.add (global.get $eol) (i32.const 1)))
@@ -309,7 +327,7 @@
     (unreachable))
 
   ;; The offset of the first newline in [p, end), or -1.
-  (func (export "lineEnd") (param $p i32) (param $end i32) (result i32)
+  (func $lineEnd (param $p i32) (param $end i32) (result i32)
     (block $none
       (loop $byte
         (br_if $none (i32.ge_u (local.get $p) (local.get $end)))
@@ -320,7 +338,7 @@
 
   ;; Counts the current sample (head, then seq) with weight w; returns its entry, the same for
   ;; every sample of the same sequence.
-  (func (export "sampleAdd") (param $head i32) (param $w f64) (result i32)
+  (func $sampleAdd (param $head i32) (param $w f64) (result i32)
     (local $n i32) (local $h i32) (local $i i32) (local $slot i32) (local $e i32) (local $ent i32) (local $off i32)
     (local $p i32) (local $cap i32) (local $bytes i32) (local $slots i32) (local $mask i32) (local $s i32) (local $k i32)
     (local.set $n (global.get $seqLen))

@@ -58,6 +58,8 @@ export class PerfScriptFolder {
   private pendingReads = 0;
   // Frame lines seen before, the current sample's group ids (leaf first), the distinct samples.
   private readonly core = new FoldCore();
+  /** The core's count of frame lines it settled, when last read. */
+  private coreLines = 0;
   private readonly frameKinds = new FrameKinds();
   // The timeline, when asked for: the current sample's time.
   private readonly timelineRec: SampleTimeline | null;
@@ -191,8 +193,11 @@ export class PerfScriptFolder {
     for (;;) {
       const tag = this.javaThread;
       const st = x.scan(pos, end, tag, this.pname !== undefined ? 1 : 0);
-      this.lineNo += core.takeLines();
-      pos = x.pos.value as number;
+      const a = core.answer();
+      const settled = a[2]!;
+      this.lineNo += (settled - this.coreLines) | 0;
+      this.coreLines = settled;
+      pos = a[0]!;
       if (st === SCAN_END) return;
       if (st === SCAN_BLANK) {
         this.lineNo++;
@@ -200,15 +205,15 @@ export class PerfScriptFolder {
         pos++;
         continue;
       }
-      const eol = st === SCAN_TEXT ? x.lineEnd(pos, end) : st === SCAN_INCOMPLETE ? -1 : (x.eol.value as number);
       const mem = core.bytes();
-      if (eol < 0) {
+      if (st === SCAN_INCOMPLETE) {
         // A copy: the core's input is overwritten by the next chunk.
         const rest = new Uint8Array(end - pos);
         rest.set(mem.subarray(pos, end));
         this.carryBytes = rest;
         return;
       }
+      const eol = a[1]!;
       if (st === SCAN_TEXT && mem[pos] === 35 /* # */) this.lineNo++;
       else this.line(latin1(mem, pos, eol));
       if (st === SCAN_MISS) x.insert(pos, eol, tag, this.lastFrameGroup);
@@ -335,14 +340,12 @@ export class PerfScriptFolder {
 
   /** End of a sample: count the sequence (pname, groups…). */
   private endSample(): void {
-    this.core.x.restart();
+    const e = this.core.x.sampleEnd(this.pname !== undefined ? 1 : 0, this.pnameId, this.period);
     if (this.pname === undefined) return;
-    const e = this.core.x.sampleAdd(this.pnameId, this.period);
     this.timelineRec?.record(this.time, this.period, e);
     this.st.samples++;
     if (this.unweighted) this.st.unweightedSamples++;
     this.built = null;
-    this.core.x.seqClear();
     this.pname = undefined;
     this.javaThread = 0;
   }
