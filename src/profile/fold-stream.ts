@@ -46,15 +46,16 @@ export async function foldPart(part: FoldPart, folder = new PerfScriptFolder(20,
     folder.end();
     return folder;
   }
-  // One reused 1 MiB buffer: no allocation (and no garbage) per chunk.
+  // 1 MiB at a time, read straight into the folder's input: no allocation (and no garbage)
+  // and no copy per chunk.
   const fd = openSync(part.path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
     let pos = part.start;
     while (pos < part.end) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, part.end - pos), pos);
+      const want = Math.min(1 << 20, part.end - pos);
+      const at = pos;
+      const n = folder.readBytes(want, (into) => readSync(fd, into, 0, want, at));
       if (n <= 0) break;
-      folder.pushBytes(n === buf.length ? buf : buf.subarray(0, n));
       pos += n;
       onBytes?.(n);
     }

@@ -5,14 +5,15 @@
  * (push). A frame line's text is turned once into a *group* (its frames joined by `;`) and
  * interned; a sample is a sequence of group ids, and distinct sequences are counted in a hash
  * table, so strings are built only for the distinct stacks at the end. Repeated frame lines are
- * recognised by their bytes (LineTable) before any decoding.
+ * recognised by their bytes before any decoding, and the samples counted, by a WebAssembly core
+ * (fold-core.ts).
  */
 import type { FrameKind } from '../../model/profile.js';
 import { Addr2line } from './addr2line.js';
 import { frameFuncs, tidySrcline } from './frame.js';
 import { FrameKinds, type PerfMapInfo } from './kinds.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
-import { INCOMPLETE, LineTable, MISS, SampleTable, grow } from './tables.js';
+import { FoldCore, SCAN_BLANK, SCAN_END, SCAN_INCOMPLETE, SCAN_MISS, SCAN_TEXT } from './fold-core.js';
 import { SampleTimeline, type FoldStats, type FolderOptions, type FolderTimeline } from './types.js';
 import { EVENT_RE, EVENT_TYPE_RE, STACK_RE, TIME_RE, isJavaName, isWs, latin1 } from './text.js';
 
@@ -48,7 +49,6 @@ export class PerfScriptFolder {
   // Text-path cache: text after the address (or the whole line) → group id.
   private readonly cache = new Map<string, number>();
   private readonly javaCache = new Map<string, number>();
-  private readonly lineTable = new LineTable();
   /** What frame() decided for the last frame line: a group id, NO_FRAMES or NEEDS_REGEX. */
   private lastFrameGroup = NEEDS_REGEX;
   // --srcline: the frames of the last frame line, waiting for their source lines.
@@ -56,10 +56,10 @@ export class PerfScriptFolder {
   private pendingMod = '';
   private pendingRead = 0;
   private pendingReads = 0;
-  // The current sample: group ids, leaf first.
-  private seq = new Int32Array(256);
-  private seqLen = 0;
-  private readonly samples = new SampleTable();
+  // Frame lines seen before, the current sample's group ids (leaf first), the distinct samples.
+  private readonly core = new FoldCore();
+  /** The core's count of frame lines it settled, when last read. */
+  private coreLines = 0;
   private readonly frameKinds = new FrameKinds();
   // The timeline, when asked for: the current sample's time.
   private readonly timelineRec: SampleTimeline | null;
@@ -143,45 +143,103 @@ export class PerfScriptFolder {
 
   /** Byte input: the fast path. */
   pushBytes(chunk: Uint8Array): void {
-    const buf = chunk;
-    let pos = 0;
-    if (this.carryBytes) {
-      // Finish the line cut at the end of the last chunk in a small buffer of its own, rather
-      // than copying this whole chunk behind it.
-      const nl = chunk.indexOf(10);
-      const carry = this.carryBytes;
+    if (this.o.srcline) return this.pushBytesText(chunk);
+    // The line cut at the end of the last chunk, then this chunk, into the core's input.
+    const carry = this.carryBytes;
+    const clen = carry ? carry.length : 0;
+    const base = this.core.x.input(clen + chunk.length);
+    const mem = this.core.bytes();
+    if (carry) {
+      mem.set(carry, base);
       this.carryBytes = null;
-      if (nl < 0) {
-        const joined = Buffer.allocUnsafe(carry.length + chunk.length);
-        joined.set(carry);
-        joined.set(chunk, carry.length);
-        this.carryBytes = joined;
-        return;
-      }
-      const line = Buffer.allocUnsafe(carry.length + nl + 1);
-      line.set(carry);
-      line.set(chunk.subarray(0, nl + 1), carry.length);
-      this.byteLine(line, 0, line.length);
-      pos = nl + 1;
     }
-    const len = buf.length;
-    pos = this.byteLines(buf, pos, len);
-    // A copy: Node Buffer.slice() is a view, and the reader reuses its buffer.
-    if (pos < len) this.carryBytes = Uint8Array.prototype.slice.call(buf, pos);
+    mem.set(chunk, base + clen);
+    this.scanInput(base, base + clen + chunk.length);
   }
 
   /**
-   * The complete lines from pos; returns where the first incomplete one starts. A loop of its
-   * own, whose every branch runs on every line: the optimised code V8 makes of it while it runs
-   * (on-stack replacement) meets no branch it has not seen at the end of each chunk.
+   * Lets the caller read up to `max` bytes straight into the core's input (no copy of the
+   * chunk): `read` fills the view it is given and returns how many bytes it wrote.
    */
-  private byteLines(buf: Uint8Array, pos: number, len: number): number {
-    while (pos < len) {
-      const next = this.byteLine(buf, pos, len);
-      if (next < 0) return pos;
-      pos = next;
+  readBytes(max: number, read: (into: Uint8Array) => number): number {
+    if (this.o.srcline) {
+      const b = Buffer.allocUnsafe(max);
+      const n = read(b);
+      if (n > 0) this.pushBytesText(b.subarray(0, n));
+      return n;
     }
-    return pos;
+    const carry = this.carryBytes;
+    const clen = carry ? carry.length : 0;
+    const base = this.core.x.input(clen + max);
+    const mem = this.core.bytes();
+    const n = read(mem.subarray(base + clen, base + clen + max));
+    if (n <= 0) return n;
+    if (carry) {
+      mem.set(carry, base);
+      this.carryBytes = null;
+    }
+    this.scanInput(base, base + clen + n);
+    return n;
+  }
+
+  /**
+   * The lines in the core's memory [pos, end): the core settles frame lines it has seen
+   * before, and hands back every other line, which is decided here as text (and a new frame
+   * line's answer given to the core). An incomplete last line is kept for the next chunk.
+   */
+  private scanInput(pos: number, end: number): void {
+    const core = this.core;
+    const x = core.x;
+    for (;;) {
+      const tag = this.javaThread;
+      const st = x.scan(pos, end, tag, this.pname !== undefined ? 1 : 0);
+      const a = core.answer();
+      const settled = a[2]!;
+      this.lineNo += (settled - this.coreLines) | 0;
+      this.coreLines = settled;
+      pos = a[0]!;
+      if (st === SCAN_END) return;
+      if (st === SCAN_BLANK) {
+        this.lineNo++;
+        this.endSample();
+        pos++;
+        continue;
+      }
+      const mem = core.bytes();
+      if (st === SCAN_INCOMPLETE) {
+        // A copy: the core's input is overwritten by the next chunk.
+        const rest = new Uint8Array(end - pos);
+        rest.set(mem.subarray(pos, end));
+        this.carryBytes = rest;
+        return;
+      }
+      const eol = a[1]!;
+      if (st === SCAN_TEXT && mem[pos] === 35 /* # */) this.lineNo++;
+      else this.line(latin1(mem, pos, eol));
+      if (st === SCAN_MISS) x.insert(pos, eol, tag, this.lastFrameGroup);
+      pos = eol + 1;
+    }
+  }
+
+  /** --srcline input: every line takes the text path (a frame's meaning depends on the lines after it). */
+  private pushBytesText(chunk: Uint8Array): void {
+    let buf = chunk;
+    if (this.carryBytes) {
+      const joined = new Uint8Array(this.carryBytes.length + chunk.length);
+      joined.set(this.carryBytes);
+      joined.set(chunk, this.carryBytes.length);
+      buf = Buffer.from(joined.buffer);
+      this.carryBytes = null;
+    }
+    let pos = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      this.line(latin1(buf, pos, nl));
+      pos = nl + 1;
+    }
+    // A copy: Node's Buffer.slice() is a view, and the reader reuses its buffer.
+    if (pos < buf.length) this.carryBytes = Uint8Array.prototype.slice.call(buf, pos);
   }
 
   /** Ends the input; the last line may lack its newline. */
@@ -196,11 +254,12 @@ export class PerfScriptFolder {
       b.set(this.carryBytes);
       b[b.length - 1] = 10;
       this.carryBytes = null;
-      this.byteLine(b, 0, b.length);
+      if (this.o.srcline) this.line(latin1(b, 0, b.length - 1));
+      else this.pushBytes(b);
     }
     // Source lines the input ran out of: the frames stay as they are.
     if (this.pending) this.finishPending();
-    this.st.danglingFrames = this.pname !== undefined ? this.seqLen : 0;
+    this.st.danglingFrames = this.pname !== undefined ? this.core.seqLen : 0;
     this.st.danglingSample = this.pname !== undefined;
     this.st.lines = this.lineNo;
     this.st.event = this.eventFilter;
@@ -213,7 +272,7 @@ export class PerfScriptFolder {
   }
 
   private keyOf(e: number, parts: string[]): string {
-    const ids = this.samples.ids(e);
+    const ids = this.core.ids(e);
     parts.length = 0;
     parts.push(this.groupText[ids[0]!]!);
     for (let k = ids.length - 1; k >= 1; k--) parts.push(this.groupText[ids[k]!]!);
@@ -226,11 +285,11 @@ export class PerfScriptFolder {
     const m = new Map<string, number>();
     const counts = new Map<string, number>();
     const parts: string[] = [];
-    for (let e = 0; e < this.samples.size; e++) {
+    for (let e = 0; e < this.core.size; e++) {
       const key = this.keyOf(e, parts);
       // Different group sequences can spell the same stack (inline chains): sum them.
-      m.set(key, (m.get(key) ?? 0) + this.samples.weightOf(e));
-      counts.set(key, (counts.get(key) ?? 0) + this.samples.samplesOf(e));
+      m.set(key, (m.get(key) ?? 0) + this.core.weightOf(e));
+      counts.set(key, (counts.get(key) ?? 0) + this.core.samplesOf(e));
     }
     for (const [k, n] of this.mergedCounts) counts.set(k, (counts.get(k) ?? 0) + n);
     for (const [k, w] of this.mergedStacks) m.set(k, (m.get(k) ?? 0) + w);
@@ -276,20 +335,17 @@ export class PerfScriptFolder {
 
   private addGroup(g: number): void {
     if (g === NO_FRAMES) return;
-    if (this.seqLen === this.seq.length) this.seq = grow(this.seq, this.seqLen + 1);
-    this.seq[this.seqLen++] = g;
+    this.core.x.seqPush(g);
   }
 
   /** End of a sample: count the sequence (pname, groups…). */
   private endSample(): void {
-    this.lineTable.restart();
+    const e = this.core.x.sampleEnd(this.pname !== undefined ? 1 : 0, this.pnameId, this.period);
     if (this.pname === undefined) return;
-    const e = this.samples.add(this.pnameId, this.seq, this.seqLen, this.period);
     this.timelineRec?.record(this.time, this.period, e);
     this.st.samples++;
     if (this.unweighted) this.st.unweightedSamples++;
     this.built = null;
-    this.seqLen = 0;
     this.pname = undefined;
     this.javaThread = 0;
   }
@@ -311,45 +367,6 @@ export class PerfScriptFolder {
       }
     }
     this.frame(l);
-  }
-
-  /** One line from start; returns the offset after its newline, or -1 when the line is incomplete. */
-  private byteLine(buf: Uint8Array, start: number, len: number): number {
-    const c0 = buf[start]!;
-    if (c0 === 10) {
-      this.lineNo++;
-      if (this.pending) this.srcline('');
-      else this.endSample();
-      return start + 1;
-    }
-    if (c0 === 35 /* # */ || !isWs(c0) || this.o.srcline) {
-      // Event lines, comments, and every line of --srcline input (a frame's meaning there
-      // depends on the lines after it) take the text path.
-      const eol = buf.indexOf(10, start);
-      if (eol < 0) return -1;
-      if (c0 === 35 && !this.pending) this.lineNo++;
-      else this.line(latin1(buf, start, eol));
-      return eol + 1;
-    }
-    // Frame line. The whole line is the cache key, address included: a few more distinct
-    // keys than the text after the address would give, but no per-byte parsing on a hit.
-    const java = this.javaThread;
-    const g = this.lineTable.find(buf, start, len, java);
-    if (g === INCOMPLETE) return -1;
-    const eol = this.lineTable.eol;
-    if (g !== MISS) {
-      if (g === NEEDS_REGEX) this.line(latin1(buf, start, eol));
-      else {
-        this.lineNo++;
-        // Frames of a filtered sample (no process name) are skipped, as the Perl skips them.
-        if (this.pname !== undefined) this.addGroup(g);
-      }
-      return eol + 1;
-    }
-    // Miss: decide through the text path, then remember the answer for these bytes.
-    this.line(latin1(buf, start, eol));
-    this.lineTable.insert(buf, start, eol, java, this.lastFrameGroup);
-    return eol + 1;
   }
 
   private event(l: string, m: RegExpExecArray): void {
