@@ -39,11 +39,12 @@ test('console: agent lines become events, the app output passes through untouche
   const r = new ConsoleReader((e) => events.push(e), (t) => (app += t));
   r.feed(`booting\n${AGENT_TAG}started 42\nlistening on 8080\n${AGENT_TAG}resto`);
   r.feed(`red ab12 3.5\n${AGENT_TAG}port 8080 loopback\nprompt> `);
-  r.feed(`${AGENT_TAG}exited 3\n`);
+  r.feed(`${AGENT_TAG}port 8080 none 8000,9090\n${AGENT_TAG}exited 3\n`);
   assert.deepEqual(events, [
     { kind: 'started', pid: 42 },
     { kind: 'restored', id: 'ab12', ms: 3.5 },
-    { kind: 'port', port: 8080, listen: 'loopback' },
+    { kind: 'port', port: 8080, listen: 'loopback', others: [] },
+    { kind: 'port', port: 8080, listen: 'none', others: [8000, 9090] },
     { kind: 'exited', status: 3 },
   ]);
   assert.equal(app, 'booting\nlistening on 8080\nprompt> ');
