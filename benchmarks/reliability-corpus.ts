@@ -224,7 +224,7 @@ export function loadTable(rows: LoadRow[], failed: Array<{ name: string; why: st
       const q = r.cpuMsPer1k / cold.cpuMsPer1k;
       ratios.push(q);
       const per = r.sliceCpuMsPer1k.map((v, i) => v / cold.sliceCpuMsPer1k[i]!);
-      ratio = `**${q.toFixed(2)}** (${Math.min(...per).toFixed(2)} … ${Math.max(...per).toFixed(2)})`;
+      ratio = `**${q.toFixed(2)}** (${per.map((x) => x.toFixed(2)).join(', ')})`;
     }
     lines.push(`| ${r.config === 'restored' ? r.app : ''} | ${r.connections} | ${r.config} | ${f1(r.rps)} | ${f1(r.cpuMsPer1k)} | ${ratio} | ${r.errors} | ${r.non2xx} | ${f1(r.p99)} | ${f1(r.rssStartMb)} → ${f1(r.rssEndMb)} | ${r.trendMbPer10s.toFixed(1)} |`);
   }

@@ -295,7 +295,7 @@ if (parts.has('corpus')) {
     `load hits both alike. **CPU ms / 1000 req** is the user + system time of the server's process tree (/proc) over`,
     `its whole block divided by the requests it answered: the work a request costs it, which other processes on the`,
     `machine change far less than requests/s. **Restored / cold CPU per request is the throughput criterion under`,
-    `load** (≤ 1.10 passes), with each round's own ratio in parentheses. The same two processes serve 1, then 16`,
+    `load** (≤ 1.10 passes), with each round's own ratio in parentheses, in order. The same two processes serve 1, then 16`,
     `connections, so a 16-connection row starts where the 1-connection row ended; "RSS trend" is the least-squares`,
     `slope of the tree's RSS over the second half of its loaded time (near 0: stable). p99 is the worst turn's. Node`,
     `${(await run([node, '--version'])).stdout.trim()}; measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.nproc} cores, shared with other engineers' work (1-minute load average ${loadBefore} before,`,
