@@ -18,6 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
@@ -58,6 +59,9 @@ let bundleUrl = '';
 let entry = '';
 
 const nodeModule = (): typeof import('node:module') => (process as any).getBuiltinModule('node:module');
+/** Node's own createRequire and getBuiltinModule, whatever the app is given while building. */
+const realGetBuiltin = (process as any).getBuiltinModule as (id: string) => unknown;
+const realCreateRequire = nodeModule().createRequire;
 
 /** The source file of the bundle line `line` (1-based), from the host's table. */
 function fileAtLine(line: number): string | undefined {
@@ -118,16 +122,16 @@ const resolved = new Map<string, string>();
 function resolveFrom(id: string, from: string | undefined, options?: { paths?: string[] }): string {
   // A bundled module's name in the source table is not always a path (`thaw-package:/…`).
   if (from !== undefined && !isAbsolute(from)) from = undefined;
-  if (options) return nodeModule().createRequire(from ?? entry).resolve(id, options);
+  if (options) return realCreateRequire(from ?? entry).resolve(id, options);
   const key = `${from ?? entry}\0${id}`;
   let file = resolved.get(key);
-  if (file === undefined) resolved.set(key, (file = nodeModule().createRequire(from ?? entry).resolve(id)));
+  if (file === undefined) resolved.set(key, (file = realCreateRequire(from ?? entry).resolve(id)));
   return file;
 }
 
 /** require.resolve.paths(): where Node would look for `id` from `from`. */
 function lookupPaths(id: string, from: string | undefined): string[] | null {
-  return isBuiltin(id) ? null : nodeModule().createRequire(from ?? entry).resolve.paths(id);
+  return isBuiltin(id) ? null : realCreateRequire(from ?? entry).resolve.paths(id);
 }
 
 function nativeAddonError(file: string, from: string | undefined): Error {
@@ -277,12 +281,53 @@ function route(id: string, from: string | undefined): unknown {
   const file = resolveFrom(id, from);
   const hit = cache[file];
   if (hit) return hit.exports;
-  if (isRestored()) return nodeModule().createRequire(from ?? entry)(id);
+  if (isRestored()) return realCreateRequire(from ?? entry)(id);
   // The requires a loaded module makes itself are its business; the report names the ones the
   // bundled code made by a computed name.
   const cjs = isEsm(file) ? (commonJsExport(id, file) ?? file) : file;
   if (!cjs.endsWith('.node') && !(from && cache[from]) && !packaged) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: cjs });
   return load(cjs, from);
+}
+
+/**
+ * The side doors to modules besides require(): `createRequire(import.meta.url)` (ES modules
+ * that load CommonJS packages or built-ins, as bundlers' ESM output does) and
+ * `process.getBuiltinModule()`. Node's own would load the real node:http (which V8 cannot
+ * snapshot) and packages outside thaw's loader; while building they go where require() goes.
+ * A restore puts Node's own back; a require made by the build's createRequire keeps routing
+ * (after restore, to Node's loader).
+ */
+function routeSideDoors(): void {
+  const Module = nodeModule() as unknown as { createRequire: (from: string | URL) => NodeJS.Require };
+  const createRequire = function createRequire(from: string | URL): NodeJS.Require {
+    if (isRestored()) return realCreateRequire(from);
+    const file = from instanceof URL || (typeof from === 'string' && from.startsWith('file:')) ? fileURLToPath(from) : from;
+    // Node's own checks and messages for a relative path or a bad argument.
+    if (typeof file !== 'string' || !isAbsolute(file)) return realCreateRequire(from);
+    return makeRequire(file);
+  };
+  let inCrypto = false;
+  const getBuiltinModule = function getBuiltinModule(id: string): unknown {
+    if (isRestored() || typeof id !== 'string' || !isBuiltin(id)) return realGetBuiltin.call(process, id);
+    const name = id.replace(/^node:/, '');
+    if (name === 'crypto') {
+      // guardedCrypto() reads the module through this function too.
+      if (inCrypto) return realGetBuiltin.call(process, id);
+      inCrypto = true;
+      try {
+        return guardedCrypto();
+      } finally {
+        inCrypto = false;
+      }
+    }
+    return deferred.has(name) ? deferredModule(name) : realGetBuiltin.call(process, id);
+  };
+  Module.createRequire = createRequire;
+  (process as any).getBuiltinModule = getBuiltinModule;
+  pair('createRequire and getBuiltinModule', undefined, () => {
+    Module.createRequire = realCreateRequire;
+    (process as any).getBuiltinModule = realGetBuiltin;
+  });
 }
 
 export function routeRequires(s: RequireSlot): void {
@@ -302,6 +347,7 @@ export function routeRequires(s: RequireSlot): void {
     r.runtimeRequires = loadedAtBuild.slice();
   });
   pair('modules loaded during the build', undefined, seedNodeCache);
+  routeSideDoors();
 }
 
 /**
