@@ -373,6 +373,34 @@ describe('what apps from a second round of new-user trials do at load (Next.js, 
     assert.deepEqual(JSON.parse(body), { fetchIsFunction: true, header: '1', status: 201 });
   });
 
+  test('an ES module\'s createRequire(import.meta.url) and process.getBuiltinModule() get the build-time node:http and guarded crypto, as require() does', async () => {
+    const img = join(work, 'create-require');
+    const b = await thaw(['build', fx('create-require.mjs'), '-o', img, '--node', nodes['24']!]);
+    // Node's own would load the real node:http into the builder and listen on port 3000 there.
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /verified: \d+ request\(s\)/);
+    const uuids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = await serve(img, '/uuid');
+      try {
+        const got = JSON.parse(s.body) as { hello: string; teapot: string; uuid: string };
+        assert.equal(got.hello, 'Hello', 'a file required through createRequire');
+        assert.equal(got.teapot, 'I\'m a Teapot', 'node:http from getBuiltinModule');
+        uuids.push(got.uuid);
+      } finally {
+        await s.child.kill();
+      }
+    }
+    // A UUID drawn at init from Node's own crypto fills its cache, and every restore would then
+    // start with the same one.
+    assert.notEqual(uuids[0], uuids[1], 'each restore draws its own UUIDs');
+  });
+
+  test('a server the app closes on \'beforeExit\' (Elysia\'s Node adapter) still listens after restore, and the listener is back', async () => {
+    const { body } = await buildAndAsk('before-exit.mjs');
+    assert.equal(body, 'listeners 1');
+  });
+
   test('a connection the app began during init is named, with where and the fix, though it was over by the checkpoint', async () => {
     const { body, stdout } = await buildAndAsk('connect-at-init.cjs');
     assert.equal(body, 'ECONNREFUSED', 'the restore keeps what init made of the attempt');
