@@ -401,6 +401,32 @@ describe('what apps from a second round of new-user trials do at load (Next.js, 
     assert.equal(body, 'listeners 1');
   });
 
+  test('an ES-module-only package that a CommonJS package requires (Node 22.12+ allow it) is loaded in the same build, from a file loaded by a computed name too', async () => {
+    const dir = join(work, 'esm-dep');
+    const put = (from: string, to: string): void => {
+      mkdirSync(join(dir, to, '..'), { recursive: true });
+      cpSync(fx(`esm-dep/${from}`), join(dir, to));
+    };
+    put('server.js', 'server.js');
+    put('cjs-greeter.js', 'node_modules/cjs-greeter/index.js');
+    put('hello.js', 'node_modules/cjs-greeter/lib/hello.js');
+    put('esm-index.js', 'node_modules/esm-only/index.js');
+    put('esm-shout.js', 'node_modules/esm-only/shout.js');
+    writeFileSync(join(dir, 'node_modules/cjs-greeter/package.json'), JSON.stringify({ name: 'cjs-greeter', version: '1.0.0' }));
+    writeFileSync(join(dir, 'node_modules/esm-only/package.json'), JSON.stringify({ name: 'esm-only', version: '1.0.0', type: 'module', exports: './index.js' }));
+    const img = join(dir, 'img');
+    const b = await thaw(['build', 'server.js', '-o', img, '--node', nodes['24']!], { cwd: dir });
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /verified: \d+ request\(s\)/);
+    assert.doesNotMatch(b.stdout, /bundled .* into the image/, 'no package had to be bundled instead');
+    const s = await serve(img, '/thaw', {}, [], 1, dir);
+    try {
+      assert.deepEqual(JSON.parse(s.body), { text: 'Hello, thaw', stamp: 'THAW!', where: true });
+    } finally {
+      await s.child.kill();
+    }
+  });
+
   test('a connection the app began during init is named, with where and the fix, though it was over by the checkpoint', async () => {
     const { body, stdout } = await buildAndAsk('connect-at-init.cjs');
     assert.equal(body, 'ECONNREFUSED', 'the restore keeps what init made of the attempt');

@@ -198,6 +198,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       sourcesPath: join(tmp, 'sources.json'),
       stackmapPath: join(tmp, STACKMAP_FILE),
       ...(opts.minifyPackages ? { minify: { esbuild: esbuildBinary(), dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
+      ...(findEsbuild() ? { esbuild: findEsbuild() } : {}),
       acorn: createRequire(import.meta.url).resolve('acorn'),
       warmup,
       shapes: node.shapes,
@@ -384,13 +385,20 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
  * installed beside the esbuild thaw uses.
  */
 function esbuildBinary(): string {
+  const found = findEsbuild();
+  if (found) return found;
+  throw new ThawError('E_USAGE', `--minify-packages needs esbuild's executable (${ESBUILD_PACKAGE}), which is not installed beside thaw`, { hint: 'reinstall thaw (npm install), set ESBUILD_BINARY_PATH, or build without --minify-packages' });
+}
+
+const ESBUILD_PACKAGE = `@esbuild/${process.platform}-${process.arch}`;
+
+/** The esbuild executable, or undefined when it is not installed. */
+function findEsbuild(): string | undefined {
   const env = process.env.ESBUILD_BINARY_PATH;
   if (env) return env;
-  const req = createRequire(createRequire(import.meta.url).resolve('esbuild'));
-  const pkg = `@esbuild/${process.platform}-${process.arch}`;
   try {
-    return req.resolve(`${pkg}/bin/esbuild`);
+    return createRequire(createRequire(import.meta.url).resolve('esbuild')).resolve(`${ESBUILD_PACKAGE}/bin/esbuild`);
   } catch {
-    throw new ThawError('E_USAGE', `--minify-packages needs esbuild's executable (${pkg}), which is not installed beside thaw`, { hint: 'reinstall thaw (npm install), set ESBUILD_BINARY_PATH, or build without --minify-packages' });
+    return undefined;
   }
 }

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
@@ -217,12 +217,13 @@ function load(file: string, from: string | undefined): unknown {
     if (file.endsWith('.json')) {
       mod.exports = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } else {
-      if (isEsm(file)) {
+      const esm = isEsm(file) ? esmAsCommonJs(file, text) : undefined;
+      if (esm === null) {
         noteEsmRequire(file, from);
         throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
       }
       const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
-      const code = packageSource(file, text);
+      const code = esm ?? packageSource(file, text);
       const source = code.startsWith('#!') ? `//${code.slice(2)}` : code;
       // The module function sits inside one that binds the global object and the web globals
       // to thaw's build-time views (guest/web.ts), as the bundler does for bundled code; the
@@ -240,6 +241,23 @@ function load(file: string, from: string | undefined): unknown {
     throw e;
   }
   return mod.exports;
+}
+
+/**
+ * An ES module that a CommonJS file requires (Node 20.19+ and 22.12+ allow it): esbuild's
+ * CommonJS form of it, one file at a time, so its own imports become requires this loader
+ * serves (ES modules among them) and `import.meta` is this file's. null when it cannot be made
+ * CommonJS: top-level await (which Node's require() refuses too), or no esbuild. Its stack
+ * frames name the file, with the converted text's lines.
+ */
+function esmAsCommonJs(file: string, text: string): string | null {
+  const bin = session().config.esbuild;
+  if (!bin) return null;
+  const cp = (process as any).getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const meta = { url: pathToFileURL(file).href, dirname: dirname(file), filename: file };
+  const defines = Object.entries(meta).map(([k, v]) => `--define:import.meta.${k}=${JSON.stringify(v)}`);
+  const r = cp.spawnSync(bin, ['--format=cjs', '--platform=node', '--log-level=error', '--loader=js', `--sourcefile=${file}`, ...defines], { input: text, maxBuffer: 1 << 30, encoding: 'utf8' });
+  return r.status === 0 && typeof r.stdout === 'string' ? r.stdout : null;
 }
 
 function makeRequire(from: string): NodeJS.Require {
