@@ -125,6 +125,19 @@ describe('causes that kept framework apps from building unmodified', () => {
     assert.match(r.stderr, /fix: .*onRestore/);
   });
 
+  test('a native addon a dependency loads deep below the app\'s call (an ORM\'s driver) is refused naming the app\'s line and the package it called', async () => {
+    const dir = join(work, 'deep-addon');
+    mkdirSync(join(dir, 'node_modules/orm'), { recursive: true });
+    cpSync(fx('deep-addon/server.js'), join(dir, 'server.js'));
+    cpSync(fx('deep-addon/orm.js'), join(dir, 'node_modules/orm/index.js'));
+    cpSync(fx('addon/fake.node'), join(dir, 'node_modules/orm/fake.node'));
+    writeFileSync(join(dir, 'node_modules/orm/package.json'), JSON.stringify({ name: 'orm', version: '1.0.0' }));
+    const out = join(dir, 'img');
+    const r = await thaw(['build', 'server.js', '-o', out], { cwd: dir });
+    assertCleanFailure(r, 'E_NATIVE_ADDON', out);
+    assert.match(r.stderr.split('\n')[0]!, /\(from server\.js:4:\d+, the app's call into orm\)$/);
+  });
+
   test('12: an append-mode log stream opened at init is reopened by every restore; another open file is named', async () => {
     const logs = join(work, 'logs');
     mkdirSync(logs, { recursive: true });

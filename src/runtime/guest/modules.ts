@@ -136,11 +136,14 @@ function lookupPaths(id: string, from: string | undefined): string[] | null {
 
 function nativeAddonError(file: string, from: string | undefined): Error {
   const pkg = packageOf(file);
-  return Object.assign(new Error(`native addon ${relative(process.cwd(), file)} (package ${pkg}) was loaded during the build${from ? `, by ${relative(process.cwd(), from)}` : ''}; its memory lives outside the JS heap, so it cannot be part of a snapshot`), {
-    code: 'E_NATIVE_ADDON',
-    addon: file,
-    package: pkg,
-  });
+  const message = `native addon ${relative(process.cwd(), file)} (package ${pkg}) was loaded during the build${from ? `, by ${relative(process.cwd(), from)}` : ''}; its memory lives outside the JS heap, so it cannot be part of a snapshot`;
+  // Deep enough to reach the app's own call: an ORM loads its driver's addon a dozen frames
+  // below the app's `new Sequelize(…)`.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const err = new Error(message);
+  Error.stackTraceLimit = limit;
+  return Object.assign(err, { code: 'E_NATIVE_ADDON', addon: file, package: pkg });
 }
 
 /** Would Node load this file as an ES module (.mjs, or .js under "type": "module")? */
