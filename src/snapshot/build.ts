@@ -219,7 +219,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       sourcesPath: join(tmp, 'sources.json'),
       stackmapPath: join(tmp, STACKMAP_FILE),
       ...(opts.minifyPackages ? { minify: { esbuild: esbuildBinary(), dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
-      ...(findEsbuild() ? { esbuild: findEsbuild() } : {}),
+      esbuild: findEsbuild(),
       acorn: createRequire(import.meta.url).resolve('acorn'),
       warmup,
       shapes: node.shapes,
