@@ -14,7 +14,7 @@ export const ERROR_CODES: Record<string, ErrorCode> = {
   E_USAGE: { meaning: 'a flag or argument is missing, malformed or out of range', fix: 'see `thaw COMMAND --help`' },
   E_NOT_FOUND: { meaning: 'a file named on the command line does not exist', fix: 'check the path' },
   E_ACCESS: { meaning: 'permission denied on a file', fix: 'check its permissions, or run as its owner' },
-  E_ENTRY_MISSING: { meaning: 'the entry given to build/doctor does not exist or is a directory', fix: "give the app's main file" },
+  E_ENTRY_MISSING: { meaning: 'the entry given to build/doctor does not exist, or is a directory Node could not run (no package.json main, no index.js)', fix: "give the app's main file" },
   E_ENTRY_TYPE: { meaning: 'the entry is not JavaScript or TypeScript', fix: 'give a .js, .cjs, .mjs, .jsx, .ts, .mts, .cts or .tsx file' },
   E_OUTPUT_EXISTS: { meaning: '-o names something that is not a thaw image', fix: 'choose another -o, or empty it' },
   E_OUTPUT_BUSY: { meaning: 'another thaw build is writing the same -o', fix: 'wait for it, or build to another -o' },

@@ -125,6 +125,19 @@ describe('causes that kept framework apps from building unmodified', () => {
     assert.match(r.stderr, /fix: .*onRestore/);
   });
 
+  test('a native addon a dependency loads deep below the app\'s call (an ORM\'s driver) is refused naming the app\'s line and the package it called', async () => {
+    const dir = join(work, 'deep-addon');
+    mkdirSync(join(dir, 'node_modules/orm'), { recursive: true });
+    cpSync(fx('deep-addon/server.js'), join(dir, 'server.js'));
+    cpSync(fx('deep-addon/orm.js'), join(dir, 'node_modules/orm/index.js'));
+    cpSync(fx('addon/fake.node'), join(dir, 'node_modules/orm/fake.node'));
+    writeFileSync(join(dir, 'node_modules/orm/package.json'), JSON.stringify({ name: 'orm', version: '1.0.0' }));
+    const out = join(dir, 'img');
+    const r = await thaw(['build', 'server.js', '-o', out], { cwd: dir });
+    assertCleanFailure(r, 'E_NATIVE_ADDON', out);
+    assert.match(r.stderr.split('\n')[0]!, /\(from server\.js:4:\d+, the app's call into orm\)$/);
+  });
+
   test('12: an append-mode log stream opened at init is reopened by every restore; another open file is named', async () => {
     const logs = join(work, 'logs');
     mkdirSync(logs, { recursive: true });
@@ -371,6 +384,60 @@ describe('what apps from a second round of new-user trials do at load (Next.js, 
   test('a module loaded by a computed require sees the build-time web globals, so undici stays unloaded', async () => {
     const { body } = await buildAndAsk('web-user.cjs', '/', { node: '24' });
     assert.deepEqual(JSON.parse(body), { fetchIsFunction: true, header: '1', status: 201 });
+  });
+
+  test('an ES module\'s createRequire(import.meta.url) and process.getBuiltinModule() get the build-time node:http and guarded crypto, as require() does', async () => {
+    const img = join(work, 'create-require');
+    const b = await thaw(['build', fx('create-require.mjs'), '-o', img, '--node', nodes['24']!]);
+    // Node's own would load the real node:http into the builder and listen on port 3000 there.
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /verified: \d+ request\(s\)/);
+    const uuids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = await serve(img, '/uuid');
+      try {
+        const got = JSON.parse(s.body) as { hello: string; teapot: string; uuid: string };
+        assert.equal(got.hello, 'Hello', 'a file required through createRequire');
+        assert.equal(got.teapot, 'I\'m a Teapot', 'node:http from getBuiltinModule');
+        uuids.push(got.uuid);
+      } finally {
+        await s.child.kill();
+      }
+    }
+    // A UUID drawn at init from Node's own crypto fills its cache, and every restore would then
+    // start with the same one.
+    assert.notEqual(uuids[0], uuids[1], 'each restore draws its own UUIDs');
+  });
+
+  test('a server the app closes on \'beforeExit\' (Elysia\'s Node adapter) still listens after restore, and the listener is back', async () => {
+    const { body } = await buildAndAsk('before-exit.mjs');
+    assert.equal(body, 'listeners 1');
+  });
+
+  test('an ES-module-only package that a CommonJS package requires (Node 22.12+ allow it) is loaded in the same build, from a file loaded by a computed name too', async () => {
+    const dir = join(work, 'esm-dep');
+    const put = (from: string, to: string): void => {
+      mkdirSync(join(dir, to, '..'), { recursive: true });
+      cpSync(fx(`esm-dep/${from}`), join(dir, to));
+    };
+    put('server.js', 'server.js');
+    put('cjs-greeter.js', 'node_modules/cjs-greeter/index.js');
+    put('hello.js', 'node_modules/cjs-greeter/lib/hello.js');
+    put('esm-index.js', 'node_modules/esm-only/index.js');
+    put('esm-shout.js', 'node_modules/esm-only/shout.js');
+    writeFileSync(join(dir, 'node_modules/cjs-greeter/package.json'), JSON.stringify({ name: 'cjs-greeter', version: '1.0.0' }));
+    writeFileSync(join(dir, 'node_modules/esm-only/package.json'), JSON.stringify({ name: 'esm-only', version: '1.0.0', type: 'module', exports: './index.js' }));
+    const img = join(dir, 'img');
+    const b = await thaw(['build', 'server.js', '-o', img, '--node', nodes['24']!], { cwd: dir });
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /verified: \d+ request\(s\)/);
+    assert.doesNotMatch(b.stdout, /bundled .* into the image/, 'no package had to be bundled instead');
+    const s = await serve(img, '/thaw', {}, [], 1, dir);
+    try {
+      assert.deepEqual(JSON.parse(s.body), { text: 'Hello, thaw', stamp: 'THAW!', where: true });
+    } finally {
+      await s.child.kill();
+    }
   });
 
   test('a connection the app began during init is named, with where and the fix, though it was over by the checkpoint', async () => {

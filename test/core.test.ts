@@ -4,7 +4,7 @@
  * dump, and no image (or half-written temp directory) left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -431,6 +431,23 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
 
   test('missing entry', async () => {
     assertCleanFailure(await thaw(['build', join(work, 'nope.js'), '-o', out('missing')]), 'E_ENTRY_MISSING', out('missing'));
+  });
+  test('a directory entry is what `node DIR` runs (package.json "main", else index.js); one with neither is refused', async () => {
+    const dir = join(work, 'dir-entry');
+    mkdirSync(join(dir, 'lib'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'dir-entry', main: 'lib/app' }));
+    writeFileSync(join(dir, 'lib/app.js'), "require('node:http').createServer((q, s) => s.end('main ' + require('node:path').basename(__filename))).listen(Number(process.env.PORT) || 3000);\n");
+    const img = join(work, 'dir-entry-img');
+    const b = await thaw(['build', '.', '-o', img], { cwd: dir });
+    assert.equal(b.status, 0, b.stderr);
+    const s = await serve(img, '/', {}, [], 1, dir);
+    await s.child.kill();
+    assert.equal(s.body, 'main app.js');
+    const empty = join(work, 'empty-dir');
+    mkdirSync(empty, { recursive: true });
+    const r = await thaw(['build', empty, '-o', out('dir')]);
+    assertCleanFailure(r, 'E_ENTRY_MISSING', out('dir'));
+    assert.match(r.stderr, /neither a package\.json "main" nor an index\.js/);
   });
   test('syntax error names file and line', async () => {
     const r = await thaw(['build', fx('syntax.cjs'), '-o', out('syntax')]);

@@ -81,6 +81,11 @@ export interface BuildConfig {
    * and the folder (the image's PACKAGE_MAPS_DIR) it writes their stack maps into.
    */
   minify?: { esbuild: string; dir: string };
+  /**
+   * The esbuild executable thaw's loader makes CommonJS of an ES module with, when a CommonJS
+   * package requires one (guest/modules.ts); absent when it is not installed.
+   */
+  esbuild?: string;
   /** acorn's CommonJS build: the guest finds comments in package files with it (guest/minify.ts). */
   acorn?: string;
   warmup: WarmupRequest[];

@@ -72,10 +72,32 @@ export interface BuildOutcome {
 
 const ENTRY_EXT = new Set(['.js', '.cjs', '.mjs', '.ts', '.mts', '.cts', '.jsx', '.tsx']);
 
-function checkEntry(entry: string): void {
-  if (!existsSync(entry)) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} does not exist`, { hint: 'give the path of the app\'s main file, e.g. thaw build server.js -o img' });
-  if (statSync(entry).isDirectory()) throw new ThawError('E_ENTRY_MISSING', `entry ${entry} is a directory`, { hint: 'give the app\'s main file, e.g. thaw build server.js -o img' });
+/**
+ * The file Node runs for `node DIR` (`node build`, SvelteKit's adapter-node; `node .`): the
+ * directory's package.json "main" (as a file, with .js, or its index.js), else its index.js.
+ */
+function directoryEntry(dir: string): string | undefined {
+  let main: unknown;
+  try {
+    main = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: unknown }).main;
+  } catch {
+    main = undefined;
+  }
+  const isFile = (f: string): boolean => existsSync(f) && statSync(f).isFile();
+  if (typeof main === 'string' && main) {
+    const m = resolve(dir, main);
+    for (const f of [m, `${m}.js`, join(m, 'index.js')]) if (isFile(f)) return f;
+  }
+  const index = join(dir, 'index.js');
+  return isFile(index) ? index : undefined;
+}
+
+function checkEntry(given: string): string {
+  if (!existsSync(given)) throw new ThawError('E_ENTRY_MISSING', `entry ${given} does not exist`, { hint: 'give the path of the app\'s main file, e.g. thaw build server.js -o img' });
+  const entry = statSync(given).isDirectory() ? directoryEntry(given) : given;
+  if (!entry) throw new ThawError('E_ENTRY_MISSING', `entry ${given} is a directory with neither a package.json "main" nor an index.js, so \`node\` could not run it either`, { hint: 'give the app\'s main file, e.g. thaw build server.js -o img' });
   if (!ENTRY_EXT.has(extname(entry))) throw new ThawError('E_ENTRY_TYPE', `entry ${entry} is not JavaScript or TypeScript (.js .cjs .mjs .jsx .ts .mts .cts .tsx)`, { hint: 'give the app\'s main source file' });
+  return entry;
 }
 
 export function checkOut(out: string): void {
@@ -162,8 +184,7 @@ function writeFault(err: unknown, out: string): ThawError | undefined {
 
 /** Build the image (or, with `scratch`, a throwaway one for doctor). */
 export async function buildImage(opts: BuildOptions, scratch = false): Promise<BuildOutcome> {
-  const entry = resolve(opts.entry);
-  checkEntry(entry);
+  const entry = checkEntry(resolve(opts.entry));
   const out = resolve(opts.out);
   if (!scratch) checkOut(out);
   const warmup = opts.warmupFile ? readWarmup(opts.warmupFile) : [];
@@ -198,6 +219,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       sourcesPath: join(tmp, 'sources.json'),
       stackmapPath: join(tmp, STACKMAP_FILE),
       ...(opts.minifyPackages ? { minify: { esbuild: esbuildBinary(), dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
+      esbuild: findEsbuild(),
       acorn: createRequire(import.meta.url).resolve('acorn'),
       warmup,
       shapes: node.shapes,
@@ -384,13 +406,20 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
  * installed beside the esbuild thaw uses.
  */
 function esbuildBinary(): string {
+  const found = findEsbuild();
+  if (found) return found;
+  throw new ThawError('E_USAGE', `--minify-packages needs esbuild's executable (${ESBUILD_PACKAGE}), which is not installed beside thaw`, { hint: 'reinstall thaw (npm install), set ESBUILD_BINARY_PATH, or build without --minify-packages' });
+}
+
+const ESBUILD_PACKAGE = `@esbuild/${process.platform}-${process.arch}`;
+
+/** The esbuild executable, or undefined when it is not installed. */
+function findEsbuild(): string | undefined {
   const env = process.env.ESBUILD_BINARY_PATH;
   if (env) return env;
-  const req = createRequire(createRequire(import.meta.url).resolve('esbuild'));
-  const pkg = `@esbuild/${process.platform}-${process.arch}`;
   try {
-    return req.resolve(`${pkg}/bin/esbuild`);
+    return createRequire(createRequire(import.meta.url).resolve('esbuild')).resolve(`${ESBUILD_PACKAGE}/bin/esbuild`);
   } catch {
-    throw new ThawError('E_USAGE', `--minify-packages needs esbuild's executable (${pkg}), which is not installed beside thaw`, { hint: 'reinstall thaw (npm install), set ESBUILD_BINARY_PATH, or build without --minify-packages' });
+    return undefined;
   }
 }

@@ -123,6 +123,14 @@ export function initDrawsLine(report: BuildReport, mapper: () => StackMapper): s
   return `note: ${theirs.reduce((n, g) => n + g.n, 0)} random value(s) drawn during init inside ${pkgs.join(', ')} are shared by every restore (thaw doctor lists them)`;
 }
 
+/** Where the app loaded a native addon: its own call (into the package that loaded it), else the first frame. */
+function nativeAddonSite(stack: string | undefined, mapper: StackMapper): string {
+  const own = mapper.ownCall(stack);
+  if (own) return ` (from ${own.site}${own.into ? `, the app's call into ${own.into}` : ''})`;
+  const site = mapper.site(stack);
+  return site ? ` (from ${site})` : '';
+}
+
 /** How many frames handles.ts records of a handle's creation (stackHere's default). */
 const RECORDED_FRAMES = 30;
 
@@ -283,7 +291,7 @@ export function buildFailure(report: BuildReport | undefined, exit: { status: nu
     case 'init-threw':
     case 'init-rejection':
       if (e.code === 'E_BUILD_TIME_USE') return new ThawError('E_BUILD_TIME_USE', `${e.message}${at ? ` (at ${at})` : ''}`, { hint: more('defer it: thaw.onRestore(() => …) runs in every restored process'), detail: frames || undefined });
-      if (e.code === 'E_NATIVE_ADDON') return new ThawError('E_NATIVE_ADDON', `${e.message}${mapper.ownSite(e.stack) ? ` (from ${mapper.ownSite(e.stack)})` : ''}`, { hint: more('load it after restore: require the package (and open what it opens, e.g. a database) inside thaw.onRestore() or a request handler; or use a pure-JS alternative'), detail: frames || undefined });
+      if (e.code === 'E_NATIVE_ADDON') return new ThawError('E_NATIVE_ADDON', `${e.message}${nativeAddonSite(e.stack, mapper)}`, { hint: more('load it after restore: require the package (and open what it opens, e.g. a database) inside thaw.onRestore() or a request handler; or use a pure-JS alternative'), detail: frames || undefined });
       if (e.code === 'MODULE_NOT_FOUND') return new ThawError('E_MODULE_NOT_FOUND', `the app required a module that is not installed during init: ${e.message.split('\n')[0]}${at ? ` (at ${at})` : ''}`, { hint: more('install it (npm install), as `node` would need too'), detail: frames || undefined });
       return appInit(e, at, frames, ctx);
     case 'app-exit': {

@@ -18,6 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RuntimeRequire, SourceTable } from '../protocol.js';
 import { deferredModule, isRestored } from './http.js';
 import { guardedCrypto } from './entropy.js';
@@ -58,6 +59,9 @@ let bundleUrl = '';
 let entry = '';
 
 const nodeModule = (): typeof import('node:module') => (process as any).getBuiltinModule('node:module');
+/** Node's own createRequire and getBuiltinModule, whatever the app is given while building. */
+const realGetBuiltin = (process as any).getBuiltinModule as (id: string) => unknown;
+const realCreateRequire = nodeModule().createRequire;
 
 /** The source file of the bundle line `line` (1-based), from the host's table. */
 function fileAtLine(line: number): string | undefined {
@@ -118,25 +122,28 @@ const resolved = new Map<string, string>();
 function resolveFrom(id: string, from: string | undefined, options?: { paths?: string[] }): string {
   // A bundled module's name in the source table is not always a path (`thaw-package:/…`).
   if (from !== undefined && !isAbsolute(from)) from = undefined;
-  if (options) return nodeModule().createRequire(from ?? entry).resolve(id, options);
+  if (options) return realCreateRequire(from ?? entry).resolve(id, options);
   const key = `${from ?? entry}\0${id}`;
   let file = resolved.get(key);
-  if (file === undefined) resolved.set(key, (file = nodeModule().createRequire(from ?? entry).resolve(id)));
+  if (file === undefined) resolved.set(key, (file = realCreateRequire(from ?? entry).resolve(id)));
   return file;
 }
 
 /** require.resolve.paths(): where Node would look for `id` from `from`. */
 function lookupPaths(id: string, from: string | undefined): string[] | null {
-  return isBuiltin(id) ? null : nodeModule().createRequire(from ?? entry).resolve.paths(id);
+  return isBuiltin(id) ? null : realCreateRequire(from ?? entry).resolve.paths(id);
 }
 
 function nativeAddonError(file: string, from: string | undefined): Error {
   const pkg = packageOf(file);
-  return Object.assign(new Error(`native addon ${relative(process.cwd(), file)} (package ${pkg}) was loaded during the build${from ? `, by ${relative(process.cwd(), from)}` : ''}; its memory lives outside the JS heap, so it cannot be part of a snapshot`), {
-    code: 'E_NATIVE_ADDON',
-    addon: file,
-    package: pkg,
-  });
+  const message = `native addon ${relative(process.cwd(), file)} (package ${pkg}) was loaded during the build${from ? `, by ${relative(process.cwd(), from)}` : ''}; its memory lives outside the JS heap, so it cannot be part of a snapshot`;
+  // Deep enough to reach the app's own call: an ORM loads its driver's addon a dozen frames
+  // below the app's `new Sequelize(…)`.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const err = new Error(message);
+  Error.stackTraceLimit = limit;
+  return Object.assign(err, { code: 'E_NATIVE_ADDON', addon: file, package: pkg });
 }
 
 /** Would Node load this file as an ES module (.mjs, or .js under "type": "module")? */
@@ -213,12 +220,13 @@ function load(file: string, from: string | undefined): unknown {
     if (file.endsWith('.json')) {
       mod.exports = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } else {
-      if (isEsm(file)) {
+      const esm = isEsm(file) ? esmAsCommonJs(file, text) : undefined;
+      if (esm === null) {
         noteEsmRequire(file, from);
         throw Object.assign(new Error(`${relative(process.cwd(), file)} is an ES module, which thaw cannot load by a computed name during a build; import it statically, or load it after restore (onRestore)`), { code: 'E_RUNTIME_ESM' });
       }
       const vm = (process as any).getBuiltinModule('node:vm') as typeof import('node:vm');
-      const code = packageSource(file, text);
+      const code = esm ?? packageSource(file, text);
       const source = code.startsWith('#!') ? `//${code.slice(2)}` : code;
       // The module function sits inside one that binds the global object and the web globals
       // to thaw's build-time views (guest/web.ts), as the bundler does for bundled code; the
@@ -236,6 +244,23 @@ function load(file: string, from: string | undefined): unknown {
     throw e;
   }
   return mod.exports;
+}
+
+/**
+ * An ES module that a CommonJS file requires (Node 20.19+ and 22.12+ allow it): esbuild's
+ * CommonJS form of it, one file at a time, so its own imports become requires this loader
+ * serves (ES modules among them) and `import.meta` is this file's. null when it cannot be made
+ * CommonJS: top-level await (which Node's require() refuses too), or no esbuild. Its stack
+ * frames name the file, with the converted text's lines.
+ */
+function esmAsCommonJs(file: string, text: string): string | null {
+  const bin = session().config.esbuild;
+  if (!bin) return null;
+  const cp = (process as any).getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const meta = { url: pathToFileURL(file).href, dirname: dirname(file), filename: file };
+  const defines = Object.entries(meta).map(([k, v]) => `--define:import.meta.${k}=${JSON.stringify(v)}`);
+  const r = cp.spawnSync(bin, ['--format=cjs', '--platform=node', '--log-level=error', '--loader=js', `--sourcefile=${file}`, ...defines], { input: text, maxBuffer: 1 << 30, encoding: 'utf8' });
+  return r.status === 0 && typeof r.stdout === 'string' ? r.stdout : null;
 }
 
 function makeRequire(from: string): NodeJS.Require {
@@ -277,12 +302,53 @@ function route(id: string, from: string | undefined): unknown {
   const file = resolveFrom(id, from);
   const hit = cache[file];
   if (hit) return hit.exports;
-  if (isRestored()) return nodeModule().createRequire(from ?? entry)(id);
+  if (isRestored()) return realCreateRequire(from ?? entry)(id);
   // The requires a loaded module makes itself are its business; the report names the ones the
   // bundled code made by a computed name.
   const cjs = isEsm(file) ? (commonJsExport(id, file) ?? file) : file;
   if (!cjs.endsWith('.node') && !(from && cache[from]) && !packaged) loadedAtBuild.push({ request: id, from: from ?? entry, resolved: cjs });
   return load(cjs, from);
+}
+
+/**
+ * The side doors to modules besides require(): `createRequire(import.meta.url)` (ES modules
+ * that load CommonJS packages or built-ins, as bundlers' ESM output does) and
+ * `process.getBuiltinModule()`. Node's own would load the real node:http (which V8 cannot
+ * snapshot) and packages outside thaw's loader; while building they go where require() goes.
+ * A restore puts Node's own back; a require made by the build's createRequire keeps routing
+ * (after restore, to Node's loader).
+ */
+function routeSideDoors(): void {
+  const Module = nodeModule() as unknown as { createRequire: (from: string | URL) => NodeJS.Require };
+  const createRequire = function createRequire(from: string | URL): NodeJS.Require {
+    if (isRestored()) return realCreateRequire(from);
+    const file = from instanceof URL || (typeof from === 'string' && from.startsWith('file:')) ? fileURLToPath(from) : from;
+    // Node's own checks and messages for a relative path or a bad argument.
+    if (typeof file !== 'string' || !isAbsolute(file)) return realCreateRequire(from);
+    return makeRequire(file);
+  };
+  let inCrypto = false;
+  const getBuiltinModule = function getBuiltinModule(id: string): unknown {
+    if (isRestored() || typeof id !== 'string' || !isBuiltin(id)) return realGetBuiltin.call(process, id);
+    const name = id.replace(/^node:/, '');
+    if (name === 'crypto') {
+      // guardedCrypto() reads the module through this function too.
+      if (inCrypto) return realGetBuiltin.call(process, id);
+      inCrypto = true;
+      try {
+        return guardedCrypto();
+      } finally {
+        inCrypto = false;
+      }
+    }
+    return deferred.has(name) ? deferredModule(name) : realGetBuiltin.call(process, id);
+  };
+  Module.createRequire = createRequire;
+  (process as any).getBuiltinModule = getBuiltinModule;
+  pair('createRequire and getBuiltinModule', undefined, () => {
+    Module.createRequire = realCreateRequire;
+    (process as any).getBuiltinModule = realGetBuiltin;
+  });
 }
 
 export function routeRequires(s: RequireSlot): void {
@@ -302,6 +368,7 @@ export function routeRequires(s: RequireSlot): void {
     r.runtimeRequires = loadedAtBuild.slice();
   });
   pair('modules loaded during the build', undefined, seedNodeCache);
+  routeSideDoors();
 }
 
 /**

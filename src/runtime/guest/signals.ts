@@ -1,7 +1,11 @@
 /**
- * Signal listeners (`process.on('SIGTERM', …)`, the usual graceful shutdown) make Node open a
- * signal handle, which a snapshot cannot hold (the builder aborts). While building they are kept
- * aside; every restored process adds them for real, in the order the app added them.
+ * Process listeners that must not take effect while building, kept aside and added for real by
+ * every restored process, in the order the app added them:
+ * - signal listeners (`process.on('SIGTERM', …)`, the usual graceful shutdown) make Node open a
+ *   signal handle, which a snapshot cannot hold (the builder aborts);
+ * - 'beforeExit' listeners: the builder emits 'beforeExit' when the build's loop drains, which a
+ *   process with a listening server never sees, and an app that closes its server there
+ *   (Elysia's Node adapter does) would be checkpointed with its server closed.
  */
 import { pair } from './session.js';
 
@@ -15,13 +19,14 @@ interface Deferred {
 const deferred: Deferred[] = [];
 let methods: Array<[string, PropertyDescriptor | undefined]> = [];
 
-function isSignal(event: unknown): event is string {
+function heldBack(event: unknown): event is string {
+  if (event === 'beforeExit') return true;
   return typeof event === 'string' && /^SIG[A-Z0-9]+$/.test(event) && event in ((process as any).getBuiltinModule('node:os').constants.signals as object);
 }
 
 export function deferSignals(): void {
   const p = process as unknown as Record<string, Function>;
-  /** Replace process[name]; `handle` returns true when it took care of a signal event. */
+  /** Replace process[name]; `handle` returns true when it took care of a held-back event. */
   const intercept = (name: string, handle: (event: string, fn: Function) => boolean): void => {
     const orig = p[name]!;
     methods.push([name, Object.getOwnPropertyDescriptor(process, name)]);
@@ -29,7 +34,7 @@ export function deferSignals(): void {
       configurable: true,
       writable: true,
       value: function (this: unknown, event: unknown, fn: Function) {
-        return isSignal(event) && handle(event, fn) ? process : orig.call(this, event, fn);
+        return heldBack(event) && handle(event, fn) ? process : orig.call(this, event, fn);
       },
     });
   };
@@ -53,10 +58,10 @@ export function deferSignals(): void {
       return i >= 0;
     });
   }
-  pair('signal listeners', undefined, restoreSignals);
+  pair('signal and beforeExit listeners', undefined, restoreSignals);
 }
 
-/** The real process methods, and the app's signal listeners for real. */
+/** The real process methods, and the app's held-back listeners for real. */
 function restoreSignals(): void {
   for (const [name, desc] of methods) {
     if (desc) Object.defineProperty(process, name, desc);

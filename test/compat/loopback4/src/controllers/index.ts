@@ -1,0 +1,2 @@
+export * from './ping.controller';
+export * from './todo.controller';

@@ -1,0 +1,3 @@
+import { MiddlewareSequence } from '@loopback/rest';
+
+export class MySequence extends MiddlewareSequence {}

@@ -1,0 +1,5 @@
+export const prerender = false;
+
+export function load({ url }) {
+  return { path: url.pathname };
+}
