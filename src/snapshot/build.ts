@@ -38,7 +38,10 @@ export interface BuildOptions {
    * building (the default, except with --sea, whose single executable must hold everything).
    */
   bundlePackages?: boolean;
-  /** Load the app's packages whitespace-minified (guest/minify.ts): a smaller snapshot. */
+  /**
+   * Load the app's packages (and its bundle) whitespace-minified (guest/minify.ts): a smaller
+   * snapshot that restores with less CPU. On unless false (`--no-minify-packages`).
+   */
   minifyPackages?: boolean;
   /**
    * Node/V8 flags for the build and for every restore: V8 restores a snapshot only under the
@@ -189,6 +192,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   }
   const forgetTmp = removeOnExit(tmp);
   try {
+    // Asked for, a missing esbuild executable is an error; by default the image is built without.
+    const minifier = opts.minifyPackages === false ? undefined : esbuildBinary(opts.minifyPackages === true);
     const reportPath = join(tmp, 'report.json');
     const config: BuildConfig = {
       bundleUrl: join(out, 'bundle.cjs'),
@@ -197,7 +202,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       reportPath,
       sourcesPath: join(tmp, 'sources.json'),
       stackmapPath: join(tmp, STACKMAP_FILE),
-      ...(opts.minifyPackages ? { minify: { esbuild: esbuildBinary(), dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
+      ...(minifier ? { minify: { esbuild: minifier, dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
       acorn: createRequire(import.meta.url).resolve('acorn'),
       warmup,
       shapes: node.shapes,
@@ -214,7 +219,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     const userFlags = opts.v8Flags ?? [];
     let buildFlags: string[] = [...userFlags];
     const env: Record<string, string | undefined> = { PORT: undefined, HOST: undefined, NODE_OPTIONS: undefined };
-    const notes: string[] = opts.minifyPackages ? ['package sources are whitespace-minified in this image (--minify-packages): stack traces name their original lines; Function.prototype.toString() of their functions shows the minified text'] : [];
+    const notes: string[] = minifier ? ['package sources are whitespace-minified in this image: stack traces name their original lines; Function.prototype.toString() of their functions shows the minified text (--no-minify-packages builds without)'] : [];
     const runBuilder = async (): Promise<{ status: number; signal: string | null; stderr: string; timedOut?: boolean }> => {
       rmSync(reportPath, { force: true });
       if (config.minify) rmSync(config.minify.dir, { recursive: true, force: true });
@@ -383,7 +388,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
  * building): ESBUILD_BINARY_PATH as esbuild itself honours it, else the platform package
  * installed beside the esbuild thaw uses.
  */
-function esbuildBinary(): string {
+function esbuildBinary(required: boolean): string | undefined {
   const env = process.env.ESBUILD_BINARY_PATH;
   if (env) return env;
   const req = createRequire(createRequire(import.meta.url).resolve('esbuild'));
@@ -391,6 +396,7 @@ function esbuildBinary(): string {
   try {
     return req.resolve(`${pkg}/bin/esbuild`);
   } catch {
+    if (!required) return undefined;
     throw new ThawError('E_USAGE', `--minify-packages needs esbuild's executable (${pkg}), which is not installed beside thaw`, { hint: 'reinstall thaw (npm install), set ESBUILD_BINARY_PATH, or build without --minify-packages' });
   }
 }
