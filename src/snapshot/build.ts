@@ -11,6 +11,7 @@ import { removeOnExit, start } from '../launch/spawn.js';
 import { removeJitFiles } from '../launch/jit-files.js';
 import { MANIFEST_FORMAT, sha256File, type Manifest } from '../image/manifest.js';
 import { startScript } from '../image/start.js';
+import { addBlobMapper, BLOB_MAP_FILE } from '../image/blob-map.js';
 import { isWrite, PACKAGE_MAPS_DIR, STACKMAP_FILE, type BuildConfig, type BuildReport, type WarmupRequest } from '../runtime/protocol.js';
 import { writeStackMap } from './stackmap.js';
 import { bundle } from './bundle/index.js';
@@ -299,6 +300,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     chmodSync(blobAbs, opts.sea ? 0o700 : 0o600);
     const statuses: Record<string, number> = {};
     for (const w of report.warmup) statuses[w.status] = (statuses[w.status] ?? 0) + 1;
+    // Restores map the blob instead of copying it when a C compiler built the mapper.
+    const blobMap = !opts.sea && (await addBlobMapper(tmp)) ? BLOB_MAP_FILE : undefined;
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       thaw: thawVersion,
@@ -310,6 +313,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       flags: { build: buildFlags, restore: buildFlags },
       notes,
       blob: { file: blobFile, bytes: statSync(blobAbs).size, sha256: await sha256File(blobAbs) },
+      ...(blobMap ? { blobMap } : {}),
       bundle: { file: 'bundle.cjs', bytes: statSync(bundlePath).size, sha256: await sha256File(bundlePath) },
       warmup: { requests: report.warmup.length, statuses, ms: Math.round(report.warmupMs) },
       envRead: report.envRead,
