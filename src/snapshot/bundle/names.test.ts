@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { dropRedundantNames } from './names.js';
 
-test('keepNames calls that keep the declared name are dropped; renames and expressions stay; lines hold', async () => {
-  // Two modules declaring the same top-level name make esbuild rename one (execute → execute2).
-  const r = await esbuild.build({
+// Two modules declaring the same top-level name make esbuild rename one (execute → execute2).
+const bundleOf = (minifyWhitespace: boolean): Promise<esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] }> =>
+  esbuild.build({
     stdin: {
       contents: `
         import { run as other } from './b.js';
@@ -32,8 +32,18 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
     format: 'cjs',
     write: false,
     keepNames: true,
+    minifyWhitespace,
   });
-  const text = r.outputFiles[0]!.text;
+
+/** What the bundle logs when it runs. */
+const print = (code: string): string => {
+  const lines: string[] = [];
+  new Function('console', code)({ log: (...a: unknown[]) => lines.push(JSON.stringify(a)) });
+  return lines.join('\n');
+};
+
+test('keepNames calls that keep the declared name are dropped; renames and expressions stay; lines hold', async () => {
+  const text = (await bundleOf(false)).outputFiles[0]!.text;
   assert.match(text, /__name\(helper, "helper"\);/, 'esbuild emits the call this removes');
   const out = dropRedundantNames(text);
   assert.equal(out.split('\n').length, text.split('\n').length);
@@ -46,11 +56,16 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
   const before = text.split('\n');
   out.split('\n').forEach((line, i) => assert.ok(line.trim() === '' || line.length === before[i]!.length, `line ${i + 1}: what is taken out becomes spaces, so columns hold`));
   // The program prints the same names either way.
-  const print = (code: string): string => {
-    const lines: string[] = [];
-    new Function('console', code)({ log: (...a: unknown[]) => lines.push(JSON.stringify(a)) });
-    return lines.join('\n');
-  };
   assert.equal(print(out), print(text));
   assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run', 'assigned', 'prop', '', 'quoted', '1', 'ownName', 'nested', 'deeper', '#run', 'passedOn'], 'execute']));
+});
+
+test('in a whitespace-minified bundle too: the calls amid other statements go, columns hold, names are the same', async () => {
+  const text = (await bundleOf(true)).outputFiles[0]!.text;
+  assert.match(text, /[;{}]__name\(helper,"helper"\);/, 'esbuild emits the statement amid others');
+  const out = dropRedundantNames(text);
+  assert.equal(out.length, text.length, 'what is taken out becomes spaces');
+  for (const name of ['helper', 'handler', 'arrow', 'assigned', 'ownName', 'passedOn']) assert.doesNotMatch(out, new RegExp(`"${name.replace('#', '')}"\\)`), `${name}: dropped`);
+  assert.match(out, /__name\(execute2,"execute"\)/, 'a name the bundler changed is still restored');
+  assert.equal(print(out), print(text));
 });

@@ -14,7 +14,8 @@ import * as acorn from 'acorn';
  *
  * Where the kept name is the name the function has anyway, the call changes nothing a program
  * can observe (the `name` property has that value and the same attributes before and after):
- * - `__name(f, "f")` after the declaration of f: the statement is dropped;
+ * - `__name(f, "f")` after the declaration of f: the statement is dropped (on a line of its
+ *   own, or amid others in a whitespace-minified bundle, where its `;` stays as an empty one);
  * - `x = __name(() => …, "x")`, `const x = …`, `{ x: … }`, `x = …` as a default or class field
  *   (`#x` for a private one): an anonymous function in those places is named x by the language
  *   itself, so the call is taken away and the function left in place;
@@ -60,12 +61,29 @@ function inferredName(parent: Node, value: Node): string | undefined {
   }
 }
 
-/** `__name(<anonymous function>, "n")` calls whose function would be named n without them. */
-function redundantWrappers(root: Node): Array<[Node, Node]> {
-  const found: Array<[Node, Node]> = [];
+/** Nodes whose body is a list of statements, where an empty statement may stand. */
+const STATEMENT_LISTS = new Set(['Program', 'BlockStatement', 'StaticBlock', 'SwitchCase']);
+
+/**
+ * The ranges to blank: of `__name(<anonymous function>, "n")` calls whose function would be
+ * named n without them, the call around the function; of `__name(f, "f");` statements, the call.
+ */
+function redundantCalls(root: Node): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
   const stack: Array<[Node, Node | undefined]> = [[root, undefined]];
   while (stack.length) {
     const [node, parent] = stack.pop()!;
+    if (parent && node.type === 'ExpressionStatement' && STATEMENT_LISTS.has(parent.type)) {
+      const call = node.expression as Node;
+      const args = call.arguments as Node[] | undefined;
+      if (
+        call.type === 'CallExpression' && (call.callee as Node).type === 'Identifier' && (call.callee as Node).name === '__name' &&
+        args?.length === 2 && args[0]!.type === 'Identifier' && args[1]!.type === 'Literal' && args[1]!.value === args[0]!.name
+      ) {
+        found.push([call.start, call.end]);
+        continue;
+      }
+    }
     if (parent && node.type === 'CallExpression') {
       const callee = node.callee as Node;
       const args = node.arguments as Node[];
@@ -76,7 +94,7 @@ function redundantWrappers(root: Node): Array<[Node, Node]> {
         label.type === 'Literal' && typeof label.value === 'string' &&
         ((fn.type === 'ArrowFunctionExpression' || (fn.type === 'FunctionExpression' && !fn.id)) ? inferredName(parent, node) === label.value : fn.type === 'FunctionExpression' && (fn.id as Node).name === label.value)
       ) {
-        found.push([node, fn]);
+        found.push([node.start, fn.start], [fn.end, node.end]);
       }
     }
     for (const k in node) {
@@ -105,9 +123,7 @@ export function dropRedundantNames(text: string, esm = false): string {
   }
   // Each cut blanks the call's head (`__name(`) and tail (`, "f")`); a call nested inside
   // another's function lies between the outer head and tail, so no two ranges overlap.
-  const ranges = redundantWrappers(tree)
-    .flatMap(([call, fn]): Array<[number, number]> => [[call.start, fn.start], [fn.end, call.end]])
-    .sort((a, b) => a[0] - b[0]);
+  const ranges = redundantCalls(tree).sort((a, b) => a[0] - b[0]);
   if (!ranges.length) return text;
   const out: string[] = [];
   let at = 0;
