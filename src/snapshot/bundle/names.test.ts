@@ -19,7 +19,9 @@ const bundleOf = (minifyWhitespace: boolean): Promise<esbuild.BuildResult & { ou
           const nested = () => { const deeper = () => 1; return deeper; };
           class Priv { #run = () => 1; get run() { return this.#run; } }
           const passed = [0].map(function passedOn() { return passedOn; })[0];
-          return [helper, Local, arrow, other, assigned, obj.prop, obj.prop(), obj.quoted, obj[String(x)], own, nested, nested(), new Priv().run, passed].map((f) => f.name);
+          // Called where it stands: minified, esbuild prints __name((function selfCalled(){…}),"selfCalled")().
+          const called = (function selfCalled() { return selfCalled; })();
+          return [helper, Local, arrow, other, assigned, obj.prop, obj.prop(), obj.quoted, obj[String(x)], own, nested, nested(), new Priv().run, passed, called].map((f) => f.name);
         }
         function execute() { return 'a'; }
         console.log(handler(1), execute.name);
@@ -57,7 +59,7 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
   out.split('\n').forEach((line, i) => assert.ok(line.trim() === '' || line.length === before[i]!.length, `line ${i + 1}: what is taken out becomes spaces, so columns hold`));
   // The program prints the same names either way.
   assert.equal(print(out), print(text));
-  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run', 'assigned', 'prop', '', 'quoted', '1', 'ownName', 'nested', 'deeper', '#run', 'passedOn'], 'execute']));
+  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run', 'assigned', 'prop', '', 'quoted', '1', 'ownName', 'nested', 'deeper', '#run', 'passedOn', 'selfCalled'], 'execute']));
 });
 
 test('in a whitespace-minified bundle too: the calls amid other statements go, columns hold, names are the same', async () => {
@@ -67,5 +69,7 @@ test('in a whitespace-minified bundle too: the calls amid other statements go, c
   assert.equal(out.length, text.length, 'what is taken out becomes spaces');
   for (const name of ['helper', 'handler', 'arrow', 'assigned', 'ownName', 'passedOn']) assert.doesNotMatch(out, new RegExp(`"${name.replace('#', '')}"\\)`), `${name}: dropped`);
   assert.match(out, /__name\(execute2,"execute"\)/, 'a name the bundler changed is still restored');
+  assert.match(text, /__name\(\(function selfCalled\(\)\{[^}]*\}\),"selfCalled"\)\(\)/, 'esbuild wraps a function called where it stands');
+  assert.doesNotMatch(out, /"selfCalled"\)/);
   assert.equal(print(out), print(text));
 });

@@ -22,7 +22,8 @@ import * as acorn from 'acorn';
  * - `__name(function f() {…}, "f")` anywhere: the function has that name of its own.
  * Calls that restore a name the bundler changed (`__name(execute2, "execute")`) and names that
  * differ from a function's own (`__name(function fetch2() {}, "fetch")`) stay. What is taken
- * out becomes spaces, line breaks kept, so every line and column of the source map holds.
+ * out becomes spaces, line breaks kept, so every line and column of the source map holds; a
+ * call's own parentheses stay, so the function is still an expression wherever it stood.
  */
 
 // esbuild's output, e.g. "    __name(keywordData, \"keywordData\");" on a line of its own.
@@ -66,9 +67,9 @@ const STATEMENT_LISTS = new Set(['Program', 'BlockStatement', 'StaticBlock', 'Sw
 
 /**
  * The ranges to blank: of `__name(<anonymous function>, "n")` calls whose function would be
- * named n without them, the call around the function; of `__name(f, "f");` statements, the call.
+ * named n without them, the callee and the label; of `__name(f, "f");` statements, the call.
  */
-function redundantCalls(root: Node): Array<[number, number]> {
+function redundantCalls(root: Node, text: string): Array<[number, number]> {
   const found: Array<[number, number]> = [];
   const stack: Array<[Node, Node | undefined]> = [[root, undefined]];
   while (stack.length) {
@@ -94,7 +95,11 @@ function redundantCalls(root: Node): Array<[number, number]> {
         label.type === 'Literal' && typeof label.value === 'string' &&
         ((fn.type === 'ArrowFunctionExpression' || (fn.type === 'FunctionExpression' && !fn.id)) ? inferredName(parent, node) === label.value : fn.type === 'FunctionExpression' && (fn.id as Node).name === label.value)
       ) {
-        found.push([node.start, fn.start], [fn.end, node.end]);
+        // `__name` and `, "n"` go; the call's parentheses stay around the function (with any
+        // of its own): `__name((function f(){}),"f")()` becomes `((function f(){}))()`, still
+        // an expression where a statement starts (without them it would parse as a declaration).
+        const comma = text.lastIndexOf(',', label.start);
+        if (comma >= fn.end) found.push([callee.start, callee.end], [comma, node.end - 1]);
       }
     }
     for (const k in node) {
@@ -121,9 +126,9 @@ export function dropRedundantNames(text: string, esm = false): string {
   } catch {
     return text; // what acorn cannot parse keeps its calls (they are correct, only slower)
   }
-  // Each cut blanks the call's head (`__name(`) and tail (`, "f")`); a call nested inside
-  // another's function lies between the outer head and tail, so no two ranges overlap.
-  const ranges = redundantCalls(tree).sort((a, b) => a[0] - b[0]);
+  // Each cut blanks the callee (`__name`) and the label (`, "f"`); a call nested inside
+  // another's function lies between the outer callee and label, so no two ranges overlap.
+  const ranges = redundantCalls(tree, text).sort((a, b) => a[0] - b[0]);
   if (!ranges.length) return text;
   const out: string[] = [];
   let at = 0;
