@@ -178,9 +178,10 @@ void *memcpy(void *d, const void *s, size_t n) {
 void free(void *p) {
   if (!p) return;
   if (p == buf1) {
+    /* Whatever was not copied out of it by now is not copied from it. */
     buf1 = NULL;
     munmap(p, blob_size);
-    if (load() != DATA) set(DONE);
+    set(DONE);
     return;
   }
   if (p == data) {
