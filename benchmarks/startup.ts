@@ -1,5 +1,5 @@
 /**
- * npm run bench:startup [-- --runs N --node PATH --examples a,b --corpus a,b|none --minify-packages yes]
+ * npm run bench:startup [-- --runs N --node PATH --examples a,b --corpus a,b|none --also-unminified yes]
  *
  * For each example: time to the first *representative* response (the example's first warm-up
  * request, not a health check) of a cold start, a thaw restore, and a hand-made raw
@@ -7,8 +7,8 @@
  * same Node binary, interleaved, with thaw bench's engine. Then the same, cold vs thaw, for
  * every app of the compatibility corpus (test/compat, installed by npm run compat:install) that
  * thaw restores. Writes the tables into the `startup` and `startup-corpus` sections of
- * BENCHMARKS.md with the machine and the command. `--minify-packages yes` also times each
- * example's image built with `thaw build --minify-packages` (printed, not written to the tables).
+ * BENCHMARKS.md with the machine and the command. `--also-unminified yes` also times each
+ * example's image built with `thaw build --no-minify-packages` (printed, not written to the tables).
  */
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -24,7 +24,7 @@ import { inDir, option, root, writeSection } from './common.js';
 
 const runs = Number(option('runs', '10'));
 const node = option('node', join(root, 'node_modules/node24/bin/node'));
-const minified = option('minify-packages', 'no') === 'yes';
+const unminified = option('also-unminified', 'no') === 'yes';
 const examples = option('examples', 'hello,ts-service,express-app,markdown-app').split(',').filter((x) => x && x !== 'none');
 const corpusAll = corpus.filter((a) => !a.refused);
 const corpusPick = option('corpus', corpusAll.map((a) => a.dir).join(','));
@@ -62,9 +62,9 @@ for (const example of examples) {
     { name: 'thaw', command: img },
   ];
   if (raw) configs.push({ name: 'raw snapshot', command: [node, '--snapshot-blob', raw] });
-  if (minified) {
-    await buildImage({ entry: join(dir, 'server.js'), out: `${img}-minified`, warmupFile, node, minifyPackages: true });
-    configs.push({ name: 'thaw --minify-packages', command: `${img}-minified` });
+  if (unminified) {
+    await buildImage({ entry: join(dir, 'server.js'), out: `${img}-unminified`, warmupFile, node, minifyPackages: false });
+    configs.push({ name: 'thaw --no-minify-packages', command: `${img}-unminified` });
   }
   configs.push({ name: 'floor', command: [node, join(root, 'benchmarks/floor.cjs')] });
   const report = await runBench({

@@ -388,12 +388,13 @@ describe('interrupted and concurrent builds leave nothing behind', () => {
   const dir = join(work, 'interrupts');
   const img = join(dir, 'img');
   const besideImg = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('img')) : []);
-  /** Start `thaw build` of the slow-init app and wait until its temporary image exists. */
+  /** Start `thaw build` of the slow-init app and wait until its builder runs (its log exists). */
   async function building(): Promise<ReturnType<typeof start>> {
     const child = start([thawBin, 'build', fx('slow-init.cjs'), '-o', img, '--no-verify'], { env: { INIT_MS: '4000', THAW_CLI_NODE: process.execPath } });
     const t0 = Date.now();
-    while (!besideImg().some((f) => f.startsWith('img.tmp-')) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(besideImg().some((f) => f.startsWith('img.tmp-')), 'the build started');
+    const builderLog = (): boolean => besideImg().some((f) => f.startsWith('img.tmp-') && existsSync(join(dir, f, 'build.log')));
+    while (!builderLog() && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(builderLog(), 'the builder started');
     await new Promise((r) => setTimeout(r, 300));
     return child;
   }

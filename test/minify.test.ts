@@ -1,7 +1,7 @@
 /**
- * End-to-end: `thaw build --minify-packages` hands V8 the app's packages whitespace-minified,
- * and stack traces of a restored process still name the packages' original files and lines, as
- * a cold start's do.
+ * End-to-end: `thaw build` (by default, or with --minify-packages) hands V8 the app's packages
+ * whitespace-minified, and stack traces of a restored process still name the packages' original
+ * files and lines, as a cold start's do; `--no-minify-packages` hands them over as written.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -19,7 +19,7 @@ after(killAll);
 /** The frames of a stack inside the package `pkg` (`at fn (file:line:col)`). */
 const framesIn = (stack: string, pkg: string): string[] => stack.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ') && l.includes(`/node_modules/${pkg}/`));
 
-describe('thaw build --minify-packages', () => {
+describe('thaw build: minified package sources', () => {
   test("a restored error's stack names the package's original file:line:col, as cold", async () => {
     const img = join(work, 'min');
     const b = await thaw(['build', fx('minified-stack.cjs'), '-o', img, '--minify-packages', '--no-verify']);
@@ -43,6 +43,27 @@ describe('thaw build --minify-packages', () => {
     assert.ok(coldSource.includes('\n'), 'cold: the function as written');
     assert.ok(!restoredSource.includes('\n') && restoredSource.length < coldSource.length, `restored: the minified function\n${restoredSource}`);
     assert.match(restoredSource, /^parseOptions\(args\)/, 'names are kept');
+  });
+
+  test('minified by default; --no-minify-packages keeps the source as written (toString() as cold)', async () => {
+    const port = await freePort();
+    const cold = start([process.execPath, fx('minified-stack.cjs')], { env: { PORT: String(port) } });
+    const coldSource = (await answer(cold, port, '/source')).body;
+    await cold.kill();
+    const sourceOf = async (img: string, flags: string[]): Promise<{ source: string; stdout: string; maps: boolean }> => {
+      const b = await thaw(['build', fx('minified-stack.cjs'), '-o', img, ...flags, '--no-verify']);
+      assert.equal(b.status, 0, b.stderr);
+      const s = await serve(img, '/source');
+      await s.child.kill();
+      return { source: s.body, stdout: b.stdout, maps: existsSync(join(img, 'package-maps')) };
+    };
+    const byDefault = await sourceOf(join(work, 'default'), []);
+    assert.ok(!byDefault.source.includes('\n') && byDefault.source.length < coldSource.length, `default: the minified function\n${byDefault.source}`);
+    assert.match(byDefault.stdout, /note: package sources are whitespace-minified .*--no-minify-packages/);
+    const asWritten = await sourceOf(join(work, 'as-written'), ['--no-minify-packages']);
+    assert.equal(asWritten.source, coldSource, 'the function as written, as cold');
+    assert.doesNotMatch(asWritten.stdout, /whitespace-minified/);
+    assert.equal(asWritten.maps, false, 'no stack maps for packages that were not minified');
   });
 
   test("a build that fails inside a minified package names the package's original lines, as node does", async () => {

@@ -27,6 +27,11 @@ export interface Manifest {
   /** Things the user should know about this image (e.g. a Node-version workaround in force). */
   notes: string[];
   blob: { file: string; bytes: number; sha256: string };
+  /**
+   * The preload that maps the blob instead of copying it (image/blob-map.ts), a file in the
+   * image; absent when the build had no C compiler, and for single executables.
+   */
+  blobMap?: string;
   bundle: { file: string; bytes: number; sha256: string };
   warmup: { requests: number; statuses: Record<string, number>; ms: number };
   /** Names of environment variables the app read during the build: their values are baked in. */

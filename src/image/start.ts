@@ -23,6 +23,13 @@
  * "always"), so reading and deserialising the snapshot faults in 2 MB pages instead of 4 kB ones
  * (ts-service: time to first response 1.13x sooner, RSS +2 MB; BENCHMARKS.md). Other C libraries
  * ignore the variable. The restored process removes it again (see TUNABLES_MARK).
+ *
+ * When the image holds the blob mapper (image/blob-map.ts), Node starts with it preloaded
+ * (LD_PRELOAD, before any the caller set; THAW_BLOB_MAP names the blob): Node's read of the
+ * blob then maps the file instead of copying it twice (1.10x less CPU to the first
+ * response). It takes itself off LD_PRELOAD before Node starts, so the app's own children do not
+ * inherit it. THAW_NO_BLOB_MAP=1 starts without it; so does an image directory whose path holds
+ * a space or a colon (LD_PRELOAD's separators).
  */
 import type { Manifest } from './manifest.js';
 import { GLIBC_TUNABLES, TUNABLES_MARK } from '../runtime/protocol.js';
@@ -56,6 +63,7 @@ if [ -n "\${THAW_NODE-}" ] || ! [ "$d/.verified" -nt "$blob" ] || ! [ "$d/.verif
   [ -n "\${THAW_NODE-}" ] || { printf '' > "$d/.verified"; } 2>/dev/null || :
 fi
 [ -n "\${GLIBC_TUNABLES+x}" ] || { GLIBC_TUNABLES=${GLIBC_TUNABLES} ${TUNABLES_MARK}=1; export GLIBC_TUNABLES ${TUNABLES_MARK}; }
-exec "$node" ${flags}${flags ? ' ' : ''}--snapshot-blob "$blob" -- "$@"
+${m.blobMap ? `case $d in *[[:space:]:]*) ;; *) [ -n "\${THAW_NO_BLOB_MAP-}" ] || ! [ -r "$d/${m.blobMap}" ] || { LD_PRELOAD="$d/${m.blobMap}\${LD_PRELOAD:+ $LD_PRELOAD}" THAW_BLOB_MAP=$blob; export LD_PRELOAD THAW_BLOB_MAP; } ;; esac
+` : ''}exec "$node" ${flags}${flags ? ' ' : ''}--snapshot-blob "$blob" -- "$@"
 `;
 }

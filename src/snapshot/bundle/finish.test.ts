@@ -67,8 +67,8 @@ test('one parse serves both: keepNames calls go and comments become one byte in 
     'var __name = (t, v) => Object.defineProperty(t, "name", { value: v, configurable: true });',
   ].join('\n');
   const out = finishBundle(text, false);
-  assert.equal(out, ['// it?s the app', 'const f =        () => 1      ;', text.split('\n')[2]].join('\n'));
+  assert.equal(out, ['// it?s the app', 'const f =       (() => 1     );', text.split('\n')[2]].join('\n'));
   const withRegExp = `${text}\nconst re = /—/;`;
   const kept = finishBundle(withRegExp, false);
-  assert.ok(kept.startsWith('// it’s the app\nconst f =        () => 1      ;'), kept);
+  assert.ok(kept.startsWith('// it’s the app\nconst f =       (() => 1     );'), kept);
 });

@@ -55,7 +55,7 @@ export function finishBundle(text: string, esm: boolean): string {
     return text;
   }
   const edits: Array<[number, number, (s: string) => string]> = [];
-  if (names) for (const [from, to] of redundantNameRanges(tree)) edits.push([from, to, blank]);
+  if (names) for (const [from, to] of redundantNameRanges(tree, text)) edits.push([from, to, blank]);
   if (wide && onlyInComments(text, bodyEnd, comments)) {
     for (const [from, to] of comments) {
       WIDE.lastIndex = 0;

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { finishBundle } from './finish.js';
 
-test('keepNames calls that keep the declared name are dropped; renames and expressions stay; lines hold', async () => {
-  // Two modules declaring the same top-level name make esbuild rename one (execute → execute2).
-  const r = await esbuild.build({
+// Two modules declaring the same top-level name make esbuild rename one (execute → execute2).
+const bundleOf = (minifyWhitespace: boolean): Promise<esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] }> =>
+  esbuild.build({
     stdin: {
       contents: `
         import { run as other } from './b.js';
@@ -19,7 +19,9 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
           const nested = () => { const deeper = () => 1; return deeper; };
           class Priv { #run = () => 1; get run() { return this.#run; } }
           const passed = [0].map(function passedOn() { return passedOn; })[0];
-          return [helper, Local, arrow, other, assigned, obj.prop, obj.prop(), obj.quoted, obj[String(x)], own, nested, nested(), new Priv().run, passed].map((f) => f.name);
+          // Called where it stands: minified, esbuild prints __name((function selfCalled(){…}),"selfCalled")().
+          const called = (function selfCalled() { return selfCalled; })();
+          return [helper, Local, arrow, other, assigned, obj.prop, obj.prop(), obj.quoted, obj[String(x)], own, nested, nested(), new Priv().run, passed, called].map((f) => f.name);
         }
         function execute() { return 'a'; }
         console.log(handler(1), execute.name);
@@ -32,8 +34,18 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
     format: 'cjs',
     write: false,
     keepNames: true,
+    minifyWhitespace,
   });
-  const text = r.outputFiles[0]!.text;
+
+/** What the bundle logs when it runs. */
+const print = (code: string): string => {
+  const lines: string[] = [];
+  new Function('console', code)({ log: (...a: unknown[]) => lines.push(JSON.stringify(a)) });
+  return lines.join('\n');
+};
+
+test('keepNames calls that keep the declared name are dropped; renames and expressions stay; lines hold', async () => {
+  const text = (await bundleOf(false)).outputFiles[0]!.text;
   assert.match(text, /__name\(helper, "helper"\);/, 'esbuild emits the call this removes');
   const out = finishBundle(text, false);
   assert.equal(out.split('\n').length, text.split('\n').length);
@@ -46,11 +58,18 @@ test('keepNames calls that keep the declared name are dropped; renames and expre
   const before = text.split('\n');
   out.split('\n').forEach((line, i) => assert.ok(line.trim() === '' || line.length === before[i]!.length, `line ${i + 1}: what is taken out becomes spaces, so columns hold`));
   // The program prints the same names either way.
-  const print = (code: string): string => {
-    const lines: string[] = [];
-    new Function('console', code)({ log: (...a: unknown[]) => lines.push(JSON.stringify(a)) });
-    return lines.join('\n');
-  };
   assert.equal(print(out), print(text));
-  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run', 'assigned', 'prop', '', 'quoted', '1', 'ownName', 'nested', 'deeper', '#run', 'passedOn'], 'execute']));
+  assert.equal(print(out), JSON.stringify([['helper', 'Local', 'arrow', 'run', 'assigned', 'prop', '', 'quoted', '1', 'ownName', 'nested', 'deeper', '#run', 'passedOn', 'selfCalled'], 'execute']));
+});
+
+test('in a whitespace-minified bundle too: the calls amid other statements go, columns hold, names are the same', async () => {
+  const text = (await bundleOf(true)).outputFiles[0]!.text;
+  assert.match(text, /[;{}]__name\(helper,"helper"\);/, 'esbuild emits the statement amid others');
+  const out = finishBundle(text, false);
+  assert.equal(out.length, text.length, 'what is taken out becomes spaces');
+  for (const name of ['helper', 'handler', 'arrow', 'assigned', 'ownName', 'passedOn']) assert.doesNotMatch(out, new RegExp(`"${name.replace('#', '')}"\\)`), `${name}: dropped`);
+  assert.match(out, /__name\(execute2,"execute"\)/, 'a name the bundler changed is still restored');
+  assert.match(text, /__name\(\(function selfCalled\(\)\{[^}]*\}\),"selfCalled"\)\(\)/, 'esbuild wraps a function called where it stands');
+  assert.doesNotMatch(out, /"selfCalled"\)/);
+  assert.equal(print(out), print(text));
 });

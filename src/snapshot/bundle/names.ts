@@ -12,15 +12,17 @@
  *
  * Where the kept name is the name the function has anyway, the call changes nothing a program
  * can observe (the `name` property has that value and the same attributes before and after):
- * - `__name(f, "f")` after the declaration of f: the statement is dropped;
+ * - `__name(f, "f")` after the declaration of f: the statement is dropped (on a line of its
+ *   own, or amid others in a whitespace-minified bundle, where its `;` stays as an empty one);
  * - `x = __name(() => …, "x")`, `const x = …`, `{ x: … }`, `x = …` as a default or class field
  *   (`#x` for a private one): an anonymous function in those places is named x by the language
  *   itself, so the call is taken away and the function left in place;
  * - `__name(function f() {…}, "f")` anywhere: the function has that name of its own.
  * Calls that restore a name the bundler changed (`__name(execute2, "execute")`) and names that
  * differ from a function's own (`__name(function fetch2() {}, "fetch")`) stay. What is taken
- * out becomes spaces, line breaks kept, so every line and column of the source map holds
- * (finish.ts applies the cuts, in the one parse of the bundle).
+ * out becomes spaces, line breaks kept, so every line and column of the source map holds; a
+ * call's own parentheses stay, so the function is still an expression wherever it stood.
+ * finish.ts applies the cuts, in the one parse of the bundle.
  */
 
 // esbuild's output, e.g. "    __name(keywordData, \"keywordData\");" on a line of its own.
@@ -59,12 +61,29 @@ function inferredName(parent: Node, value: Node): string | undefined {
   }
 }
 
-/** `__name(<anonymous function>, "n")` calls whose function would be named n without them. */
-function redundantWrappers(root: Node): Array<[Node, Node]> {
-  const found: Array<[Node, Node]> = [];
+/** Nodes whose body is a list of statements, where an empty statement may stand. */
+const STATEMENT_LISTS = new Set(['Program', 'BlockStatement', 'StaticBlock', 'SwitchCase']);
+
+/**
+ * The ranges to blank: of `__name(<anonymous function>, "n")` calls whose function would be
+ * named n without them, the callee and the label; of `__name(f, "f");` statements, the call.
+ */
+export function redundantNameRanges(root: Node, text: string): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
   const stack: Array<[Node, Node | undefined]> = [[root, undefined]];
   while (stack.length) {
     const [node, parent] = stack.pop()!;
+    if (parent && node.type === 'ExpressionStatement' && STATEMENT_LISTS.has(parent.type)) {
+      const call = node.expression as Node;
+      const args = call.arguments as Node[] | undefined;
+      if (
+        call.type === 'CallExpression' && (call.callee as Node).type === 'Identifier' && (call.callee as Node).name === '__name' &&
+        args?.length === 2 && args[0]!.type === 'Identifier' && args[1]!.type === 'Literal' && args[1]!.value === args[0]!.name
+      ) {
+        found.push([call.start, call.end]);
+        continue;
+      }
+    }
     if (parent && node.type === 'CallExpression') {
       const callee = node.callee as Node;
       const args = node.arguments as Node[];
@@ -75,7 +94,11 @@ function redundantWrappers(root: Node): Array<[Node, Node]> {
         label.type === 'Literal' && typeof label.value === 'string' &&
         ((fn.type === 'ArrowFunctionExpression' || (fn.type === 'FunctionExpression' && !fn.id)) ? inferredName(parent, node) === label.value : fn.type === 'FunctionExpression' && (fn.id as Node).name === label.value)
       ) {
-        found.push([node, fn]);
+        // `__name` and `, "n"` go; the call's parentheses stay around the function (with any
+        // of its own): `__name((function f(){}),"f")()` becomes `((function f(){}))()`, still
+        // an expression where a statement starts (without them it would parse as a declaration).
+        const comma = text.lastIndexOf(',', label.start);
+        if (comma >= fn.end) found.push([callee.start, callee.end], [comma, node.end - 1]);
       }
     }
     for (const k in node) {
@@ -85,13 +108,4 @@ function redundantWrappers(root: Node): Array<[Node, Node]> {
     }
   }
   return found;
-}
-
-/**
- * The ranges to blank in the parsed bundle: each redundant wrapper's head (`__name(`) and tail
- * (`, "f")`). A call nested inside another's function lies between the outer head and tail, so
- * no two ranges overlap.
- */
-export function redundantNameRanges(tree: Node): Array<[number, number]> {
-  return redundantWrappers(tree).flatMap(([call, fn]): Array<[number, number]> => [[call.start, fn.start], [fn.end, call.end]]);
 }
