@@ -36,13 +36,25 @@ test('a restored answer is judged against two cold starts', () => {
   assert.deepEqual(judge(json({ list: [1] }), json({ list: [1, 2] }), json({ list: [] })), { volatile: 0, unstable: true });
 });
 
-test('a value that reads the clock while the processes ran differs as the clock does, whichever process answered first', () => {
-  const at = (iso: string) => ({ status: 200, contentType: 'application/json', body: `{"time":"${iso}","uptime":2.6}` });
-  const window = { from: Date.parse('2026-11-30T18:44:24.500Z'), to: Date.parse('2026-11-30T18:44:31Z') };
-  // The restored process answered first, the two cold starts later within one second.
-  assert.deepEqual(judge(at('2026-11-30T18:44:28Z'), at('2026-11-30T18:44:28Z'), at('2026-11-30T18:44:25Z'), window), { volatile: 1, unstable: false });
-  // A time from before the processes started (baked in at build) is still a mismatch.
-  assert.equal(judge(at('2026-11-30T18:44:28Z'), at('2026-11-30T18:44:28Z'), at('2026-11-30T18:40:02Z'), window).mismatch?.what, 'body');
+test('a value that reads the clock as each process answered, plus the same offset, differs as the clock does, whichever process answered first', () => {
+  const t = (iso: string): number => Date.parse(iso);
+  const at = (time: string, expires: string, asked: string) => ({ status: 200, contentType: 'application/json', body: `{"time":"${time}","expiresAt":"${expires}","uptime":2.6}`, asked: [t(asked), t(asked) + 40] as [number, number] });
+  // The restored process answered 3 s before the two cold starts, which answered in one second.
+  const coldA = at('2026-11-30T18:44:28Z', '2026-11-30T18:59:28.120Z', '2026-11-30T18:44:28.100Z');
+  const coldB = at('2026-11-30T18:44:28Z', '2026-11-30T18:59:28.700Z', '2026-11-30T18:44:28.680Z');
+  assert.deepEqual(judge(coldA, coldB, at('2026-11-30T18:44:25Z', '2026-11-30T18:59:25.410Z', '2026-11-30T18:44:25.400Z')), { volatile: 2, unstable: false });
+  // A time fixed at build (baked into the snapshot) has another offset from the restore's answer.
+  const baked = judge(coldA, coldB, at('2026-11-30T18:40:02Z', '2026-11-30T18:59:25.410Z', '2026-11-30T18:44:25.400Z'));
+  assert.equal(baked.mismatch?.what, 'body');
+  assert.match(baked.mismatch!.restored, /⟦2026-11-30T18:40:02Z⟧/);
+  // A time of day written alone, as in "30 Nov 2026, 19:59:28 UTC+01:00": the same rule, modulo a day.
+  const human = (hms: string, asked: string) => ({ status: 200, contentType: 'text/plain', body: `expires 30 Nov 2026, ${hms} UTC+01:00`, asked: [t(asked), t(asked) + 40] as [number, number] });
+  assert.deepEqual(judge(human('19:59:28', '2026-11-30T18:44:28.100Z'), human('19:59:28', '2026-11-30T18:44:28.600Z'), human('19:59:25', '2026-11-30T18:44:25.400Z')), { volatile: 1, unstable: false });
+  assert.deepEqual(judge(human('00:00:01', '2026-11-30T23:00:01.100Z'), human('00:00:01', '2026-11-30T23:00:01.600Z'), human('23:59:59', '2026-11-30T22:59:59.400Z')), { volatile: 1, unstable: false }, 'across midnight');
+  assert.equal(judge(human('19:59:28', '2026-11-30T18:44:28.100Z'), human('19:59:28', '2026-11-30T18:44:28.600Z'), human('19:55:02', '2026-11-30T18:44:25.400Z')).mismatch?.what, 'body');
+  // Without the times the answers were asked at, only cold start B tells.
+  const { asked: _a, ...plainA } = coldA;
+  assert.equal(judge(plainA, coldB, at('2026-11-30T18:44:25Z', '2026-11-30T18:59:28.120Z', '2026-11-30T18:44:25.400Z')).mismatch?.what, 'body');
   // Unix times in ms and s, fractions, zones with and without a colon, and minutes.
   const ms = Date.parse('2026-11-30T18:44:26.250Z');
   assert.deepEqual(clockSpan(`:${ms}`), [ms, ms + 1]);

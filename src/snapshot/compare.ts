@@ -10,6 +10,8 @@ export interface Answer {
   status: number;
   contentType: string;
   body: string;
+  /** Wall-clock ms when the request was sent and when its answer had arrived. */
+  asked?: [number, number];
 }
 
 export interface Difference {
@@ -74,25 +76,51 @@ export function clockSpan(token: string): [number, number] | undefined {
   return epoch[1]!.length === 10 ? [n * 1000, n * 1000 + 1000] : [n, n + 1];
 }
 
-/** The token names a moment inside `window`: the process's clock at the time it answered. */
-function readsClock(token: string, window: ClockWindow): boolean {
-  const span = clockSpan(token);
-  return span !== undefined && span[0] <= window.to && span[1] > window.from;
+const TIME_OF_DAY = /^(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
+const DAY_MS = 86_400_000;
+
+/** A time of day written alone (`18:44:25`, as in a date written for people): ms since midnight, [from, to). */
+function timeOfDaySpan(token: string): [number, number] | undefined {
+  const m = TIME_OF_DAY.exec(token);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3]) > 60) return undefined;
+  const frac = m[4];
+  const at = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + (frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0);
+  return [at, at + (frac ? 10 ** Math.max(0, 3 - frac.length) : 1000)];
 }
 
-/** Wall-clock ms: when the processes that answered were started, and when they had all answered. */
-export interface ClockWindow {
-  from: number;
-  to: number;
+/** Slack for the clocks of two processes on one machine, and for rounding a value down. */
+const CLOCK_SLACK_MS = 250;
+
+/**
+ * Both tokens name a moment as the clock did while each process answered, plus the same offset:
+ * the time of the answer (`now`), or a time computed from it (`now + 15 min` as an expiry).
+ * A moment fixed at build (a timestamp baked into the snapshot) has another offset from a
+ * restore's answer than from a cold start's, and stays a difference.
+ */
+function sameClock(a: string, aAsked: [number, number], b: string, bAsked: [number, number]): boolean {
+  // The offsets each token allows: from (earliest it names − answer arrived) to (latest − sent).
+  const offsets = (span: [number, number], asked: [number, number]): [number, number] => [span[0] - asked[1], span[1] - asked[0]];
+  const overlap = (x: [number, number], y: [number, number]): boolean => Math.max(x[0], y[0]) <= Math.min(x[1], y[1]) + CLOCK_SLACK_MS;
+  const sa = clockSpan(a);
+  const sb = clockSpan(b);
+  if (sa && sb) return overlap(offsets(sa, aAsked), offsets(sb, bAsked));
+  // A time of day alone, in whatever zone the app writes: offsets compared modulo a day.
+  const da = timeOfDaySpan(a);
+  const db = timeOfDaySpan(b);
+  if (!da || !db) return false;
+  const oa = offsets(da, [aAsked[0] % DAY_MS, aAsked[1] % DAY_MS]);
+  const ob = offsets(db, [bAsked[0] % DAY_MS, bAsked[1] % DAY_MS]);
+  const shift = Math.round((oa[0] - ob[0]) / DAY_MS) * DAY_MS;
+  return overlap(oa, [ob[0] + shift, ob[1] + shift]);
 }
 
 /**
- * Judge the restored answer against cold start A, knowing cold start B's. A value where the
- * restored answer and cold start A each read the clock as it was while they ran (inside
- * `clock`) differs as the clock does, whatever cold start B says: which of three processes
- * started in parallel answers first is up to the machine's load.
+ * Judge the restored answer against cold start A, knowing cold start B's. A value that in the
+ * restored answer and in cold start A's reads their own clock at the time (sameClock) differs
+ * as the clock does, whatever cold start B says: which of three processes started in parallel
+ * answers first is up to the machine's load, so two cold starts may answer in the same second.
  */
-export function judge(coldA: Answer, coldB: Answer | undefined, restored: Answer, clock?: ClockWindow): Verdict {
+export function judge(coldA: Answer, coldB: Answer | undefined, restored: Answer): Verdict {
   if (coldA.status !== restored.status && (!coldB || coldB.status === coldA.status)) {
     return { mismatch: { what: 'status', cold: String(coldA.status), restored: String(restored.status) }, volatile: 0, unstable: false };
   }
@@ -112,7 +140,7 @@ export function judge(coldA: Answer, coldB: Answer | undefined, restored: Answer
   let volatile = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === r[i]) continue;
-    if ((b && b[i] !== a[i]) || (clock && readsClock(a[i]!, clock) && readsClock(r[i]!, clock))) {
+    if ((b && b[i] !== a[i]) || (coldA.asked && restored.asked && sameClock(a[i]!, coldA.asked, r[i]!, restored.asked))) {
       volatile++;
       continue;
     }

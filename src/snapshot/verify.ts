@@ -62,12 +62,13 @@ function exchange(server: ServerInfo, port: number, r: WarmupRequest, timeoutMs:
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   // An https server is asked over TLS; its certificate is the app's business, not this check's.
   const request = server.module === 'https' ? httpsRequest : httpRequest;
+  const sent = Date.now();
   return new Promise((resolve, reject) => {
     const req = request({ host: hostOf(server), port, method: r.method, path: r.path, headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false, localAddress: from }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', reject);
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), asked: [sent, Date.now()] }));
     });
     req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.once('error', reject);
@@ -225,7 +226,6 @@ export async function verifyImage(o: VerifyOptions): Promise<VerifyOutcome> {
   }
   const port = async (): Promise<number> => fixed ?? (await freePort());
   say(`verifying: the app cold, twice, and the image restored (${o.requests.length} request(s) each)`);
-  const from = Date.now();
   let coldA: Answer[];
   let coldB: Answer[];
   let restored: Answer[];
@@ -241,9 +241,8 @@ export async function verifyImage(o: VerifyOptions): Promise<VerifyOutcome> {
     restored = await restoredRun(o, fixed);
   }
   const outcome: VerifyOutcome = { compared: o.requests.length, what: o.what, volatile: [], unstable: [] };
-  const clock = { from, to: Date.now() };
   o.requests.forEach((r, i) => {
-    const v = judge(coldA[i]!, coldB[i], restored[i]!, clock);
+    const v = judge(coldA[i]!, coldB[i], restored[i]!);
     if (v.mismatch) {
       throw new ThawError('E_VERIFY_MISMATCH', `the restored image answers ${label(r)} differently from the app started cold:\n  ${describe(v.mismatch)}`, {
         hint: `the image was not kept. ${o.usesRuntime ? 'If the app answers differently on purpose when restored (isRestored(), its checkpoint hooks), build with --no-verify; otherwise run' : 'Run'} \`thaw doctor\` on the entry for state baked in at build time; keep the image anyway with --no-verify`,
