@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { finishBundle, finishBundleFile } from './finish.js';
+import { GLOB_HELPER } from './packages.js';
 
 test('finishing a bundle leaves only Latin-1 in an esbuild bundle, every line and column in place, strings and the sourceURL as they were', () => {
   const dir = mkdtempSync(join(tmpdir(), 'thaw-onebyte-'));
@@ -71,4 +72,27 @@ test('one parse serves both: keepNames calls go and comments become one byte in 
   const withRegExp = `${text}\nconst re = /—/;`;
   const kept = finishBundle(withRegExp, false);
   assert.ok(kept.startsWith('// it’s the app\nconst f =       (() => 1     );'), kept);
+});
+
+test("an expanded require tries Node's extensions and fails with MODULE_NOT_FOUND, whitespace-minified or not, every column in place", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thaw-glob-'));
+  try {
+    mkdirSync(join(dir, 'plugins'));
+    writeFileSync(join(dir, 'plugins/hello.js'), 'module.exports = "hi";\n');
+    writeFileSync(join(dir, 'main.js'), 'module.exports = (n) => { try { return require("./plugins/" + n); } catch (e) { return e.code; } };\n');
+    for (const minifyWhitespace of [false, true]) {
+      const r = esbuild.buildSync({ entryPoints: [join(dir, 'main.js')], bundle: true, platform: 'node', format: 'cjs', write: false, minifyWhitespace, banner: { js: GLOB_HELPER }, logLevel: 'silent' });
+      const text = r.outputFiles[0]!.text;
+      const out = finishBundle(text, false);
+      assert.notEqual(out, text, `minified: ${minifyWhitespace}`);
+      assert.deepEqual(out.split('\n').map((l) => l.length), text.split('\n').map((l) => l.length), 'lines and columns in place');
+      const m = { exports: (_n: string): unknown => undefined };
+      new Function('module', 'exports', 'require', out)(m, m.exports, () => ({}));
+      assert.equal(m.exports('hello'), 'hi', 'a name without its extension');
+      assert.equal(m.exports('hello.js'), 'hi');
+      assert.equal(m.exports('nope'), 'MODULE_NOT_FOUND');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

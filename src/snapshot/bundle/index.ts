@@ -30,7 +30,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
 import { DEFERRED_MODULES, REQUIRE_BANNER, type BuildConfig, type SourceTable } from '../../runtime/protocol.js';
 import { finishBundleFile } from './finish.js';
-import { loadPackages, optionalModules, resolveLikeNode } from './packages.js';
+import { GLOB_HELPER, loadPackages, optionalModules, resolveLikeNode } from './packages.js';
 import { buildWithRuntimeRequires, guestDir, META, runtimeDir, sourcePlugin, type RuntimeRequireSite } from './source.js';
 import { typescriptFor } from './typescript.js';
 
@@ -112,7 +112,7 @@ export async function plainBundle(entry: string, outBase: string, targetMajor: n
       keepNames: true,
       // What stays a run-time require (computed names, native addons) resolves from the entry,
       // not from where this file is written.
-      banner: { js: esm ? `import { createRequire as __thawCreateRequire } from 'node:module'; const require = __thawCreateRequire(${JSON.stringify(entry)});` : `require = require('node:module').createRequire(${JSON.stringify(entry)});` },
+      banner: { js: (esm ? `import { createRequire as __thawCreateRequire } from 'node:module'; const require = __thawCreateRequire(${JSON.stringify(entry)});` : `require = require('node:module').createRequire(${JSON.stringify(entry)});`) + `\n${GLOB_HELPER}` },
       plugins: [
         {
           name: 'thaw-native',
@@ -221,7 +221,7 @@ export async function bundle(entry: string, outfile: string, config: BuildConfig
       // are minified with the rest of the bundle, names kept; the stack map still names their
       // lines (snapshot/stackmap.ts).
       minifyWhitespace: !!config.minify,
-      banner: { js: REQUIRE_BANNER },
+      banner: { js: REQUIRE_BANNER + GLOB_HELPER },
       // Stack traces in restored processes name the bundle where the image keeps it, not the
       // temporary directory it was built in.
       footer: { js: `//# sourceURL=${finalPath}` },

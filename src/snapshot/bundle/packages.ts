@@ -71,13 +71,17 @@ export function optionalModules(b: esbuild.PluginBuild, missing: Set<string>): v
  * esbuild's lookup for an expanded require (`require('./plugins/' + name)`) knows only the
  * files' full names, where Node also tries `name.js`, `name.json`, `name/index.js`; and what
  * matches nothing fails as under Node, with code MODULE_NOT_FOUND (code that probes for
- * optional plugins tests it). The lookup stays on its line, so the source map holds.
+ * optional plugins tests it). The lookup's `throw` (as esbuild writes it, whitespace-minified
+ * or not) becomes a call of GLOB_HELPER, which the bundle's banner defines, padded with spaces
+ * to the same length: every line and column after it holds, so the source map does.
  */
-const GLOB_MISS = 'throw new Error("Module not found in bundle: " + path);';
-const GLOB_RESOLVE =
-  'for (var ext of [".js", ".json", ".node", "/index.js", "/index.json", "/index.node"]) if (map[path + ext]) return map[path + ext](); ' +
-  'throw Object.assign(new Error("Cannot find module \'" + path + "\'"), { code: "MODULE_NOT_FOUND" });';
+const GLOB_MISS = /throw new Error\("Module not found in bundle: " ?\+ ?path\);?/;
+const GLOB_CALL = 'return __thawGlob(map, path);';
+
+export const GLOB_HELPER =
+  'function __thawGlob(map, path) { for (var ext of [".js", ".json", ".node", "/index.js", "/index.json", "/index.node"]) if (map[path + ext]) return map[path + ext](); ' +
+  'throw Object.assign(new Error("Cannot find module \'" + path + "\'"), { code: "MODULE_NOT_FOUND" }); }\n';
 
 export function resolveLikeNode(text: string): string {
-  return text.includes(GLOB_MISS) ? text.replace(GLOB_MISS, GLOB_RESOLVE) : text;
+  return text.replace(GLOB_MISS, (miss) => GLOB_CALL.padEnd(miss.length, ' '));
 }
