@@ -53,6 +53,11 @@ function excerpt(a: string[], b: string[], at: number): { cold: string; restored
   return { cold: show(a), restored: show(b) };
 }
 
+/** A decimal fraction of a second as written (`25` in `:06.25`): its ms, and the span one step of its last digit covers. */
+function fraction(frac: string): { ms: number; step: number } {
+  return { ms: Number(frac.slice(0, 3).padEnd(3, '0')), step: 10 ** Math.max(0, 3 - frac.length) };
+}
+
 const ISO_TIME = /^[:=]?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const EPOCH = /^[:=]?(\d{10}|\d{13})$/;
 
@@ -66,9 +71,10 @@ export function clockSpan(token: string): [number, number] | undefined {
   if (iso) {
     const [, day, hm, sec, frac, zone] = iso;
     const z = zone && zone.toUpperCase() !== 'Z' && !zone.includes(':') ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-    const at = Date.parse(`${day}T${hm}:${sec ?? '00'}${frac ? `.${frac.slice(0, 3).padEnd(3, '0')}` : ''}${z ?? ''}`);
+    const f = frac ? fraction(frac) : undefined;
+    const at = Date.parse(`${day}T${hm}:${sec ?? '00'}${z ?? ''}`);
     if (Number.isNaN(at)) return undefined;
-    return [at, at + (frac ? 10 ** Math.max(0, 3 - frac.length) : sec ? 1000 : 60_000)];
+    return f ? [at + f.ms, at + f.ms + f.step] : [at, at + (sec ? 1000 : 60_000)];
   }
   const epoch = EPOCH.exec(token);
   if (!epoch) return undefined;
@@ -83,9 +89,9 @@ const DAY_MS = 86_400_000;
 function timeOfDaySpan(token: string): [number, number] | undefined {
   const m = TIME_OF_DAY.exec(token);
   if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3]) > 60) return undefined;
-  const frac = m[4];
-  const at = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + (frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0);
-  return [at, at + (frac ? 10 ** Math.max(0, 3 - frac.length) : 1000)];
+  const f = m[4] ? fraction(m[4]) : { ms: 0, step: 1000 };
+  const at = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + f.ms;
+  return [at, at + f.step];
 }
 
 /** Slack for the clocks of two processes on one machine, and for rounding a value down. */

@@ -26,7 +26,8 @@ import { resolveLikeNode } from './packages.js';
 // --bundle-packages) keeps its keepNames calls, which are correct, only slower.
 const NAMES_PARSE_LIMIT = 32 * 1024 * 1024;
 
-const WIDE = /[^\u0000-\u00ff]/g;
+const WIDE = /[^\u0000-\u00ff]/;
+const ALL_WIDE = new RegExp(WIDE.source, 'g');
 
 /** Spaces for every character of text but its line breaks. */
 const blank = (text: string): string => text.replace(/[^\n\r\u2028\u2029]/g, ' ');
@@ -36,7 +37,6 @@ export function finishBundle(text: string, esm: boolean): string {
   text = resolveLikeNode(text.replace(SAME_NAME, '$1'));
   const footer = text.lastIndexOf('\n//# sourceURL=');
   const bodyEnd = footer >= 0 ? footer : text.length;
-  WIDE.lastIndex = 0;
   const wide = WIDE.test(text.slice(0, bodyEnd));
   const names = text.includes('__name(') && text.length <= NAMES_PARSE_LIMIT;
   if (!wide && !names) return text;
@@ -57,10 +57,7 @@ export function finishBundle(text: string, esm: boolean): string {
   const edits: Array<[number, number, (s: string) => string]> = [];
   if (names) for (const [from, to] of redundantNameRanges(tree, text)) edits.push([from, to, blank]);
   if (wide && onlyInComments(text, bodyEnd, comments)) {
-    for (const [from, to] of comments) {
-      WIDE.lastIndex = 0;
-      if (WIDE.test(text.slice(from, to))) edits.push([from, to, (s) => s.replace(WIDE, '?')]);
-    }
+    for (const [from, to] of comments) if (WIDE.test(text.slice(from, to))) edits.push([from, to, (s) => s.replace(ALL_WIDE, '?')]);
   }
   if (!edits.length) return text;
   // A comment never overlaps a call's head or tail, and no two calls' ranges overlap.
@@ -78,16 +75,21 @@ export function finishBundle(text: string, esm: boolean): string {
 /** Every character above U+00FF before `end` lies inside one of `comments` (in source order). */
 function onlyInComments(text: string, end: number, comments: ReadonlyArray<[number, number]>): boolean {
   let c = 0;
-  WIDE.lastIndex = 0;
-  for (let m = WIDE.exec(text); m && m.index < end; m = WIDE.exec(text)) {
+  ALL_WIDE.lastIndex = 0;
+  for (let m = ALL_WIDE.exec(text); m && m.index < end; m = ALL_WIDE.exec(text)) {
     while (c < comments.length && comments[c]![1] <= m.index) c++;
     if (c === comments.length || comments[c]![0] > m.index) return false;
   }
   return true;
 }
 
-export function finishBundleFile(file: string, esm: boolean): void {
+/** Rewrites `file` with `edit` of its text, when that changes it. */
+export function rewriteFile(file: string, edit: (text: string) => string): void {
   const text = readFileSync(file, 'utf8');
-  const out = finishBundle(text, esm);
+  const out = edit(text);
   if (out !== text) writeFileSync(file, out);
+}
+
+export function finishBundleFile(file: string, esm: boolean): void {
+  rewriteFile(file, (text) => finishBundle(text, esm));
 }

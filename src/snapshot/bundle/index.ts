@@ -29,7 +29,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ThawError } from '../../errors.js';
 import { DEFERRED_MODULES, REQUIRE_BANNER, type BuildConfig, type SourceTable } from '../../runtime/protocol.js';
-import { finishBundleFile } from './finish.js';
+import { finishBundleFile, rewriteFile } from './finish.js';
 import { GLOB_HELPER, loadPackages, optionalModules, resolveLikeNode } from './packages.js';
 import { buildWithRuntimeRequires, guestDir, META, runtimeDir, sourcePlugin, type RuntimeRequireSite } from './source.js';
 import { typescriptFor } from './typescript.js';
@@ -132,9 +132,7 @@ export async function plainBundle(entry: string, outBase: string, targetMajor: n
     await build(true);
     out = `${outBase}.mjs`;
   }
-  const text = readFileSync(out, 'utf8');
-  const resolved = resolveLikeNode(text);
-  if (resolved !== text) writeFileSync(out, resolved);
+  rewriteFile(out, resolveLikeNode);
   return out;
 }
 
