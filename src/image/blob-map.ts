@@ -6,13 +6,13 @@
  * (`IMG/libthaw-blob.so`). It is an optimisation only: without a compiler, or when the compile
  * fails, the image is built without it and restores read the blob as Node does.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../launch/spawn.js';
 import { which } from '../launch/which.js';
-import { cacheTemp, thawCacheDir } from '../vm/cache.js';
+import { cacheTemp, commitCacheDir, thawCacheDir } from '../vm/cache.js';
 
 /** The preload's file name in an image; IMG/start uses it when it is there. */
 export const BLOB_MAP_FILE = 'libthaw-blob.so';
@@ -42,12 +42,7 @@ async function compile(): Promise<string | undefined> {
     mkdirSync(tmp.path, { recursive: true });
     const r = await run([cc, '-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', join(tmp.path, BLOB_MAP_FILE), source, '-ldl'], { timeoutMs: 120_000 });
     if (r.status !== 0) return undefined;
-    try {
-      renameSync(tmp.path, dir);
-    } catch {
-      // Another thaw compiled the same source meanwhile: keep theirs.
-      if (!existsSync(out)) return undefined;
-    }
+    commitCacheDir(tmp.path, dir, () => existsSync(out));
     return out;
   } finally {
     tmp.done();

@@ -4,7 +4,7 @@
  * renamed into place, so a reader never sees half a file; an interrupted build removes its
  * temporary (launch/spawn.ts's exit hook), so the cache holds only whole entries.
  */
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { removeOnExit } from '../launch/spawn.js';
@@ -30,4 +30,17 @@ export function cacheTemp(out: string): { path: string; done: () => void } {
       forget();
     },
   };
+}
+
+/**
+ * Moves the finished temporary directory `tmp` into place as cache entry `dir`. When another
+ * thaw put the same entry there meanwhile (`complete()` says it is whole), theirs is kept;
+ * otherwise the rename's error is thrown.
+ */
+export function commitCacheDir(tmp: string, dir: string, complete: () => boolean): void {
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    if (!complete()) throw e;
+  }
 }

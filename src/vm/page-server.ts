@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { ThawError, tail } from '../errors.js';
 import { removeOnExit, run, running, start, type Child } from '../launch/spawn.js';
 import { which } from '../launch/which.js';
-import { thawCacheDir } from './cache.js';
+import { cacheTemp, commitCacheDir, thawCacheDir } from './cache.js';
 
 /** native/ at the package's top (this file runs as dist/src/vm/page-server.js). */
 export const nativeSrc = fileURLToPath(new URL('../../../native/', import.meta.url));
@@ -91,10 +91,9 @@ async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
   if (!which(cc)) throw new ThawError('E_GCC_MISSING', `the page server's helpers (native/) are compiled on first use, and ${cc} is not installed`, { hint: GCC_FIX });
   opts.progress?.(`compiling the page server (native/) with ${cc}`);
   mkdirSync(join(dir, '..'), { recursive: true });
-  const tmp = `${dir}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;
-  const forget = removeOnExit(tmp);
+  const temp = cacheTemp(dir);
+  const tmp = temp.path;
   try {
-    rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
     const flags = ['-O2', '-Wall', '-Werror'];
     const jobs: string[][] = [
@@ -112,16 +111,9 @@ async function compileHelpers(opts: BuildOptions): Promise<NativeHelpers> {
         });
       }
     }
-    try {
-      renameSync(tmp, dir);
-    } catch (e) {
-      // Another thaw compiled the same source meanwhile: keep theirs.
-      if (!Object.values(out).every((p) => existsSync(p))) throw e;
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    commitCacheDir(tmp, dir, () => Object.values(out).every((p) => existsSync(p)));
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    forget();
+    temp.done();
   }
   return out;
 }
