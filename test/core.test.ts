@@ -4,7 +4,7 @@
  * dump, and no image (or half-written temp directory) left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -14,6 +14,45 @@ import { killAll, run, start } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, needs, nodes, root, scratch, serve, thaw, thawBin } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
+
+/**
+ * The secrets V8 (Node 24 and later) hashes strings with, found in a live process's anonymous
+ * memory by their shape: three 64-bit words next to each other whose every byte has 4 bits set
+ * and each 32 in all (rapidhash's make_secret draws them so), distinct, of varied bytes. A run
+ * longer than 24 such bytes yields its shifted windows too; two processes with one secret give
+ * the same list, with different ones disjoint lists.
+ */
+function hashSecrets(pid: number): string[] {
+  const bits = (b: number): number => { let n = 0; for (; b; b &= b - 1) n++; return n; };
+  const four = Uint8Array.from({ length: 256 }, (_, b) => (bits(b) === 4 ? 1 : 0));
+  const found = new Set<string>();
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+      const [range, perms, , , , name] = line.split(/\s+/);
+      if (!range || !perms?.startsWith('r') || (name && name !== '[heap]')) continue;
+      const [lo, hi] = range.split('-').map((x) => parseInt(x, 16)) as [number, number];
+      if (hi - lo > 512 << 20) continue;
+      const buf = Buffer.alloc(hi - lo);
+      try {
+        readSync(fd, buf, 0, buf.length, lo);
+      } catch {
+        continue;
+      }
+      for (let i = 0, run = 0; i < buf.length; i++) {
+        run = four[buf[i]!] ? run + 1 : 0;
+        if (run < 24) continue;
+        const at = i - 23;
+        const words = [0, 8, 16].map((o) => buf.readBigUInt64LE(at + o));
+        const popcount = (w: bigint): number => bits(Number(w & 0xffffffffn)) + bits(Number(w >> 32n));
+        if (words.every((w) => popcount(w) === 32) && new Set(words).size === 3 && new Set(buf.subarray(at, at + 24)).size >= 12) found.add(buf.toString('hex', at, at + 24));
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return [...found].sort();
+}
 const ex = (name: string): string => join(root, 'examples', name);
 const work = scratch('thaw-core-');
 
@@ -369,11 +408,40 @@ describe('Node versions', () => {
       assert.equal(b.status, 0, b.stderr);
       const m = JSON.parse(readFileSync(join(img, 'manifest.json'), 'utf8'));
       assert.equal(m.node.path, node);
+      // Node 20's V8 refuses a restore under --no-rehash-snapshot: its restores keep a seed each.
+      const node20 = m.node.version.startsWith('v20.');
+      assert.equal(m.hashSeed, node20 ? 'restore' : 'image');
+      assert.deepEqual(m.flags.restore, node20 ? [] : ['--no-rehash-snapshot']);
       const s = await serve(img, '/hello');
       assert.equal(s.body, 'Hello World\n');
       await s.child.kill();
     });
   }
+  test("restores of one image share the hash secret its build drew, another build's differs, --rehash gives each restore its own (Node 24)", async () => {
+    const secrets = async (img: string): Promise<string[]> => {
+      const s = await serve(img, '/hello');
+      try {
+        return hashSecrets(s.child.pid);
+      } finally {
+        await s.child.kill();
+      }
+    };
+    const build = async (name: string, ...more: string[]): Promise<string> => {
+      const img = join(work, name);
+      const b = await thaw(['build', ex('hello/server.js'), '-o', img, '--node', nodes['24']!, '--no-verify', ...more]);
+      assert.equal(b.status, 0, b.stderr);
+      return img;
+    };
+    const [a, b, fresh] = [await build('seed-a'), await build('seed-b'), await build('seed-fresh', '--rehash')];
+    assert.equal(JSON.parse(readFileSync(join(fresh, 'manifest.json'), 'utf8')).hashSeed, 'restore');
+    const [a1, a2, b1, f1, f2] = [await secrets(a), await secrets(a), await secrets(b), await secrets(fresh), await secrets(fresh)];
+    for (const found of [a1, a2, b1, f1, f2]) assert.ok(found.length > 0, 'the secret is found in the restored process');
+    assert.deepEqual(a1, a2, 'two restores of one image hash with the secret of its build');
+    const disjoint = (x: string[], y: string[]): boolean => !x.some((k) => y.includes(k));
+    assert.ok(disjoint(a1, b1), 'another build drew another secret');
+    assert.ok(disjoint(f1, f2) && disjoint(f1, a1), 'with --rehash each restore draws its own');
+  });
+
   test('express-app builds and restores on Node 26', async () => {
     const img = join(work, 'express-26');
     const b = await thaw(['build', ex('express-app/server.js'), '-o', img, '--node', nodes['26']!, '--warmup', ex('express-app/warmup.json')]);
@@ -510,6 +578,9 @@ describe('bad input: one clear line, non-zero exit, nothing half-written', () =>
     const cmd = await thaw(['biuld', 'x.js']);
     assert.equal(cmd.stderr, "thaw: error: [E_USAGE] unknown command 'biuld' (did you mean build?)\n  fix: thaw --help shows the usage\n");
     assert.equal(cmd.status, 1);
+    const rehash = await thaw(['build', ex('hello/server.js'), '-o', join(work, 'never'), '--node-flags', '--rehash-snapshot']);
+    assertCleanFailure(rehash, 'E_USAGE');
+    assert.match(rehash.stderr, /--node-flags: --rehash-snapshot cannot be used with a thaw image\n {2}fix: thaw build --rehash gives every restore its own hash seed\n$/);
     // Output into a reader that stops early ends quietly, as for any Unix tool (no EPIPE trace).
     const perf = out('many-stacks.txt');
     writeFileSync(perf, Array.from({ length: 20_000 }, (_, i) => `node 1 ${i}.0: 1 cpu-clock:\n\tffff frame_${i} (/bin/x)\n\n`).join(''));

@@ -23,6 +23,7 @@ interface BuildCliOptions {
   sea?: boolean;
   bundlePackages?: boolean;
   minifyPackages?: boolean;
+  rehash?: boolean;
   /** A file of more requests, or false for --no-verify. */
   verify?: string | false;
   nodeFlags?: string;
@@ -78,6 +79,7 @@ Examples:
     { flags: '--bundle-packages', description: "bundle every package the app can reach into the image, instead of loading the app's CommonJS packages from node_modules as Node does (only what runs is kept; the rest loads after restore)" },
     { flags: '--minify-packages', description: "hand V8 the app's packages and its bundle whitespace-minified (the default; names kept; stack traces still name the original lines): a smaller snapshot that restores with less CPU; toString() of their functions shows the minified text" },
     { flags: '--no-minify-packages', description: "hand V8 the app's packages and bundle as written (toString() of their functions returns their text with comments and layout)" },
+    { flags: '--rehash', description: "give every restore its own V8 hash seed, as a cold start has (V8 then rehashes the snapshot's tables at each start: ~10 ms of a ts-service restore); without it the restores of an image share one seed, drawn at random by its build (Node 22 and later)" },
     { flags: '--verify <file.json>', description: 'more requests (warm-up format) to compare restored vs cold before the image is kept' },
     { flags: '--no-verify', description: 'keep the image without starting it restored and cold to compare their answers' },
     { flags: '--node-flags <flags>', description: 'Node/V8 flags for the build and every restore, e.g. "--perf-basic-prof" (V8 restores only under the flags that built it)' },
@@ -95,7 +97,7 @@ Examples:
     if (opts.include?.length) throw new ThawError('E_USAGE', '--include is for --engine vm', { hint: 'the V8 engine bundles what the app imports; drop --include' });
     if (!opts.out) throw new ThawError('E_USAGE', 'thaw build needs -o IMG, the image directory to write', { hint: `thaw build ${entry} -o img` });
     const p = progressLine();
-    const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, bundlePackages: opts.bundlePackages, minifyPackages: opts.minifyPackages, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, verify: opts.verify !== false, verifyFile: typeof opts.verify === 'string' ? opts.verify : undefined, progress: p.say }).finally(p.done);
+    const r = await buildImage({ entry: entry!, out: opts.out, warmupFile: opts.warmup, node: opts.node, sea: opts.sea, bundlePackages: opts.bundlePackages, minifyPackages: opts.minifyPackages, rehash: opts.rehash, v8Flags: opts.nodeFlags ? String(opts.nodeFlags).split(/\s+/).filter(Boolean) : undefined, settleMs: opts.settleMs, drainMs: opts.drainMs, verify: opts.verify !== false, verifyFile: typeof opts.verify === 'string' ? opts.verify : undefined, progress: p.say }).finally(p.done);
     const m = r.manifest;
     const img = relative(process.cwd(), r.dir) || '.';
     const statuses = Object.entries(m.warmup.statuses).map(([s, n]) => `${n}×${s}`).join(' ');
@@ -137,7 +139,7 @@ async function buildVm(command: string[], opts: BuildCliOptions): Promise<void> 
   const { ThawError } = await import('../errors.js');
   if (!command.length) throw new ThawError('E_USAGE', 'thaw build --engine vm needs the command that starts the server, after --', { hint: 'thaw build --engine vm -o img -- node server.js   (or -- java -jar app.jar)' });
   if (!opts.out) throw new ThawError('E_USAGE', 'thaw build --engine vm needs -o IMG, the image directory to write', { hint: `thaw build --engine vm -o img -- ${command.join(' ')}` });
-  for (const [flag, set] of [['--sea', opts.sea], ['--bundle-packages', opts.bundlePackages], ['--minify-packages', opts.minifyPackages], ['--node-flags', opts.nodeFlags], ['--verify', typeof opts.verify === 'string'], ['--settle-ms', opts.settleMs], ['--drain-ms', opts.drainMs]] as const) {
+  for (const [flag, set] of [['--sea', opts.sea], ['--bundle-packages', opts.bundlePackages], ['--minify-packages', opts.minifyPackages], ['--rehash', opts.rehash], ['--node-flags', opts.nodeFlags], ['--verify', typeof opts.verify === 'string'], ['--settle-ms', opts.settleMs], ['--drain-ms', opts.drainMs]] as const) {
     if (set) throw new ThawError('E_USAGE', `${flag} is for the V8 engine, not --engine vm`, { hint: `drop ${flag}` });
   }
   const { buildVmImage } = await import('../vm/build.js');

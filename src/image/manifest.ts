@@ -22,8 +22,18 @@ export interface Manifest {
   cwd: string;
   argv1: string;
   node: { path: string; version: string; v8: string; arch: string; platform: string; modules: string; size: number; mtimeS: number };
-  /** Node/V8 flags of the build and of every restore (they must agree). */
+  /**
+   * Node/V8 flags of the build and of every restore. They agree but for one: a restore without
+   * `--rehash` also gets --no-rehash-snapshot (see hashSeed).
+   */
   flags: { build: string[]; restore: string[] };
+  /**
+   * Whose V8 hash seed a restored process hashes strings and keys with: 'image', one drawn at
+   * random by the build and shared by the image's restores (V8 keeps the snapshot's tables as
+   * they are); 'restore', a fresh one per process (V8 rehashes every table of the snapshot at
+   * start, ~10 ms on ts-service). Absent in images of earlier thaw versions: 'restore'.
+   */
+  hashSeed?: 'image' | 'restore';
   /** Things the user should know about this image (e.g. a Node-version workaround in force). */
   notes: string[];
   blob: { file: string; bytes: number; sha256: string };

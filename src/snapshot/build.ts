@@ -49,6 +49,12 @@ export interface BuildOptions {
    * flags that built it (e.g. --perf-basic-prof, so a restored process can be profiled by name).
    */
   v8Flags?: string[];
+  /**
+   * Give every restore its own V8 hash seed, as a cold start has (V8 rehashes the snapshot's
+   * tables at each start). Otherwise restores on Node 22 and later share the image's seed, one
+   * the build drew at random (see rehashFlags).
+   */
+  rehash?: boolean;
   settleMs?: number;
   drainMs?: number;
   requestTimeoutMs?: number;
@@ -195,7 +201,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   const extraRequests = opts.verifyFile ? readWarmup(opts.verifyFile, '--verify') : [];
   for (const f of opts.v8Flags ?? []) {
     if (!/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(f)) throw new ThawError('E_USAGE', `--node-flags: "${f}" is not a --flag or --flag=value`, { hint: 'e.g. --node-flags "--perf-basic-prof --max-old-space-size=512"' });
-    if (/^--(snapshot-blob|build-snapshot|interpreted-frames-native-stack)\b/.test(f)) throw new ThawError('E_USAGE', `--node-flags: ${f} cannot be used with a thaw image`, { hint: f.startsWith('--interpreted') ? 'V8 crashes restoring a snapshot under it; --perf-basic-prof alone names JIT frames' : 'thaw sets it itself' });
+    if (/^--(snapshot-blob|build-snapshot|interpreted-frames-native-stack|(no-)?rehash[-_]snapshot)\b/.test(f)) throw new ThawError('E_USAGE', `--node-flags: ${f} cannot be used with a thaw image`, { hint: f.startsWith('--interpreted') ? 'V8 crashes restoring a snapshot under it; --perf-basic-prof alone names JIT frames' : /rehash/.test(f) ? 'thaw build --rehash gives every restore its own hash seed' : 'thaw sets it itself' });
   }
   if (opts.sea && opts.v8Flags?.length) throw new ThawError('E_USAGE', '--node-flags cannot go with --sea (a single executable takes no Node flags)', { hint: 'drop one of them' });
   const say = opts.progress ?? (() => undefined);
@@ -324,6 +330,7 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
     for (const w of report.warmup) statuses[w.status] = (statuses[w.status] ?? 0) + 1;
     // Restores map the blob instead of copying it when a C compiler built the mapper.
     const blobMap = !opts.sea && (await addBlobMapper(tmp)) ? BLOB_MAP_FILE : undefined;
+    const seed = rehashFlags(major, !!opts.sea, !!opts.rehash);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       thaw: thawVersion,
@@ -332,7 +339,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       cwd: process.cwd(),
       argv1: entry,
       node: { path: node.path, version: node.version, v8: node.v8, arch: node.arch, platform: node.platform, modules: node.modules, size: node.size, mtimeS: node.mtimeS },
-      flags: { build: buildFlags, restore: buildFlags },
+      flags: { build: buildFlags, restore: [...buildFlags, ...seed.flags] },
+      hashSeed: seed.hashSeed,
       notes,
       blob: { file: blobFile, bytes: statSync(blobAbs).size, sha256: await sha256File(blobAbs) },
       ...(blobMap ? { blobMap } : {}),
@@ -407,6 +415,21 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
   } finally {
     unlock();
   }
+}
+
+/**
+ * The hash seed of a restore. V8 hashes strings and dictionary keys with a per-process secret
+ * (hash-flooding protection) and, restoring a snapshot, by default draws a new one and rehashes
+ * every table the snapshot holds: on ts-service ~10 ms of a ~95 ms restore (its isolate phase
+ * 35 → 26 ms, its context 18 → 13 ms; BENCHMARKS.md). With --no-rehash-snapshot the restore
+ * keeps the secret the snapshot was built with, which the builder process drew at random, so
+ * each build has its own and all restores of one image share it: a fleet of restores exposes
+ * it as one long-lived process does. Node 20's V8 counts the flag into the snapshot's
+ * checksum (a restore under it is refused), and a single executable takes no flags: both keep
+ * a seed per restore, as does `thaw build --rehash`.
+ */
+export function rehashFlags(nodeMajor: number, sea: boolean, rehash: boolean): { flags: string[]; hashSeed: 'image' | 'restore' } {
+  return rehash || sea || nodeMajor < 22 ? { flags: [], hashSeed: 'restore' } : { flags: ['--no-rehash-snapshot'], hashSeed: 'image' };
 }
 
 /**
