@@ -232,6 +232,12 @@ export function begin(config: BuildConfig, slot: RequireSlot): void {
   pair('the phase', undefined, () => {
     restoreMarks().restore = monotonicMs();
     state().phase = 'restoring';
+    // IMG/start restores under --no-rehash-snapshot (snapshot/build.ts rehashFlags). V8 counts
+    // every flag into the check of a code cache, so under it Node's built-in code caches are
+    // refused and what loads from now on (node:http, then net and dns at listen) is parsed from
+    // source: +4 ms for node:http, +2 ms for the first listen() (Node 22–26). Its work is done
+    // once the heap is deserialised: the default back makes the caches fit again.
+    if (process.execArgv.includes('--no-rehash-snapshot')) v8.setFlagsFromString('--rehash-snapshot');
   });
   guardEntropy();
   pair('process.argv', undefined, () => {
