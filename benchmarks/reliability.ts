@@ -1,5 +1,5 @@
 /**
- * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --kills K --node PATH --examples a,b --parts reliability,faults,soak,corpus --soak-seconds S --soak-connections 1,16,64 --apps corpus|a,b --corpus-seconds S --corpus-connections 1,16 --rounds R]
+ * npm run bench:reliability [-- --seconds S --connections 1,16 --restores N --kills K --node PATH --examples a,b --parts reliability,faults,soak,corpus --soak-seconds S --soak-connections 1,16,64 --apps corpus|a,b --corpus-seconds S --corpus-connections 1,16 --rounds R --heap-apps a,b --heap-seconds S --heap-connections C]
  *
  * Do restored servers hold real load, and is every restore its own? For each example:
  *
@@ -22,11 +22,15 @@
  *   R rounds of turns per concurrency (S seconds each in all, default 30 s, 1 and 16 connections,
  *   3 rounds), with the server's CPU time per 1000 requests: restored / cold of it is the
  *   throughput criterion on a shared machine, where requests/s of runs minutes apart differ.
+ * - **heap** (only when asked for; reliability-heap.ts): each app of `--heap-apps` (default
+ *   hapi and react-ssr) restored and cold loaded at the same time for `--heap-seconds` (300),
+ *   RSS and V8's heap after each full GC (live vs committed) every 10 s: whether memory settles,
+ *   and whether what grows is the app's objects or V8 sizing its heap.
  * - **faults** (reliability-faults.ts): kill -9 of `thaw build` and of its builder at K random
  *   moments, of `IMG/start` mid-answer, a full disk and a read-only output folder: what was
  *   said, half images, processes left, whether the next build succeeded.
  *
- * Writes the tables into the `reliability`, `soak`, `reliability-corpus` and `faults` sections of BENCHMARKS.md with the
+ * Writes the tables into the `reliability`, `soak`, `reliability-corpus`, `soak-heap` and `faults` sections of BENCHMARKS.md with the
  * machine and command; `--parts` picks what to measure (`reliability` is load and uniqueness),
  * and so which sections are rewritten.
  */
@@ -46,6 +50,7 @@ import type { WarmupRequest } from '../src/runtime/protocol.js';
 import { option, root, slope, writeSection } from './common.js';
 import { measureFaults } from './reliability-faults.js';
 import { autocannonVersion, loadApp, loadTable, loadTargets, type LoadRow as CorpusRow } from './reliability-corpus.js';
+import { heapSoak, heapTable } from './reliability-heap.js';
 
 const seconds = Number(option('seconds', '10'));
 const connections = option('connections', '1,16').split(',').map(Number);
@@ -309,6 +314,34 @@ if (parts.has('corpus')) {
   ];
   process.stdout.write('\n' + lines.join('\n') + '\n');
   writeSection('reliability-corpus', 'Restored under load: the compatibility corpus, CPU per request', lines.join('\n'));
+}
+
+if (parts.has('heap')) {
+  const apps = option('heap-apps', 'hapi,react-ssr:src/server.jsx');
+  const heapSeconds = Number(option('heap-seconds', '300'));
+  const heapConnections = Number(option('heap-connections', '8'));
+  const loadBefore = loadavg()[0]!.toFixed(1);
+  const started = new Date();
+  const tables: string[] = [];
+  for (const t of loadTargets(apps.split(',').filter(Boolean))) {
+    const r = await heapSoak(t, { node, seconds: heapSeconds, connections: heapConnections, out: join(out, 'heap'), say });
+    tables.push(...heapTable(r), '');
+  }
+  const m = machineInfo();
+  const lines = [
+    `Each app restored and cold (given the image's warm-up over HTTP), both loaded at the same time by one autocannon each`,
+    `with the app's first warm-up request. Every 10 s (a row per 30 s below): each server's RSS, and V8's heap as its last`,
+    `full garbage collection left it (\`--trace-gc\`: live objects / heap committed). Node ${(await run([node, '--version'])).stdout.trim()}; measured`,
+    `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.nproc} cores (1-minute load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after), with:`,
+    '',
+    '```sh',
+    `npm run bench:reliability -- --parts heap --heap-apps ${apps} --heap-seconds ${heapSeconds} --heap-connections ${heapConnections}`,
+    '```',
+    '',
+    ...tables,
+  ];
+  process.stdout.write('\n' + lines.join('\n') + '\n');
+  writeSection('soak-heap', 'Restored under load for minutes: does memory settle?', lines.join('\n'));
 }
 
 if (parts.has('faults')) {
