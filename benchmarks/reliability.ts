@@ -324,8 +324,15 @@ if (parts.has('heap')) {
   const started = new Date();
   const tables: string[] = [];
   for (const t of loadTargets(apps.split(',').filter(Boolean))) {
-    const r = await heapSoak(t, { node, seconds: heapSeconds, connections: heapConnections, out: join(out, 'heap'), say });
-    tables.push(...heapTable(r), '');
+    try {
+      const table = heapTable(await heapSoak(t, { node, seconds: heapSeconds, connections: heapConnections, out: join(out, 'heap'), say }));
+      process.stdout.write(table.join('\n') + '\n\n');
+      tables.push(...table, '');
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0]!;
+      say(`heap: ${t.name} not measured: ${why}`);
+      tables.push(`**${t.name}**: not measured: ${why}`, '');
+    }
   }
   const m = machineInfo();
   const lines = [
