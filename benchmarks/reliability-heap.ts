@@ -109,7 +109,7 @@ export function heapTable(r: HeapSoak): string[] {
   for (let i = 0; i < n; i++) {
     const a = r.samples.restored[i]!;
     const b = r.samples.cold[i]!;
-    if (i % 3 !== 0 && i !== n - 1) continue;
+    if (i % 3 !== 0 && (i !== n - 1 || a.s === r.samples.restored[i - 1]!.s)) continue;
     lines.push(`| ${a.s} | ${f(a.rssMb)} | ${f(a.liveMb)} / ${f(a.committedMb)} | ${f(b.rssMb)} | ${f(b.liveMb)} / ${f(b.committedMb)} |`);
   }
   return lines;
