@@ -130,19 +130,26 @@ function cpuS(pid: number): number {
   return s ? s.userS + s.systemS : NaN;
 }
 
-/** Load one app restored and cold, in turns; one row per server and concurrency. */
-export async function loadApp(t: LoadTarget, o: LoadOptions): Promise<LoadRow[]> {
+/**
+ * Ready an app to load: its npm build step if it has one, then its image (built from its
+ * directory with its environment, no verification) at `img`; its warm-up and first request.
+ */
+export async function prepareApp(t: LoadTarget, node: string, img: string, v8Flags: string[], say: (m: string) => void): Promise<{ warmup: WarmupRequest[]; first: WarmupRequest; img: string }> {
   if (t.build) {
-    o.say(`${t.name}: npm run ${t.build}`);
+    say(`${t.name}: npm run ${t.build}`);
     const b = await run(['npm', 'run', '--silent', t.build], { cwd: t.cwd, timeoutMs: 600_000 });
     if (b.status !== 0) throw new Error(`${t.name}: npm run ${t.build} failed: ${b.stderr.slice(-500)}`);
   }
   const warmupFile = join(t.cwd, 'warmup.json');
   const warmup = readWarmup(warmupFile);
-  const first = warmup[0]!;
-  const img = join(o.out, t.name.replace(/\W+/g, '_'));
-  o.say(`${t.name}: building the image`);
-  await inDir(t.cwd, t.env, () => buildImage({ entry: t.entry, out: img, warmupFile, node: o.node, verify: false }));
+  say(`${t.name}: building the image${v8Flags.length ? ` with ${v8Flags.join(' ')}` : ''}`);
+  await inDir(t.cwd, t.env, () => buildImage({ entry: t.entry, out: img, warmupFile, node, v8Flags, verify: false }));
+  return { warmup, first: warmup[0]!, img };
+}
+
+/** Load one app restored and cold, in turns; one row per server and concurrency. */
+export async function loadApp(t: LoadTarget, o: LoadOptions): Promise<LoadRow[]> {
+  const { warmup, first, img } = await prepareApp(t, o.node, join(o.out, t.name.replace(/\W+/g, '_')), [], o.say);
   const servers: Server[] = [];
   try {
     servers.push(await serve('restored', [join(img, 'start')], t, first));

@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { sampleTree } from '../src/launch/memory.js';
 import { freePort } from '../src/launch/port.js';
 import { httpOnce, resolveProbe, waitReady } from '../src/launch/probe.js';
-import { run, start, type Child } from '../src/launch/spawn.js';
-import { buildImage } from '../src/snapshot/build.js';
-import { readWarmup, warmupProbe, wireRequest } from '../src/snapshot/warmup-file.js';
-import { inDir, slope } from './common.js';
-import type { LoadTarget } from './reliability-corpus.js';
+import { start, type Child } from '../src/launch/spawn.js';
+import { warmupProbe, wireRequest } from '../src/snapshot/warmup-file.js';
+import { slope } from './common.js';
+import { prepareApp, type LoadTarget } from './reliability-corpus.js';
 
 export interface HeapSample {
   s: number;
@@ -46,17 +45,7 @@ export function lastMarkCompact(text: string): { liveMb: number; committedMb: nu
 export const lateTrend = (xs: HeapSample[], seconds: number): number => slope(xs.filter((x) => x.s >= seconds / 2).map((x) => [x.s, x.rssMb])) * 10;
 
 export async function heapSoak(t: LoadTarget, o: { node: string; seconds: number; connections: number; out: string; say: (m: string) => void }): Promise<HeapSoak> {
-  if (t.build) {
-    o.say(`heap: ${t.name}: npm run ${t.build}`);
-    const b = await run(['npm', 'run', '--silent', t.build], { cwd: t.cwd, timeoutMs: 600_000 });
-    if (b.status !== 0) throw new Error(`${t.name}: npm run ${t.build} failed: ${b.stderr.slice(-500)}`);
-  }
-  const warmupFile = join(t.cwd, 'warmup.json');
-  const warmup = readWarmup(warmupFile);
-  const first = warmup[0]!;
-  const img = join(o.out, `heap-${t.name.replace(/\W+/g, '_')}`);
-  o.say(`heap: ${t.name}: building the image with --trace-gc`);
-  await inDir(t.cwd, t.env, () => buildImage({ entry: t.entry, out: img, warmupFile, node: o.node, v8Flags: ['--trace-gc'], verify: false }));
+  const { warmup, first, img } = await prepareApp(t, o.node, join(o.out, `heap-${t.name.replace(/\W+/g, '_')}`), ['--trace-gc'], (m) => o.say(`heap: ${m}`));
   const servers: Array<{ config: 'restored' | 'cold'; child: Child; port: number }> = [];
   try {
     for (const [config, argv] of [['restored', [join(img, 'start')]], ['cold', [o.node, '--trace-gc', t.cold]]] as const) {
