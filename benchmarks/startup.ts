@@ -49,6 +49,7 @@ async function rawBlob(example: string): Promise<string | undefined> {
 }
 
 const loadBefore = loadavg()[0]!.toFixed(1);
+const started = new Date();
 const rows: Row[] = [];
 for (const example of examples) {
   const dir = join(root, 'examples', example);
@@ -176,10 +177,13 @@ const corpusLines = [
   `Every app of the compatibility corpus that thaw restores (test/compat, written from each framework's`,
   `docs): time to the complete response to the app's first warm-up request, cold (\`node ENTRY\`, as its`,
   `\`npm start\`) vs thaw (\`thaw build ENTRY --warmup warmup.json\`), median of ${runs} runs each, interleaved,`,
-  `Node ${nodeVersion}, same machine and run as above. "init" is the app's own init inside the build (thaw's`,
+  `Node ${nodeVersion}, ${rows.length ? 'same machine and run as above' : 'the machine of the examples above'}. "init" is the app's own init inside the build (thaw's`,
   `report): the work a restore skips. "bundled" is the same image built with \`--bundle-packages\` (every`,
   `package the app can reach bundled, the way thaw built images before it loaded packages as Node does),`,
   `in the same interleaved run; "snapshot MB" is the blob of each.`,
+  ...(rows.length
+    ? []
+    : [`Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC (1-minute load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after), apart from the examples, with:`, '', '```sh', `npm run bench:startup -- --runs ${runs} --examples none${option('corpus', '') ? ` --corpus ${corpusPick}` : ''}`, '```']),
   '',
   '| app | framework | probe | init ms | cold ms | thaw ms | bundled ms | snapshot MB (thaw / bundled) | cold / thaw | 95% CI of the median ratio |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
