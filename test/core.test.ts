@@ -14,6 +14,8 @@ import { killAll, run, start } from '../src/launch/spawn.js';
 import { answer, assertCleanFailure, needs, nodes, root, scratch, serve, thaw, thawBin } from './helpers.js';
 
 const fx = (name: string): string => join(root, 'test/fixtures/core', name);
+const ex = (name: string): string => join(root, 'examples', name);
+const work = scratch('thaw-core-');
 
 /**
  * The secrets V8 (Node 24 and later) hashes strings with, found in a live process's anonymous
@@ -24,6 +26,7 @@ const fx = (name: string): string => join(root, 'test/fixtures/core', name);
  */
 function hashSecrets(pid: number): string[] {
   const bits = (b: number): number => { let n = 0; for (; b; b &= b - 1) n++; return n; };
+  const popcount = (w: bigint): number => bits(Number(w & 0xffffffffn)) + bits(Number(w >> 32n));
   const four = Uint8Array.from({ length: 256 }, (_, b) => (bits(b) === 4 ? 1 : 0));
   const found = new Set<string>();
   const fd = openSync(`/proc/${pid}/mem`, 'r');
@@ -44,7 +47,6 @@ function hashSecrets(pid: number): string[] {
         if (run < 24) continue;
         const at = i - 23;
         const words = [0, 8, 16].map((o) => buf.readBigUInt64LE(at + o));
-        const popcount = (w: bigint): number => bits(Number(w & 0xffffffffn)) + bits(Number(w >> 32n));
         if (words.every((w) => popcount(w) === 32) && new Set(words).size === 3 && new Set(buf.subarray(at, at + 24)).size >= 12) found.add(buf.toString('hex', at, at + 24));
       }
     }
@@ -53,8 +55,6 @@ function hashSecrets(pid: number): string[] {
   }
   return [...found].sort();
 }
-const ex = (name: string): string => join(root, 'examples', name);
-const work = scratch('thaw-core-');
 
 after(killAll);
 
