@@ -112,17 +112,23 @@ export interface LoadOptions {
   say: (m: string) => void;
 }
 
-interface Server {
+export interface Server {
   config: 'restored' | 'cold';
   child: Child;
   port: number;
 }
 
-async function serve(config: 'restored' | 'cold', argv: string[], t: LoadTarget, ready: WarmupRequest): Promise<Server> {
+/** Start one of the app's servers on a free port and wait until it answers `ready`; `keepBytes` of its output are kept. */
+export async function serve(config: 'restored' | 'cold', argv: string[], t: LoadTarget, ready: WarmupRequest, keepBytes?: number): Promise<Server> {
   const port = await freePort();
-  const child = start(argv, { cwd: t.cwd, env: { ...t.env, PORT: String(port) } });
+  const child = start(argv, { cwd: t.cwd, env: { ...t.env, PORT: String(port) }, keepBytes });
   await waitReady(resolveProbe(warmupProbe(ready), port), { deadline: performance.now() + 60_000, abort: () => (child.done ? `${argv.join(' ')} exited: ${child.stderr()}` : null) });
   return { config, child, port };
+}
+
+/** Replay a warm-up file over HTTP (what the image got inside the build). */
+export async function warmUp(port: number, warmup: WarmupRequest[]): Promise<void> {
+  for (const r of warmup) for (let i = 0; i < (r.repeat ?? 1); i++) await httpOnce(resolveProbe(warmupProbe(r), port));
 }
 
 function cpuS(pid: number): number {
@@ -155,7 +161,7 @@ export async function loadApp(t: LoadTarget, o: LoadOptions): Promise<LoadRow[]>
     servers.push(await serve('restored', [join(img, 'start')], t, first));
     servers.push(await serve('cold', [o.node, t.cold], t, first));
     const cold = servers[1]!;
-    for (const r of warmup) for (let i = 0; i < (r.repeat ?? 1); i++) await httpOnce(resolveProbe(warmupProbe(r), cold.port));
+    await warmUp(cold.port, warmup);
     const { headers, body } = wireRequest(first);
     const slice = o.seconds / o.rounds;
     const rows: LoadRow[] = [];

@@ -10,12 +10,9 @@
 import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { sampleTree } from '../src/launch/memory.js';
-import { freePort } from '../src/launch/port.js';
-import { httpOnce, resolveProbe, waitReady } from '../src/launch/probe.js';
-import { start, type Child } from '../src/launch/spawn.js';
-import { warmupProbe, wireRequest } from '../src/snapshot/warmup-file.js';
+import { wireRequest } from '../src/snapshot/warmup-file.js';
 import { slope } from './common.js';
-import { prepareApp, type LoadTarget } from './reliability-corpus.js';
+import { prepareApp, serve, warmUp, type LoadTarget, type Server } from './reliability-corpus.js';
 
 export interface HeapSample {
   s: number;
@@ -46,16 +43,12 @@ export const lateTrend = (xs: HeapSample[], seconds: number): number => slope(xs
 
 export async function heapSoak(t: LoadTarget, o: { node: string; seconds: number; connections: number; out: string; say: (m: string) => void }): Promise<HeapSoak> {
   const { warmup, first, img } = await prepareApp(t, o.node, join(o.out, `heap-${t.name.replace(/\W+/g, '_')}`), ['--trace-gc'], (m) => o.say(`heap: ${m}`));
-  const servers: Array<{ config: 'restored' | 'cold'; child: Child; port: number }> = [];
+  const servers: Server[] = [];
   try {
-    for (const [config, argv] of [['restored', [join(img, 'start')]], ['cold', [o.node, '--trace-gc', t.cold]]] as const) {
-      const port = await freePort();
-      const child = start([...argv], { cwd: t.cwd, env: { ...t.env, PORT: String(port) }, keepBytes: 1 << 20 });
-      await waitReady(resolveProbe(warmupProbe(first), port), { deadline: performance.now() + 60_000, abort: () => (child.done ? `${argv.join(' ')} exited: ${child.stderr()}` : null) });
-      servers.push({ config, child, port });
-    }
-    const cold = servers[1]!;
-    for (const r of warmup) for (let i = 0; i < (r.repeat ?? 1); i++) await httpOnce(resolveProbe(warmupProbe(r), cold.port));
+    // Each server's last MB of output holds its last --trace-gc mark-compact line.
+    servers.push(await serve('restored', [join(img, 'start')], t, first, 1 << 20));
+    servers.push(await serve('cold', [o.node, '--trace-gc', t.cold], t, first, 1 << 20));
+    await warmUp(servers[1]!.port, warmup);
     const samples: HeapSoak['samples'] = { restored: [], cold: [] };
     const t0 = performance.now();
     const sample = (): void => {

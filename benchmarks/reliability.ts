@@ -49,7 +49,7 @@ import { readWarmup, warmupProbe, wireRequest } from '../src/snapshot/warmup-fil
 import type { WarmupRequest } from '../src/runtime/protocol.js';
 import { option, root, slope, writeSection } from './common.js';
 import { measureFaults } from './reliability-faults.js';
-import { autocannonVersion, loadApp, loadTable, loadTargets, type LoadRow as CorpusRow } from './reliability-corpus.js';
+import { autocannonVersion, loadApp, loadTable, loadTargets, warmUp, type LoadRow as CorpusRow } from './reliability-corpus.js';
 import { heapSoak, heapTable } from './reliability-heap.js';
 
 const seconds = Number(option('seconds', '10'));
@@ -69,13 +69,6 @@ async function serve(argv: string[], ready: WarmupRequest, cwd: string): Promise
   const child = start(argv, { cwd, env: { PORT: String(port) } });
   await waitReady(resolveProbe(warmupProbe(ready), port), { deadline: performance.now() + 30_000, abort: () => (child.done ? `${argv.join(' ')} exited: ${child.stderr()}` : null) });
   return { child, port };
-}
-
-/** Replay a warm-up file over HTTP (what the image got inside the build). */
-async function warmUp(port: number, warmup: WarmupRequest[]): Promise<void> {
-  for (const r of warmup) {
-    for (let i = 0; i < (r.repeat ?? 1); i++) await httpOnce(resolveProbe(warmupProbe(r), port));
-  }
 }
 
 interface LoadRow {

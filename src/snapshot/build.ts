@@ -231,7 +231,8 @@ export async function buildImage(opts: BuildOptions, scratch = false): Promise<B
       sourcesPath: join(tmp, 'sources.json'),
       stackmapPath: join(tmp, STACKMAP_FILE),
       ...(minifier ? { minify: { esbuild: minifier, dir: join(tmp, PACKAGE_MAPS_DIR) } } : {}),
-      esbuild: findEsbuild(),
+      // The minifier is this same executable when there is one: found once.
+      esbuild: minifier ?? findEsbuild(),
       acorn: createRequire(import.meta.url).resolve('acorn'),
       warmup,
       shapes: node.shapes,
